@@ -31,9 +31,10 @@ type Rule struct {
 
 // RuleType is `type name(params);`.
 type RuleType struct {
-	At     Pos
-	Name   string
-	Params []*Param
+	At      Pos
+	Name    string
+	Params  []*Param
+	NamePos Pos // position of Name (added by the parser; zero if unknown)
 }
 
 // Query is an inline query `?= body;`.
@@ -84,6 +85,17 @@ func (*Rule) item()     {}
 func (*RuleType) item() {}
 func (*Query) item()    {}
 func (*Block) item()    {}
+
+// Pos returns the position of the first item, or of the start of the file.
+func (f *PolicyFile) Pos() Pos {
+	if len(f.Items) > 0 {
+		return f.Items[0].Pos()
+	}
+	if f.File != nil {
+		return f.File.Pos(0)
+	}
+	return NoPos
+}
 
 func (n *Rule) Pos() Pos      { return n.At }
 func (n *RuleType) Pos() Pos  { return n.At }
@@ -189,6 +201,9 @@ type (
 		Args   []Expr
 		Kwargs []*Field
 		Key    Expr
+		// NamePos is the position of Name, or of the "(" of `x.(key)`; it is
+		// set by the parser (zero if unknown). At is the start of X.
+		NamePos Pos
 	}
 	// Binary is `L op R` for every binary operator except and/or.
 	Binary struct {
