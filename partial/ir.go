@@ -30,8 +30,8 @@ type Branch struct {
 	Conds []Cond // AND
 }
 
-// Cond is one condition of a branch: *Compare, *In, *Exists, *Not, *InSet, or
-// *Const.
+// Cond is one condition of a branch: *Compare, *In, *Exists, *Not,
+// *NotFilter, *InSet, or *Const.
 type Cond interface{ cond() }
 
 // Path is a value reached from a variable through fields and to-one
@@ -92,6 +92,15 @@ type Not struct {
 	C Cond
 }
 
+// NotFilter negates a whole OR of ANDs: it holds iff F does not hold.
+// (Added by the partial evaluator for `not` over a goal whose residual has
+// several branches of several conditions; a negated single branch or a
+// disjunction of single conditions is expressed with Not instead.) F.Type is
+// the type of the enclosing filter; F may reference every variable in scope.
+type NotFilter struct {
+	F Filter
+}
+
 // InSet holds if the object at Path (an object of the predicate's type) is in
 // the fixpoint set of Pred.
 type InSet struct {
@@ -114,12 +123,13 @@ type Pred struct {
 	Body  Filter
 }
 
-func (*Compare) cond() {}
-func (*In) cond()      {}
-func (*Exists) cond()  {}
-func (*Not) cond()     {}
-func (*InSet) cond()   {}
-func (*Const) cond()   {}
+func (*Compare) cond()   {}
+func (*In) cond()        {}
+func (*Exists) cond()    {}
+func (*Not) cond()       {}
+func (*NotFilter) cond() {}
+func (*InSet) cond()     {}
+func (*Const) cond()     {}
 
 func (Path) operand()  {}
 func (Value) operand() {}

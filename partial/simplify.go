@@ -1,0 +1,345 @@
+package partial
+
+import (
+	"sort"
+	"strings"
+)
+
+// Simplify returns an equivalent filter with constants folded away:
+//   - `true` conditions are dropped from branches, a branch holding `false` is
+//     dropped, and a condition repeated within a branch is kept once;
+//   - a branch with no conditions makes the filter allow-all (one empty
+//     branch); no branches left makes it deny-all;
+//   - duplicate branches are merged, and a branch whose conditions include all
+//     of another branch's conditions is dropped (A or (A and B) = A);
+//   - nested filters (exists, negations, predicate bodies) are simplified the
+//     same way; `exists` over a deny-all condition is false, `not` of a
+//     constant is folded, `not not c` is c, `not a = b` is `a != b` (and back),
+//     `x in []` is false and `x in [v]` is `x = v`;
+//   - predicates that end up deny-all make their InSet conditions false, and
+//     predicates no longer referenced are dropped.
+//
+// f is not modified.
+func (f *Filter) Simplify() *Filter {
+	if f == nil {
+		return nil
+	}
+	var preds map[string]*Pred
+	empty := map[string]bool{}
+	// Simplify predicate bodies until the set of deny-all predicates is stable.
+	for {
+		preds = make(map[string]*Pred, len(f.Preds))
+		changed := false
+		for n, p := range f.Preds {
+			s := &simplifier{empty: empty}
+			body := s.filter(&p.Body)
+			preds[n] = &Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: *body}
+			if body.IsDenyAll() && !empty[n] {
+				empty[n] = true
+				changed = true
+			}
+		}
+		// A predicate none of whose branches can be derived without a
+		// positive reference to a predicate not yet derivable (no base case)
+		// has an empty least fixpoint.
+		productive := map[string]bool{}
+		for grew := true; grew; {
+			grew = false
+			for n, p := range preds {
+				if productive[n] || empty[n] {
+					continue
+				}
+				for _, br := range p.Body.Branches {
+					if branchProductive(br, productive, empty) {
+						productive[n] = true
+						grew = true
+						break
+					}
+				}
+			}
+		}
+		for n := range preds {
+			if !productive[n] && !empty[n] {
+				empty[n] = true
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	s := &simplifier{empty: empty}
+	out := s.filter(f)
+	// Keep only the predicates reachable from the main filter.
+	if len(preds) > 0 {
+		used := map[string]bool{}
+		var visit func(*Filter)
+		visit = func(g *Filter) {
+			WalkFilter(g, func(c Cond) {
+				if in, ok := c.(*InSet); ok && !used[in.Pred] {
+					used[in.Pred] = true
+					if p := preds[in.Pred]; p != nil {
+						visit(&p.Body)
+					}
+				}
+			})
+		}
+		visit(out)
+		for n := range used {
+			if p := preds[n]; p != nil {
+				if out.Preds == nil {
+					out.Preds = map[string]*Pred{}
+				}
+				out.Preds[n] = p
+			}
+		}
+	}
+	return out
+}
+
+type simplifier struct {
+	empty map[string]bool // deny-all predicates
+}
+
+// filter simplifies an OR of ANDs (not its Preds).
+func (s *simplifier) filter(f *Filter) *Filter {
+	out := &Filter{Type: f.Type}
+	type kb struct {
+		keys []string
+		set  map[string]bool
+		br   Branch
+	}
+	var kept []kb
+	for _, br := range f.Branches {
+		nb, ok := s.branch(br)
+		if !ok {
+			continue
+		}
+		if len(nb.Conds) == 0 {
+			return AllowAll(f.Type)
+		}
+		set := make(map[string]bool, len(nb.Conds))
+		keys := make([]string, 0, len(nb.Conds))
+		for _, c := range nb.Conds {
+			k := CondString(c)
+			set[k] = true
+			keys = append(keys, k)
+		}
+		kept = append(kept, kb{keys, set, nb})
+	}
+	// Drop a branch whose condition set includes another's (equal sets: keep
+	// the first).
+	drop := make([]bool, len(kept))
+	for i := range kept {
+		for j := range kept {
+			if i == j || drop[j] || drop[i] {
+				continue
+			}
+			if subset(kept[j].keys, kept[i].set) && (len(kept[j].keys) < len(kept[i].keys) || j < i) {
+				drop[i] = true
+			}
+		}
+	}
+	for i, k := range kept {
+		if !drop[i] {
+			out.Branches = append(out.Branches, k.br)
+		}
+	}
+	return out
+}
+
+func subset(keys []string, set map[string]bool) bool {
+	for _, k := range keys {
+		if !set[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// branch simplifies a conjunction; ok is false if it is always false.
+func (s *simplifier) branch(br Branch) (Branch, bool) {
+	var out Branch
+	seen := map[string]bool{}
+	for _, c := range br.Conds {
+		nc, val, isConst := s.cond(c)
+		if isConst {
+			if !val {
+				return Branch{}, false
+			}
+			continue
+		}
+		k := CondString(nc)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out.Conds = append(out.Conds, nc)
+	}
+	return out, true
+}
+
+// cond simplifies one condition. If it is constant, isConst is true and val
+// is its value.
+func (s *simplifier) cond(c Cond) (nc Cond, val, isConst bool) {
+	switch x := c.(type) {
+	case *Const:
+		return nil, x.Value, true
+	case *In:
+		switch len(x.Values) {
+		case 0:
+			return nil, false, true
+		case 1:
+			return &Compare{Op: Eq, L: x.L, R: x.Values[0]}, false, false
+		}
+		return x, false, false
+	case *Exists:
+		cf := s.filter(&x.Cond)
+		if cf.IsDenyAll() {
+			return nil, false, true
+		}
+		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *cf}, false, false
+	case *InSet:
+		if s.empty[x.Pred] {
+			return nil, false, true
+		}
+		return x, false, false
+	case *Not:
+		inner, v, k := s.cond(x.C)
+		if k {
+			return nil, !v, true
+		}
+		return negate(inner), false, false
+	case *NotFilter:
+		g := s.filter(&x.F)
+		switch {
+		case g.IsDenyAll():
+			return nil, true, true
+		case g.IsAllowAll():
+			return nil, false, true
+		case len(g.Branches) == 1 && len(g.Branches[0].Conds) == 1:
+			return negate(g.Branches[0].Conds[0]), false, false
+		}
+		return &NotFilter{F: *g}, false, false
+	}
+	return c, false, false
+}
+
+// negate returns the simplified negation of a non-constant condition.
+func negate(c Cond) Cond {
+	switch x := c.(type) {
+	case *Not:
+		return x.C
+	case *Compare:
+		switch x.Op {
+		case Eq:
+			return &Compare{Op: Neq, L: x.L, R: x.R}
+		case Neq:
+			return &Compare{Op: Eq, L: x.L, R: x.R}
+		}
+	case *NotFilter:
+		if len(x.F.Branches) == 1 && len(x.F.Branches[0].Conds) == 1 {
+			return x.F.Branches[0].Conds[0]
+		}
+	}
+	return &Not{C: c}
+}
+
+// WalkFilter calls fn for every condition of f, depth first, including the
+// conditions nested in Exists, Not and NotFilter (not the bodies of Preds).
+func WalkFilter(f *Filter, fn func(Cond)) {
+	for _, br := range f.Branches {
+		for _, c := range br.Conds {
+			WalkCond(c, fn)
+		}
+	}
+}
+
+// WalkCond calls fn for c and every condition nested in it.
+func WalkCond(c Cond, fn func(Cond)) {
+	fn(c)
+	switch x := c.(type) {
+	case *Exists:
+		WalkFilter(&x.Cond, fn)
+	case *Not:
+		WalkCond(x.C, fn)
+	case *NotFilter:
+		WalkFilter(&x.F, fn)
+	}
+}
+
+// mentions reports whether c refers to variable v anywhere (paths, exists
+// ranges, nested conditions).
+func mentions(c Cond, v string) bool {
+	found := false
+	WalkCond(c, func(c Cond) {
+		if found {
+			return
+		}
+		switch x := c.(type) {
+		case *Compare:
+			found = operandVar(x.L) == v || operandVar(x.R) == v
+		case *In:
+			found = x.L.Var == v
+		case *Exists:
+			found = x.Over.Var == v
+		case *InSet:
+			found = x.Path.Var == v
+		}
+	})
+	return found
+}
+
+func operandVar(o Operand) string {
+	if p, ok := o.(Path); ok {
+		return p.Var
+	}
+	return ""
+}
+
+// Key returns a canonical text for f that is equal for equal filters and
+// independent of branch order (for tests and caches).
+func (f *Filter) Key() string {
+	if f == nil {
+		return "false"
+	}
+	parts := make([]string, len(f.Branches))
+	for i, br := range f.Branches {
+		var b strings.Builder
+		writeBranch(&b, br)
+		parts[i] = b.String()
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " | ")
+}
+
+// branchProductive reports whether every positive InSet of br (outside
+// negations) refers to a productive predicate.
+func branchProductive(br Branch, productive, empty map[string]bool) bool {
+	ok := true
+	var visit func(c Cond)
+	visit = func(c Cond) {
+		switch x := c.(type) {
+		case *InSet:
+			if !productive[x.Pred] {
+				ok = false
+			}
+		case *Exists:
+			// An exists is derivable if one of its branches is.
+			any := false
+			for _, b := range x.Cond.Branches {
+				if branchProductive(b, productive, empty) {
+					any = true
+					break
+				}
+			}
+			if !any {
+				ok = false
+			}
+		}
+	}
+	for _, c := range br.Conds {
+		visit(c)
+	}
+	return ok
+}
