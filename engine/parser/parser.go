@@ -124,6 +124,11 @@ func (p *parser) unexpected(expected string) {
 	if p.tok.kind == tIllegal {
 		panic(bailout{})
 	}
+	if p.tok.kind != tEOF && p.prev.end.IsValid() && p.line(p.tok.pos) > p.line(p.prev.end) && p.restartItem() {
+		// The statement is unfinished and a new one starts on the next line:
+		// point at the end of the unfinished line.
+		p.fail(p.prev.end, "expected %s, found %s on the next line", expected, p.tok.describe())
+	}
 	p.fail(p.tok.pos, "unexpected %s, expected %s", p.tok.describe(), expected)
 }
 
@@ -175,34 +180,92 @@ func (p *parser) guard(f func()) (ok bool) {
 	return true
 }
 
-// sync skips to just after the next ';' at depth 0, or to a '}' at depth 0
-// (consumed if consumeBrace), or to the end of input.
-func (p *parser) sync(consumeBrace bool) {
-	depth := 0
-	for p.tok.kind != tEOF {
-		switch p.tok.kind {
-		case tLParen, tLBrack, tLBrace:
-			depth++
-		case tRParen, tRBrack:
-			if depth > 0 {
-				depth--
+// sync skips the rest of a broken item or block declaration whose first
+// token has index from. ';' only ever ends a statement in Polar, so sync
+// stops just after the next ';'. It also stops before a '}' that closes a
+// brace opened before from (consumed if consumeBrace), and before a token that
+// starts a line and looks like the start of a new statement (restart), so a
+// missing ';' or bracket does not swallow the next rule.
+func (p *parser) sync(from int, consumeBrace bool, restart func() bool) {
+	var stack []tokKind // open brackets since from
+	closeTo := func(open tokKind) bool {
+		for i := len(stack) - 1; i >= 0; i-- {
+			if stack[i] == open {
+				stack = stack[:i]
+				return true
 			}
+		}
+		return false
+	}
+	for i := from; i < p.i; i++ {
+		switch k := p.toks[i].kind; k {
+		case tLParen, tLBrack, tLBrace:
+			stack = append(stack, k)
+		case tRParen:
+			closeTo(tLParen)
+		case tRBrack:
+			closeTo(tLBrack)
 		case tRBrace:
-			if depth == 0 {
+			closeTo(tLBrace)
+		}
+	}
+	for p.tok.kind != tEOF {
+		if p.i > from && p.line(p.tok.pos) > p.line(p.prev.end) && restart() {
+			return
+		}
+		switch k := p.tok.kind; k {
+		case tLParen, tLBrack, tLBrace:
+			stack = append(stack, k)
+		case tRParen:
+			closeTo(tLParen)
+		case tRBrack:
+			closeTo(tLBrack)
+		case tRBrace:
+			if !closeTo(tLBrace) {
 				if consumeBrace {
 					p.next()
 				}
 				return
 			}
-			depth--
 		case tSemi:
-			if depth == 0 {
-				p.next()
-				return
-			}
+			p.next()
+			return
 		}
 		p.next()
 	}
+}
+
+// restartItem reports whether the current token, first on its line, starts a
+// top-level item: `type`, `?=`, a block, or a rule head `name(` in column 1.
+func (p *parser) restartItem() bool {
+	switch p.tok.kind {
+	case tType, tQuery:
+		return true
+	case tName:
+		nt := p.peek(1)
+		if (p.tok.text == "actor" || p.tok.text == "resource") && nt.kind == tName {
+			return true
+		}
+		return nt.kind == tLParen && p.file.Position(p.tok.pos).Column == 1
+	}
+	return false
+}
+
+// restartDecl reports whether the current token, first on its line, starts a
+// block declaration or a top-level item.
+func (p *parser) restartDecl() bool {
+	switch p.tok.kind {
+	case tString:
+		return true
+	case tName:
+		switch p.tok.text {
+		case "roles", "permissions", "relations":
+			if p.peek(1).kind == tUnify {
+				return true
+			}
+		}
+	}
+	return p.restartItem()
 }
 
 // --- items ---
@@ -215,7 +278,7 @@ func (p *parser) parseItemRecover() ast.Item {
 		if p.i == start && p.tok.kind != tEOF && p.tok.kind != tSemi && p.tok.kind != tRBrace {
 			p.next() // always make progress
 		}
-		p.sync(true)
+		p.sync(start, true, p.restartItem)
 		return nil
 	}
 	return it
@@ -297,15 +360,15 @@ func (p *parser) parseParam() *ast.Param {
 	prm.Term = p.parseUnary()
 	if p.tok.kind == tColon {
 		p.next()
-		prm.Spec = p.parseSpecializer()
+		prm.Spec = p.parseSpecializer(true)
 	}
 	return prm
 }
 
 // parseSpecializer parses what may follow `:` in a parameter or `matches`:
 // a class name, an instance pattern Class{...}, a dictionary pattern {...} or
-// a literal.
-func (p *parser) parseSpecializer() ast.Expr {
+// (in parameters only, when literals is set) a literal.
+func (p *parser) parseSpecializer(literals bool) ast.Expr {
 	switch p.tok.kind {
 	case tName:
 		at, name := p.tok.pos, p.tok.text
@@ -323,14 +386,21 @@ func (p *parser) parseSpecializer() ast.Expr {
 		fields := p.parseFields()
 		p.pattern--
 		return &ast.Dict{At: at, Fields: fields}
-	case tString, tInt, tFloat, tInf, tNan, tTrue, tFalse:
-		return p.parsePrimary()
-	case tMinus:
-		if k := p.peek(1).kind; k == tInt || k == tFloat || k == tInf || k == tNan {
-			return p.parseUnary()
-		}
 	}
-	p.unexpected("a class name, pattern or literal")
+	if literals {
+		switch p.tok.kind {
+		case tString, tInt, tFloat, tInf, tNan, tTrue, tFalse:
+			return p.parsePrimary()
+		case tMinus:
+			if k := p.peek(1).kind; k == tInt || k == tFloat || k == tInf || k == tNan {
+				at := p.tok.pos
+				p.next()
+				return p.numberLit(at, true)
+			}
+		}
+		p.unexpected("a class name, pattern or literal")
+	}
+	p.unexpected("a class name, instance pattern or dictionary pattern")
 	return nil
 }
 
@@ -344,17 +414,30 @@ func (p *parser) parseBlock() *ast.Block {
 	p.next()
 	b.Name, b.NamePos = p.tok.text, p.tok.pos
 	p.next()
-	p.expect(tLBrace)
+	open := p.expect(tLBrace)
 	for p.tok.kind != tRBrace && p.tok.kind != tEOF {
+		if p.restartItem() {
+			// The closing brace was forgotten: report it once and let the
+			// next item parse normally.
+			p.errorAt(p.prev.end, "missing \"}\" to close %s block %q opened at %s; found %s",
+				kindName(b.Kind), b.Name, p.fset.Position(open.pos), p.tok.describe())
+			return b
+		}
 		start := p.i
 		if !p.guard(func() { p.parseDecl(b) }) {
+			p.depth, p.pattern = 0, 0
 			if p.i == start && p.tok.kind != tSemi && p.tok.kind != tRBrace {
 				p.next()
 			}
-			p.sync(false)
+			p.sync(start, false, p.restartDecl)
 		}
 	}
-	p.expect(tRBrace)
+	if p.tok.kind == tEOF {
+		p.errorAt(p.prev.end, "missing \"}\" to close %s block %q opened at %s; found end of input",
+			kindName(b.Kind), b.Name, p.fset.Position(open.pos))
+		return b
+	}
+	p.next()
 	return b
 }
 
@@ -501,7 +584,7 @@ func (p *parser) parseExpr() ast.Expr {
 	if p.tok.kind != tOr {
 		return first
 	}
-	or := &ast.Or{At: first.Pos(), Goals: []ast.Expr{first}}
+	or := &ast.Or{At: startPos(first), Goals: []ast.Expr{first}}
 	var orPos []ast.Pos
 	for p.tok.kind == tOr {
 		orPos = append(orPos, p.tok.pos)
@@ -521,12 +604,24 @@ func (p *parser) parseExpr() ast.Expr {
 	return or
 }
 
+// startPos returns the position of the first character of e (a Binary's
+// At is its operator).
+func startPos(e ast.Expr) ast.Pos {
+	for {
+		b, ok := e.(*ast.Binary)
+		if !ok {
+			return e.Pos()
+		}
+		e = b.L
+	}
+}
+
 func (p *parser) parseAnd() ast.Expr {
 	first := p.parseNot()
 	if p.tok.kind != tAnd {
 		return first
 	}
-	and := &ast.And{At: first.Pos(), Goals: []ast.Expr{first}}
+	and := &ast.And{At: startPos(first), Goals: []ast.Expr{first}}
 	for p.tok.kind == tAnd {
 		p.next()
 		and.Goals = append(and.Goals, p.parseNot())
@@ -614,11 +709,15 @@ func (p *parser) parseLeftAssoc(level int) ast.Expr {
 		return p.parseIn()
 	}
 	l := sub()
+	n := 0
+	defer func() { p.depth -= n }()
 	for {
 		op := p.opAt(level)
 		if op == 0 {
 			return l
 		}
+		p.enter() // a chain builds a left-deep tree: count its depth
+		n++
 		at := p.tok.pos
 		p.checkOperand(l, op, at)
 		p.next()
@@ -640,7 +739,7 @@ func (p *parser) parseIn() ast.Expr {
 	p.next()
 	var r ast.Expr
 	if op == ast.OpMatches {
-		r = p.parseSpecializer()
+		r = p.parseSpecializer(false)
 	} else {
 		r = p.parseUnary()
 	}
@@ -715,7 +814,11 @@ func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
 	if x == nil {
 		x = p.parsePrimary()
 	}
+	n := 0
+	defer func() { p.depth -= n }()
 	for p.tok.kind == tDot {
+		p.enter() // a chain builds a left-deep tree: count its depth
+		n++
 		p.next()
 		d := &ast.Dot{At: x.Pos(), X: x, NamePos: p.tok.pos}
 		switch {
