@@ -58,6 +58,9 @@ type loader struct {
 	genIndex map[string]bool
 	builtin  map[*ast.RuleType]bool
 	missing  map[string]bool // predicate keys reported as missing required rules
+	// blockErrors is set once a block declaration or shorthand rule is in
+	// error; checks that would only repeat that error are then skipped.
+	blockErrors bool
 }
 
 func newLoader(fset *ast.FileSet, files []*ast.PolicyFile, classes Classes) *loader {
@@ -93,6 +96,12 @@ func (l *loader) warnf(pos ast.Pos, format string, args ...any) {
 	e := ast.NewError(l.fset, pos, ast.KindValidation, format, args...)
 	e.Severity = ast.SeverityWarning
 	l.diags.Add(e)
+}
+
+// blockErrorf reports an error in a block or shorthand rule.
+func (l *loader) blockErrorf(pos ast.Pos, format string, args ...any) {
+	l.blockErrors = true
+	l.errorf(pos, format, args...)
 }
 
 // where renders pos as file:line:col for use inside a message.
@@ -173,7 +182,7 @@ func (l *loader) registerBlocks() {
 		if !pos.IsValid() {
 			pos = b.At
 		}
-		l.errorf(pos, "actor block %s declares %s; roles, permissions and shorthand rules belong in a resource block: resource %s { ... }", b.Name, what, b.Name)
+		l.blockErrorf(pos, "actor block %s declares %s; roles, permissions and shorthand rules belong in a resource block: resource %s { ... }", b.Name, what, b.Name)
 	}
 }
 
@@ -184,7 +193,7 @@ func (l *loader) registerBlock(b *ast.Block) {
 	}
 	if !l.hostKnows(b.Name) && !l.badClass[b.Name] {
 		l.badClass[b.Name] = true
-		l.errorf(namePos, "unknown class %s in %s block: it is not registered with the host", b.Name, blockWord(b.Kind))
+		l.blockErrorf(namePos, "unknown class %s in %s block: it is not registered with the host", b.Name, blockWord(b.Kind))
 	}
 	switch b.Kind {
 	case ast.ActorBlock:
@@ -217,7 +226,7 @@ func (l *loader) registerBlock(b *ast.Block) {
 			if !pos.IsValid() {
 				pos = r.At
 			}
-			l.errorf(pos, "unknown class %s in relation %q of %s %s", r.Class, r.Name, blockWord(b.Kind), b.Name)
+			l.blockErrorf(pos, "unknown class %s in relation %q of %s %s", r.Class, r.Name, blockWord(b.Kind), b.Name)
 		}
 		if l.declare(b, declRelation, r.Name, r.At, r.Class) {
 			blk.Relations[r.Name] = r.Class
@@ -230,9 +239,9 @@ func (l *loader) declare(b *ast.Block, kind declKind, name string, pos ast.Pos, 
 	m := l.decls[b.Name]
 	if prev, ok := m[name]; ok {
 		if prev.kind == kind {
-			l.errorf(pos, "duplicate declaration of %s %q in %s %s (first declared at %s)", kind, name, blockWord(b.Kind), b.Name, l.where(prev.pos))
+			l.blockErrorf(pos, "duplicate declaration of %s %q in %s %s (first declared at %s)", kind, name, blockWord(b.Kind), b.Name, l.where(prev.pos))
 		} else {
-			l.errorf(pos, "%q is declared as a %s and as a %s in %s %s (first declared at %s); a name may be declared once", name, prev.kind, kind, blockWord(b.Kind), b.Name, l.where(prev.pos))
+			l.blockErrorf(pos, "%q is declared as a %s and as a %s in %s %s (first declared at %s); a name may be declared once", name, prev.kind, kind, blockWord(b.Kind), b.Name, l.where(prev.pos))
 		}
 		return false
 	}
@@ -296,7 +305,7 @@ func (l *loader) expand(b *ast.Block, sh *ast.Shorthand) *ast.Rule {
 	case declPermission:
 		name = "has_permission"
 	default:
-		l.errorf(sh.Head.At, "the head of a shorthand rule must name a role or permission, but %q is a relation of %s", sh.Head.Value, b.Name)
+		l.blockErrorf(sh.Head.At, "the head of a shorthand rule must name a role or permission, but %q is a relation of %s", sh.Head.Value, b.Name)
 		return nil
 	}
 	at := sh.At
@@ -332,7 +341,7 @@ func (l *loader) expand(b *ast.Block, sh *ast.Shorthand) *ast.Rule {
 			rule.Body = call("has_permission", sh.Body.At, v(actorVar, sh.Body.At), str(sh.Body), v(resourceVar, sh.Body.At))
 		case declRelation:
 			if !l.prog.actors[body.class] {
-				l.errorf(sh.Body.At, "%q is a relation of %s to %s, which is not an actor class; without `on` a relation in a shorthand body must relate to an actor (declare actor %s {}), or go through it: \"<role>\" if \"<role>\" on %q", sh.Body.Value, b.Name, body.class, body.class, sh.Body.Value)
+				l.blockErrorf(sh.Body.At, "%q is a relation of %s to %s, which is not an actor class; without `on` a relation in a shorthand body must relate to an actor (declare actor %s {}), or go through it: \"<role>\" if \"<role>\" on %q", sh.Body.Value, b.Name, body.class, body.class, sh.Body.Value)
 				return nil
 			}
 			rule.Body = call("has_relation", sh.Body.At, v(actorVar, sh.Body.At), str(sh.Body), v(resourceVar, sh.Body.At))
@@ -346,12 +355,12 @@ func (l *loader) expand(b *ast.Block, sh *ast.Shorthand) *ast.Rule {
 		return nil
 	}
 	if rel.kind != declRelation {
-		l.errorf(sh.Relation.At, "%q after `on` must be a relation of %s, but it is declared as a %s", sh.Relation.Value, b.Name, rel.kind)
+		l.blockErrorf(sh.Relation.At, "%q after `on` must be a relation of %s, but it is declared as a %s", sh.Relation.Value, b.Name, rel.kind)
 		return nil
 	}
 	relBlock := l.prog.Blocks[rel.class]
 	if relBlock == nil {
-		l.errorf(sh.Relation.At, "relation %q of %s has class %s, which has no resource block; declare one: resource %s { ... }", sh.Relation.Value, b.Name, rel.class, rel.class)
+		l.blockErrorf(sh.Relation.At, "relation %q of %s has class %s, which has no resource block; declare one: resource %s { ... }", sh.Relation.Value, b.Name, rel.class, rel.class)
 		return nil
 	}
 	body, ok := l.lookup(relBlock.Decl, rel.class, sh.Body, sh, sh.Relation.Value)
@@ -365,7 +374,7 @@ func (l *loader) expand(b *ast.Block, sh *ast.Shorthand) *ast.Rule {
 	case declPermission:
 		implier = "has_permission"
 	default:
-		l.errorf(sh.Body.At, "%q is a relation of %s; in a shorthand rule with `on` the body must name a role or permission of the related class %s", sh.Body.Value, rel.class, rel.class)
+		l.blockErrorf(sh.Body.At, "%q is a relation of %s; in a shorthand rule with `on` the body must name a role or permission of the related class %s", sh.Body.Value, rel.class, rel.class)
 		return nil
 	}
 	rule.Body = &ast.And{At: sh.Body.At, Goals: []ast.Expr{
@@ -399,7 +408,7 @@ func (l *loader) lookup(b *ast.Block, class string, lit *ast.StringLit, sh *ast.
 		fmt.Fprintf(&msg, "; did you mean %q?", s)
 	}
 	fmt.Fprintf(&msg, " (%s)", l.declared(class))
-	l.errorf(lit.At, "%s", msg.String())
+	l.blockErrorf(lit.At, "%s", msg.String())
 	return decl{}, false
 }
 

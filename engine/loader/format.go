@@ -24,5 +24,5 @@ func headString(name string, params []*ast.Param) string {
 // ruleTypeString renders a rule type without the `type` keyword and semicolon.
 func ruleTypeString(t *ast.RuleType) string { return headString(t.Name, t.Params) }
 
-// shorthandString renders a shorthand rule as written.
-func shorthandString(s *ast.Shorthand) string { return ast.String(s) }
+// shorthandString renders a shorthand rule as written, without the semicolon.
+func shorthandString(s *ast.Shorthand) string { return strings.TrimSuffix(ast.String(s), ";") }

@@ -230,7 +230,7 @@ func (l *loader) specFits(class string, fields []*ast.Field, rp *ast.Param, rSpe
 		if literalClass(rLit) == class && len(fields) == 0 {
 			return ""
 		}
-		return fmt.Sprintf("value %s is not a %s", exprString(rLit), class)
+		return fmt.Sprintf("value %s is not %s %s", exprString(rLit), article(class), class)
 	}
 	name := exprString(rp.Term)
 	return fmt.Sprintf("parameter `%s` expects %s %s type constraint", name, article(class), class)
@@ -321,7 +321,8 @@ func fieldNames(fs []*ast.Field) string {
 // checkRequired reports required rule types with no matching rule: has_role
 // when roles are declared, and each has_relation type a shorthand rule needs.
 func (l *loader) checkRequired() {
-	if l.anyRoles() {
+	// Skipped after block errors: the declarations it depends on are wrong.
+	if l.anyRoles() && !l.blockErrors {
 		var t *ast.RuleType
 		for _, rt := range l.prog.RuleTypes["has_role"] {
 			if l.builtin[rt] {
