@@ -128,6 +128,7 @@ type lexer struct {
 	fset *ast.FileSet
 	file *ast.File
 	src  []byte
+	ssrc string // src as a string: token texts are substrings of it
 	off  int
 	errs *ast.ErrorList
 }
@@ -138,8 +139,8 @@ func (l *lexer) errorAt(off int, format string, args ...any) {
 
 // scanAll lexes the whole file. The last token is always tEOF.
 func scanAll(fset *ast.FileSet, file *ast.File, errs *ast.ErrorList) []token {
-	l := &lexer{fset: fset, file: file, src: file.Src, errs: errs}
-	toks := make([]token, 0, len(l.src)/4+1)
+	l := &lexer{fset: fset, file: file, src: file.Src, ssrc: string(file.Src), errs: errs}
+	toks := make([]token, 0, len(l.src)/3+16) // typical policies: ~4 bytes per token
 	for {
 		t := l.next()
 		toks = append(toks, t)
@@ -165,7 +166,7 @@ func (l *lexer) peekRune(off int) (rune, int) {
 }
 
 func (l *lexer) tok(kind tokKind, start int) token {
-	return token{kind: kind, pos: l.file.Pos(start), end: l.file.Pos(l.off), text: string(l.src[start:l.off])}
+	return token{kind: kind, pos: l.file.Pos(start), end: l.file.Pos(l.off), text: l.ssrc[start:l.off]}
 }
 
 func (l *lexer) next() token {
@@ -335,6 +336,7 @@ func (l *lexer) str() token {
 	start := l.off
 	l.off++ // opening quote
 	var b strings.Builder
+	escaped := false // b is in use: an escape was seen
 	for {
 		if l.off >= len(l.src) {
 			l.errorAt(start, "unterminated string literal")
@@ -344,13 +346,23 @@ func (l *lexer) str() token {
 		if c == '"' {
 			l.off++
 			t := l.tok(tString, start)
-			t.val = b.String()
+			if escaped {
+				t.val = b.String()
+			} else {
+				t.val = l.ssrc[start+1 : l.off-1]
+			}
 			return t
 		}
 		if c != '\\' {
-			b.WriteByte(c)
+			if escaped {
+				b.WriteByte(c)
+			}
 			l.off++
 			continue
+		}
+		if !escaped {
+			escaped = true
+			b.WriteString(l.ssrc[start+1 : l.off])
 		}
 		esc := l.off
 		l.off++

@@ -641,18 +641,50 @@ func (p *parser) parseNot() ast.Expr {
 	return p.parseUnify()
 }
 
-var binOps = map[tokKind]ast.Op{
-	tUnify: ast.OpUnify, tAssign: ast.OpAssign,
-	tEq: ast.OpEq, tNeq: ast.OpNeq, tLt: ast.OpLt, tLeq: ast.OpLeq, tGt: ast.OpGt, tGeq: ast.OpGeq,
-	tPlus: ast.OpAdd, tMinus: ast.OpSub, tStar: ast.OpMul, tSlash: ast.OpDiv, tMod: ast.OpMod, tRem: ast.OpRem,
-	tIn: ast.OpIn, tMatches: ast.OpMatches,
+// binOp returns the binary operator of token kind k, or 0.
+func binOp(k tokKind) ast.Op {
+	switch k {
+	case tUnify:
+		return ast.OpUnify
+	case tAssign:
+		return ast.OpAssign
+	case tEq:
+		return ast.OpEq
+	case tNeq:
+		return ast.OpNeq
+	case tLt:
+		return ast.OpLt
+	case tLeq:
+		return ast.OpLeq
+	case tGt:
+		return ast.OpGt
+	case tGeq:
+		return ast.OpGeq
+	case tPlus:
+		return ast.OpAdd
+	case tMinus:
+		return ast.OpSub
+	case tStar:
+		return ast.OpMul
+	case tSlash:
+		return ast.OpDiv
+	case tMod:
+		return ast.OpMod
+	case tRem:
+		return ast.OpRem
+	case tIn:
+		return ast.OpIn
+	case tMatches:
+		return ast.OpMatches
+	}
+	return 0
 }
 
 // opAt returns the binary operator of the current token if it has
 // precedence level, else 0.
 func (p *parser) opAt(level int) ast.Op {
-	op, ok := binOps[p.tok.kind]
-	if !ok || op.Precedence() != level {
+	op := binOp(p.tok.kind)
+	if op == 0 || op.Precedence() != level {
 		return 0
 	}
 	return op
