@@ -1,0 +1,417 @@
+package gormfilter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/ursa-authz/ursa/partial"
+	"github.com/ursa-authz/ursa/sqlgen"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Authorizer is what gormfilter needs from an authorization engine. The root
+// package's *ursa.Authorizer implements it; gormfilter does not import it so
+// that data keeps flowing one way (ursa -> gormfilter is never needed).
+type Authorizer interface {
+	// Filter returns which resources of the Polar type resourceType the actor
+	// may perform action on.
+	Filter(ctx context.Context, actor any, action, resourceType string) (*partial.Filter, error)
+	// IsAllowed decides on one loaded Go value.
+	IsAllowed(ctx context.Context, actor any, action string, resource any) (bool, error)
+	// AuthorizedActions lists the actions the actor may perform on resource.
+	AuthorizedActions(ctx context.Context, actor, resource any) ([]string, error)
+	// ClassName returns the Polar class name registered for a Go type.
+	ClassName(t reflect.Type) (string, bool)
+}
+
+// PluginName is the name under which the plugin registers with GORM.
+const PluginName = "ursa:gormfilter"
+
+// settingKey is the Statement setting that carries the authorization requests.
+const settingKey = "ursa:gormfilter:requests"
+
+// Sentinel errors. Every error gormfilter adds to a statement wraps one of
+// them (or an error returned by the Authorizer or sqlgen), so callers can use
+// errors.Is.
+var (
+	// ErrNotInstalled: Authorized/Scope was used on a *gorm.DB whose plugin
+	// list does not contain the gormfilter plugin (db.Use(gormfilter.New(a))).
+	ErrNotInstalled = errors.New("gormfilter: plugin not installed; call db.Use(gormfilter.New(authorizer)) first")
+	// ErrUnknownModel: the statement's model is unknown or not registered with
+	// the authorizer.
+	ErrUnknownModel = errors.New("gormfilter: unknown model")
+	// ErrUnsupported: the statement or the schema uses something gormfilter
+	// cannot filter (raw SQL, polymorphic relations, an unknown dialect).
+	ErrUnsupported = errors.New("gormfilter: unsupported")
+	// ErrReadOnlyAction: a read-only action (by default "read") was used to
+	// authorize an Update or Delete.
+	ErrReadOnlyAction = errors.New("gormfilter: read-only action used for a write")
+	// ErrNotAuthorized: a Create was refused by the policy.
+	ErrNotAuthorized = errors.New("gormfilter: not authorized")
+	// ErrNotLoaded: a decision on a loaded model needs an association that is
+	// not loaded (see NotLoadedError).
+	ErrNotLoaded = errors.New("gormfilter: association not loaded")
+)
+
+// Plugin is the GORM plugin. Create it with New and install it with db.Use.
+// It is safe for concurrent use.
+type Plugin struct {
+	auth      Authorizer
+	classes   map[reflect.Type]string
+	overrides map[reflect.Type][]func(*sqlgen.Table)
+	readOnly  map[string]bool
+	strict    bool
+
+	schemas sync.Map // reflect.Type -> *compiled
+}
+
+// Option configures a Plugin.
+type Option func(*Plugin)
+
+// WithClass names the Polar class of a Go model that the authorizer does not
+// know by itself (an unusual model). model is a value or pointer of the type.
+func WithClass(model any, className string) Option {
+	return func(p *Plugin) { p.classes[typeOf(model)] = className }
+}
+
+// Override adjusts the table gormfilter derives from a GORM model, for models
+// GORM's schema does not describe fully (a relation declared only in the
+// database, a column GORM ignores, a nullability GORM cannot see). fn runs
+// once, when the table is first built; the table's field and relation keys
+// are Go field names.
+func Override(model any, fn func(t *sqlgen.Table)) Option {
+	return func(p *Plugin) {
+		t := typeOf(model)
+		p.overrides[t] = append(p.overrides[t], fn)
+	}
+}
+
+// ReadOnlyActions sets the actions that may not authorize an Update or
+// Delete (default: "read"). Using one of them for a write adds
+// ErrReadOnlyAction to the statement. Call with no actions to allow any.
+func ReadOnlyActions(actions ...string) Option {
+	return func(p *Plugin) {
+		p.readOnly = map[string]bool{}
+		for _, a := range actions {
+			p.readOnly[a] = true
+		}
+	}
+}
+
+// StrictLoading makes IsAllowed and Create checks return a *NotLoadedError
+// naming the association to preload instead of loading a missing association
+// through GORM.
+func StrictLoading() Option { return func(p *Plugin) { p.strict = true } }
+
+// New returns the plugin for a. Install it once per *gorm.DB with db.Use.
+func New(a Authorizer, opts ...Option) *Plugin {
+	p := &Plugin{
+		auth:      a,
+		classes:   map[reflect.Type]string{},
+		overrides: map[reflect.Type][]func(*sqlgen.Table){},
+		readOnly:  map[string]bool{"read": true},
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Name implements gorm.Plugin.
+func (p *Plugin) Name() string { return PluginName }
+
+// Initialize implements gorm.Plugin: it registers the callbacks that compile
+// and add the filter before every query, row, update and delete, decide
+// creates, and refuse raw SQL on an authorized statement.
+func (p *Plugin) Initialize(db *gorm.DB) error {
+	cb := db.Callback()
+	if err := cb.Query().Before("gorm:query").Register("ursa:filter_query", p.filterCallback(opQuery)); err != nil {
+		return err
+	}
+	if err := cb.Row().Before("gorm:row").Register("ursa:filter_row", p.filterCallback(opQuery)); err != nil {
+		return err
+	}
+	if err := cb.Update().Before("gorm:update").Register("ursa:filter_update", p.filterCallback(opUpdate)); err != nil {
+		return err
+	}
+	if err := cb.Delete().Before("gorm:delete").Register("ursa:filter_delete", p.filterCallback(opDelete)); err != nil {
+		return err
+	}
+	if err := cb.Create().Before("gorm:create").Register("ursa:filter_create", p.createCallback); err != nil {
+		return err
+	}
+	return cb.Raw().Before("gorm:raw").Register("ursa:filter_raw", p.rawCallback)
+}
+
+// request is one (actor, action) pair recorded on a statement.
+type request struct {
+	actor  any
+	action string
+}
+
+// Authorized returns db restricted to the rows actor may perform action on.
+// The filter is compiled when the statement runs (Find, First, Take, Count,
+// Pluck, Scan, Rows, Update, Delete, ...), once the model is known, and
+// ANDed with all other conditions. Any error (unknown model, unsupported
+// policy construct, authorizer error) is added to the statement, so the
+// query does not run. For Update and Delete, pass the action that matches
+// the write ("update", "delete"); only permitted rows change.
+//
+// Calling Authorized more than once on a chain requires all the actions.
+func Authorized(db *gorm.DB, actor any, action string) *gorm.DB {
+	var reqs []*request
+	if v, ok := db.Get(settingKey); ok {
+		reqs, _ = v.([]*request)
+	}
+	// Copy on write: settings are shared by statements cloned from this one.
+	next := make([]*request, len(reqs), len(reqs)+1)
+	copy(next, reqs)
+	next = append(next, &request{actor: actor, action: action})
+	// Set returns a new instance for a fresh *gorm.DB and the same one in
+	// the middle of a chain or inside a scope, as every GORM chain method.
+	tx := db.Set(settingKey, next)
+	if _, ok := tx.Config.Plugins[PluginName].(*Plugin); !ok {
+		_ = tx.AddError(ErrNotInstalled)
+	}
+	return tx
+}
+
+// Scope is Authorized as a GORM scope:
+//
+//	db.Model(&Repo{}).Scopes(gormfilter.Scope(user, "read")).Where("archived = ?", false).Count(&n)
+func Scope(actor any, action string) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB { return Authorized(db, actor, action) }
+}
+
+// Unfiltered drops the authorization recorded on a statement. Preloads of an
+// authorized statement are filtered too (GORM copies the statement's
+// settings into preload queries: each association is filtered by the same
+// actor and action on its own Polar type); pass Unfiltered as the preload's
+// condition for an association that is not a policy resource:
+//
+//	gormfilter.Authorized(db, user, "read").Preload("Memberships", gormfilter.Unfiltered).Find(&repos)
+func Unfiltered(db *gorm.DB) *gorm.DB { return db.Set(settingKey, []*request(nil)) }
+
+func requestsOf(db *gorm.DB) []*request {
+	if v, ok := db.Statement.Settings.Load(settingKey); ok {
+		r, _ := v.([]*request)
+		return r
+	}
+	return nil
+}
+
+type op int
+
+const (
+	opQuery op = iota
+	opUpdate
+	opDelete
+)
+
+func (p *Plugin) filterCallback(o op) func(*gorm.DB) {
+	return func(db *gorm.DB) {
+		reqs := requestsOf(db)
+		if len(reqs) == 0 || db.Error != nil {
+			return
+		}
+		if err := p.apply(db, reqs, o); err != nil {
+			_ = db.AddError(err)
+		}
+	}
+}
+
+func (p *Plugin) rawCallback(db *gorm.DB) {
+	if len(requestsOf(db)) > 0 && db.Error == nil {
+		_ = db.AddError(fmt.Errorf("%w: raw SQL (Exec/Raw) cannot be filtered; use Model/Table with Where", ErrUnsupported))
+	}
+}
+
+// apply compiles the statement's filters and ANDs them with its WHERE clause.
+func (p *Plugin) apply(db *gorm.DB, reqs []*request, o op) error {
+	stmt := db.Statement
+	if stmt.SQL.Len() > 0 {
+		return fmt.Errorf("%w: raw SQL (Raw) cannot be filtered; use Model/Table with Where", ErrUnsupported)
+	}
+	if stmt.Schema == nil {
+		return fmt.Errorf("%w: the statement has no model; use db.Model(&T{}) or a typed destination", ErrUnknownModel)
+	}
+	dialect, err := dialectOf(db)
+	if err != nil {
+		return err
+	}
+	comp, err := p.compiledFor(stmt.Schema)
+	if err != nil {
+		return err
+	}
+	var exprs []clause.Expression
+	for _, r := range reqs {
+		if alreadyApplied(stmt, r) {
+			continue
+		}
+		if o != opQuery && p.readOnly[r.action] {
+			return fmt.Errorf("%w: action %q cannot authorize an %s; pass the write's action (e.g. %q)", ErrReadOnlyAction, r.action, o, o.String())
+		}
+		e, err := p.compile(stmt.Context, comp, r, dialect, stmt.Table)
+		if err != nil {
+			return err
+		}
+		exprs = append(exprs, e)
+	}
+	if len(exprs) == 0 {
+		return nil
+	}
+	where, hadWhere := whereOf(stmt)
+	if o != opQuery && !hadWhere && !db.AllowGlobalUpdate && !primaryKeySet(stmt) {
+		// Keep GORM's guard: without the filter this statement would fail
+		// with ErrMissingWhereClause, so it must still fail with it.
+		return gorm.ErrMissingWhereClause
+	}
+	var all []clause.Expression
+	if len(where.Exprs) > 0 {
+		all = append(all, group{where.Exprs})
+	}
+	all = append(all, exprs...)
+	c := stmt.Clauses["WHERE"]
+	c.Name = "WHERE"
+	c.Expression = clause.Where{Exprs: all}
+	stmt.Clauses["WHERE"] = c
+	return nil
+}
+
+func (o op) String() string {
+	switch o {
+	case opUpdate:
+		return "update"
+	case opDelete:
+		return "delete"
+	}
+	return "query"
+}
+
+// compile asks the authorizer for r's filter on comp's root type and
+// compiles it to a condition over alias.
+func (p *Plugin) compile(ctx context.Context, comp *compiled, r *request, dialect sqlDialect, alias string) (*filterExpr, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f, err := p.auth.Filter(ctx, r.actor, r.action, comp.root)
+	if err != nil {
+		return nil, fmt.Errorf("gormfilter: filter %s for %q: %w", comp.root, r.action, err)
+	}
+	if f == nil {
+		return nil, fmt.Errorf("gormfilter: filter %s for %q: authorizer returned no filter", comp.root, r.action)
+	}
+	if f, err = comp.rewrite(f); err != nil {
+		return nil, err
+	}
+	sql, args, err := compileWhere(f, comp.schema, dialect, alias)
+	if err != nil {
+		return nil, fmt.Errorf("gormfilter: compile %s filter for %q: %w", comp.root, r.action, err)
+	}
+	return &filterExpr{SQL: sql, Vars: args, req: r}, nil
+}
+
+// dialectOf maps GORM's dialector name to a sqlgen dialect.
+func dialectOf(db *gorm.DB) (sqlDialect, error) {
+	switch name := db.Dialector.Name(); name {
+	case "postgres":
+		return dialectPostgres, nil
+	case "mysql":
+		return dialectMySQL, nil
+	case "sqlite", "sqlite3":
+		return dialectSQLite, nil
+	default:
+		return dialectPostgres, fmt.Errorf("%w: dialect %q (want postgres, mysql or sqlite)", ErrUnsupported, name)
+	}
+}
+
+func whereOf(stmt *gorm.Statement) (clause.Where, bool) {
+	c, ok := stmt.Clauses["WHERE"]
+	if !ok {
+		return clause.Where{}, false
+	}
+	w, _ := c.Expression.(clause.Where)
+	return w, len(w.Exprs) > 0
+}
+
+// alreadyApplied reports whether r's filter is already in stmt's WHERE (a
+// chain reused for a second finisher keeps its clauses).
+func alreadyApplied(stmt *gorm.Statement, r *request) bool {
+	w, _ := whereOf(stmt)
+	return containsReq(w.Exprs, r)
+}
+
+func containsReq(exprs []clause.Expression, r *request) bool {
+	for _, e := range exprs {
+		switch e := e.(type) {
+		case *filterExpr:
+			if e.req == r {
+				return true
+			}
+		case group:
+			if containsReq(e.exprs, r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// primaryKeySet reports whether the statement's model value carries a
+// primary key GORM will turn into a condition.
+func primaryKeySet(stmt *gorm.Statement) bool {
+	if stmt.Schema == nil || len(stmt.Schema.PrimaryFields) == 0 {
+		return false
+	}
+	check := func(v reflect.Value) bool {
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return false
+			}
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Struct || v.Type() != stmt.Schema.ModelType {
+			return false
+		}
+		for _, f := range stmt.Schema.PrimaryFields {
+			if _, zero := f.ValueOf(stmt.Context, v); !zero {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range []any{stmt.Model, stmt.Dest} {
+		if m == nil {
+			continue
+		}
+		v := reflect.ValueOf(m)
+		for v.Kind() == reflect.Pointer && !v.IsNil() {
+			v = v.Elem()
+		}
+		switch v.Kind() {
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < v.Len(); i++ {
+				if check(v.Index(i)) {
+					return true
+				}
+			}
+		default:
+			if check(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func typeOf(model any) reflect.Type {
+	t := reflect.TypeOf(model)
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		t = t.Elem()
+	}
+	return t
+}
