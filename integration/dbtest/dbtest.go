@@ -351,8 +351,17 @@ func openMySQL(t testing.TB) (*DB, error) {
 	name := newName()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(MySQL, name)+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		return nil, fmt.Errorf("create database: %w", err)
+	// A binary, NO PAD collation compares strings exactly as Go does ('a' !=
+	// 'A', 'a' != 'a '); MariaDB calls it utf8mb4_nopad_bin, MySQL 8 utf8mb4_0900_bin.
+	var createErr error
+	for _, coll := range []string{"utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin"} {
+		_, createErr = adm.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(MySQL, name)+" CHARACTER SET utf8mb4 COLLATE "+coll)
+		if createErr == nil {
+			break
+		}
+	}
+	if createErr != nil {
+		return nil, fmt.Errorf("create database: %w", createErr)
 	}
 	drop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -140,3 +140,24 @@ func TestQuoteIdentRejectsForeignNames(t *testing.T) {
 	}()
 	quoteIdent(Postgres, `x"; DROP`)
 }
+
+// TestMySQLStringsCompareExactly: a column compares with case and trailing
+// spaces significant, as in Go.
+func TestMySQLStringsCompareExactly(t *testing.T) {
+	db := Open(t, MySQL)
+	if _, err := db.SQL.Exec("CREATE TABLE t (s VARCHAR(10))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.Exec("INSERT INTO t VALUES ('a')"); err != nil {
+		t.Fatal(err)
+	}
+	for arg, want := range map[string]int{"a": 1, "a ": 0, "A": 0} {
+		var n int
+		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM t WHERE s = ?", arg).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("s = %q matched %d rows of ('a'), want %d", arg, n, want)
+		}
+	}
+}

@@ -22,6 +22,10 @@
 // parallel and leave nothing behind. Leftovers of killed runs older than an
 // hour are dropped by the next Open.
 //
+// MySQL databases use a binary NO PAD collation (utf8mb4_nopad_bin on
+// MariaDB), so string equality in SQL matches Go's; with the server's default
+// case-insensitive collation it would not.
+//
 // Time values: store them in UTC truncated to whole seconds. SQLite keeps
 // times as text in SQLite's own format (the DSN sets _time_format=sqlite), so
 // only such values compare correctly as strings there.
