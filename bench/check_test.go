@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestDecisionsAgree(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			s := getSetup(t, policy)
+			if s.decErr != nil {
+				t.Fatal(s.decErr)
+			}
+			if len(s.names) < 3 {
+				t.Fatalf("only %v compiled in", s.names)
+			}
+		})
+	}
+}
+
+func TestFiltersAgree(t *testing.T) {
+	for _, policy := range Policies {
+		t.Run(policy, func(t *testing.T) {
+			s := getSetup(t, policy)
+			if errors.Is(s.filErr, ErrNoCheckDB) && os.Getenv("URSA_REQUIRE_DB") == "" {
+				t.Skip(s.filErr)
+			}
+			if s.filErr != nil {
+				t.Fatal(s.filErr)
+			}
+		})
+	}
+}
+
+// TestCheckDecisionsCatchesDisagreement makes sure the check can fail: an
+// engine that allows everything must be reported.
+func TestCheckDecisionsCatchesDisagreement(t *testing.T) {
+	err := CheckDecisions(context.Background(), fixture, "docs", []string{"yes"}, []Decider{allowAll{}})
+	if err == nil || !strings.Contains(err.Error(), "dave read Document#1: want false; yes: true") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+type allowAll struct{}
+
+func (allowAll) Prepare(r Request) (any, error)            { return r, nil }
+func (allowAll) Decide(context.Context, any) (bool, error) { return true, nil }
+func (allowAll) PrepareActor(u *User) (any, error)         { return u, nil }
+func (allowAll) Filter(context.Context, any, string) (Filtered, error) {
+	return SQLQuery{SQL: "SELECT id FROM documents"}, nil
+}
+
+// TestCheckFiltersCatchesDisagreement: a filter returning every row must be
+// reported (needs Postgres).
+func TestCheckFiltersCatchesDisagreement(t *testing.T) {
+	ctx := context.Background()
+	env, err := NewCheckEnv(ctx, fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	err = CheckFilters(ctx, env, "docs", []string{"all"}, []Filterer{allowAll{}})
+	if errors.Is(err, ErrNoCheckDB) && os.Getenv("URSA_REQUIRE_DB") == "" {
+		t.Skip(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "all alice read: got ids [1 2 3") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRootModuleIsolation: the library module must neither contain the
+// bench packages nor depend on the engines compared here.
+func TestRootModuleIsolation(t *testing.T) {
+	out, err := exec.Command("go", "list", "-C", "..", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list in the root module: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "/bench") {
+			t.Errorf("root module's ./... includes %s", pkg)
+		}
+	}
+	gomod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"open-policy-agent", "cedar-policy", "osohq"} {
+		if strings.Contains(string(gomod), m) {
+			t.Errorf("root go.mod mentions %s", m)
+		}
+	}
+}
