@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ursa-authz/ursa/engine/ast"
+)
+
+// Debugging.
+//
+// A DebugHook (QueryOptions.Debug) is called:
+//   - at every `debug(...)` goal (Kind DebugBreak), and
+//   - while stepping, before goals (Kind DebugStep): after the hook returned
+//     DebugStepInto, before the very next goal; after DebugStepOver, before
+//     the next goal whose frame is at the same or a shallower call depth; after
+//     DebugStepOut, before the next goal in a shallower frame. DebugContinue
+//     runs until the next debug() goal. QueryOptions.DebugStep starts stepping
+//     at the first goal.
+//
+// The event carries the goal about to run (as Polar source) and its position,
+// the call stack (innermost first, with each frame's rule, call position and
+// arguments) and the bindings of the innermost frame. A hook runs
+// synchronously on the querying goroutine; the query waits for its answer.
+// DebugAbort stops the query with an error wrapping ErrDebugAbort.
+
+// DebugEventKind tells why the hook is called.
+type DebugEventKind int
+
+const (
+	DebugBreak DebugEventKind = iota + 1 // a debug() goal ran
+	DebugStep                            // stepping: a goal is about to run
+)
+
+// DebugAction is the hook's answer: how to go on.
+type DebugAction int
+
+const (
+	DebugContinue DebugAction = iota // run until the next debug() goal
+	DebugStepInto                    // stop before the next goal
+	DebugStepOver                    // stop before the next goal at this depth or shallower
+	DebugStepOut                     // stop before the next goal in a shallower frame
+	DebugAbort                       // stop the query with ErrDebugAbort
+)
+
+// ErrDebugAbort is wrapped by the error of a query aborted by its debug hook.
+var ErrDebugAbort = errors.New("aborted by the debugger")
+
+// StackFrame is one rule activation on the call stack.
+type StackFrame struct {
+	Pred    string       // name/arity
+	Rule    string       // the rule's head as Polar source ("" for the top query)
+	RulePos ast.Position // position of the rule (of its shorthand rule when expanded)
+	CallPos ast.Position // position of the call that entered the rule (invalid at top level)
+	Args    []any        // arguments of that call, resolved
+	Depth   int
+}
+
+// DebugEvent describes the state of the VM at a debug stop.
+type DebugEvent struct {
+	Kind     DebugEventKind
+	Goal     string       // the goal about to run (DebugStep) or the debug(...) goal
+	Pos      ast.Position // position of Goal
+	Depth    int          // call depth of the goal's frame (0: the query itself)
+	Stack    []StackFrame // innermost first
+	Bindings Bindings     // variables of the innermost frame (unbound ones as Variable)
+	Args     []any        // arguments of debug(...) (DebugBreak)
+	Steps    int          // goals executed so far
+}
+
+// DebugHook is called at debug stops; see DebugEvent and DebugAction.
+type DebugHook func(DebugEvent) DebugAction
+
+type debugMode int
+
+const (
+	modeRun debugMode = iota
+	stepInto
+	stepOver
+	stepOut
+)
+
+type debugState struct {
+	mode  debugMode
+	depth int
+}
+
+func envDepth(e *env) int {
+	if e == nil {
+		return 0
+	}
+	return e.depth
+}
+
+// debugGoal is called before each goal when a hook is set.
+func (m *machine) debugGoal(g goal, idx int, e *env) error {
+	if m.dbg.mode == modeRun {
+		return nil
+	}
+	switch g.(type) {
+	case *gAnd, *gNotSucceeded, *gExit, *gStart:
+		return nil
+	}
+	d := envDepth(e)
+	switch m.dbg.mode {
+	case stepOver:
+		if d > m.dbg.depth {
+			return nil
+		}
+	case stepOut:
+		if d >= m.dbg.depth {
+			return nil
+		}
+	}
+	ev := m.debugEvent(DebugStep, g, e)
+	return m.applyDebug(m.hook(ev), d, g.pos())
+}
+
+func (m *machine) debugBreak(g *gDebug, e *env) error {
+	if m.hook == nil {
+		return nil
+	}
+	ev := m.debugEvent(DebugBreak, g, e)
+	for _, a := range g.args {
+		v, err := m.eval(a, e)
+		if err != nil && err != errFail {
+			return m.errAt(g.at, err)
+		}
+		ev.Args = append(ev.Args, resolve(v))
+	}
+	return m.applyDebug(m.hook(ev), envDepth(e), g.at)
+}
+
+func (m *machine) applyDebug(a DebugAction, depth int, at ast.Pos) error {
+	switch a {
+	case DebugContinue:
+		m.dbg.mode = modeRun
+	case DebugStepInto:
+		m.dbg.mode = stepInto
+	case DebugStepOver:
+		m.dbg = debugState{mode: stepOver, depth: depth}
+	case DebugStepOut:
+		m.dbg = debugState{mode: stepOut, depth: depth}
+	case DebugAbort:
+		return m.errAt(at, ErrDebugAbort)
+	default:
+		return m.errAt(at, fmt.Errorf("unknown debug action %d", a))
+	}
+	return nil
+}
+
+func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env) DebugEvent {
+	ev := DebugEvent{Kind: kind, Depth: envDepth(e), Steps: m.steps}
+	if src, ok := m.p.goalSrc[g]; ok {
+		ev.Goal = FormatExpr(src)
+	} else if c, ok := g.(*gCall); ok {
+		ev.Goal = FormatExpr(c.src)
+	}
+	ev.Pos = m.p.fset.Position(g.pos())
+	ev.Bindings = Bindings{}
+	if e != nil && e.rule != nil {
+		for i, n := range e.rule.names {
+			if n == "_" || i >= len(e.cells) {
+				continue
+			}
+			ev.Bindings[n] = resolve(&e.cells[i])
+		}
+	}
+	ev.Stack = m.stack(e)
+	return ev
+}
+
+// stack renders the call stack from frame e outwards.
+func (m *machine) stack(e *env) []StackFrame {
+	var out []StackFrame
+	for f := e; f != nil; f = f.parent {
+		sf := StackFrame{Depth: f.depth}
+		if f.rule != nil && f.rule.src != nil {
+			r := f.rule.src
+			sf.Pred = predKey(r.Name, len(r.Params))
+			sf.Rule = ast.String(&ast.Rule{Name: r.Name, Params: r.Params})
+			at := r.At
+			if r.Source != nil {
+				at = r.Source.At
+			}
+			sf.RulePos = m.p.fset.Position(at)
+		}
+		if f.call != nil {
+			sf.CallPos = m.p.fset.Position(f.call.at)
+		}
+		for _, a := range f.args {
+			sf.Args = append(sf.Args, resolve(a))
+		}
+		out = append(out, sf)
+		if len(out) > 200 {
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+// Package engine is Ursa's decision VM and Go host-value layer.
+//
+// Entry points:
+//   - Registry (NewRegistry, RegisterClass, RegisterConstant): Go types and
+//     constants known to policies. It implements loader.Classes.
+//   - Load / LoadFiles / Compile: parse, load (package loader) and compile a
+//     policy into an immutable *Policy, running inline `?=` queries.
+//   - (*Policy).Decide, QueryRule, Query, QueryExpr: run queries; results
+//     stream lazily as Bindings in oso's order. QueryOptions sets step/depth
+//     limits, the print writer and the DebugHook.
+//   - Host semantics shared with partial evaluation (package partial must not
+//     reimplement them): (*Policy).Program, Version, ClassType, ClassOf, IsA,
+//     SubclassOf, Field, Lookup, CallMethod, Constant, New; and the value
+//     functions Normalize, Equal, Compare, Arith, SnakeCase, FormatValue.
+//
+// # Values
+//
+// Go values are used as they are, normalised at the boundary (Normalize):
+// every integer kind is int64, every float float64, named string/bool kinds
+// string/bool, nil pointers nil. Slices and arrays are Polar lists and
+// string-keyed maps Polar dictionaries; the VM reads them lazily (no copy).
+// time.Time and time.Duration compare and do arithmetic (Compare, Arith).
+// Structs and pointers to structs are instances of their registered class;
+// fields are readable by Go name, by GORM's snake_case column name
+// (CreatorID <-> creator_id, HTTPServer <-> http_server), by `polar:"name"`
+// tag and by `gorm:"column:name"` tag; promoted fields of embedded structs
+// too. A struct embedding a registered struct, or implementing a registered
+// interface type, is an instance of that class for specializers. Accessor
+// tables are computed once per reflect.Type and cached.
+//
+// Equality (Equal): numbers numerically across Integer and Float; nil only
+// equals nil; a Go type with an `Equal(T) bool` method uses it; two pointers
+// are equal when identical or when their targets are deeply equal
+// (reflect.DeepEqual), as the oso Go host did.
+//
+// # Evaluation
+//
+// The VM is a trampoline with an explicit continuation list and a choice
+// point stack (see machine.go): no Go recursion per goal, so deep recursion
+// (a 100,000-long chain) only costs heap. Rules of a call are filtered by
+// their specializers and tried most specific first (insertion sort as in
+// oso). Bindings live in frame slots with an undo trail; machines are pooled.
+//
+// Termination: every query has a step limit (DefaultMaxSteps) and a depth
+// limit (DefaultMaxDepth), and checks its context every 1024 steps. On
+// cyclic data, a loop check makes recursion terminate with the least
+// fixpoint: a call to a recursive predicate whose arguments are all ground
+// and identical to a call still active on the current derivation path (an
+// ancestor) fails. Such a repeated call can only re-derive what its ancestor
+// derives, so no answer is lost; answers are not duplicated by loops.
+//
+// Errors during evaluation are *ast.Error of kind ast.KindRuntime with the
+// policy position; limits wrap ErrLimit; a panic inside the VM or a host
+// method is recovered and returned as an error (fail closed).
+package engine

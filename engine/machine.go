@@ -1,0 +1,1055 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ursa-authz/ursa/engine/ast"
+)
+
+// The VM is a trampoline over an explicit goal stack, in the style of a
+// continuation-passing Prolog interpreter:
+//
+//   - A *cont is an immutable linked list of goals still to run (with the
+//     environment each goal runs in). Running a conjunction pushes its tail;
+//     calling a rule makes its body the current goal with the caller's
+//     continuation as next. No Go recursion per goal: a 100,000-deep rule
+//     chain is a 100,000-long linked list on the heap.
+//   - Choice points live in a slice. Each records the trail height; on
+//     backtracking the trail is undone to that height and the next
+//     alternative (next rule, next `or` branch, next `in` element) is run.
+//   - cut pops choice points down to the barrier recorded when the rule was
+//     called. `not G` pushes a choice point that, when backtracked into, means
+//     "G failed" (so not succeeds); if G succeeds, a marker goal removes that
+//     choice point and everything above it and fails.
+//   - Loop check: a call of a recursive predicate whose arguments are all
+//     ground and identical to a call still active on the current derivation
+//     path fails (the active set is maintained on the trail, so backtracking
+//     restores it). On cyclic data this yields the least fixpoint.
+
+type env struct {
+	rule   *crule
+	cells  []Cell
+	parent *env
+	call   *gCall // the call that created this frame; nil for a query
+	args   []any
+	depth  int
+	lk     *loopKey // set when this frame's call is in the active set
+	small  [4]Cell
+}
+
+type cont struct {
+	g    goal
+	idx  int // for *gAnd: index of the goal to run
+	env  *env
+	cutB int
+	next *cont
+}
+
+type choiceKind uint8
+
+const (
+	chRules choiceKind = iota + 1
+	chOr
+	chIn
+	chNot
+)
+
+type choice struct {
+	kind  choiceKind
+	trail int
+	next  *cont
+	env   *env
+	cutB  int
+	// chRules
+	call  *gCall
+	args  []any
+	rules []*crule
+	idx   int
+	// chOr
+	goals []goal
+	// chIn
+	lhs  any
+	coll inColl
+}
+
+// inColl is the collection of an `in` goal.
+type inColl struct {
+	list listView
+	str  string
+	keys []string
+	dict dictView
+	kind uint8 // 1 list, 2 string, 3 dict
+}
+
+type trailEntry struct {
+	cell *Cell
+	key  *loopKey
+	add  bool // for key entries: true = re-add on undo, false = remove on undo
+}
+
+// loopKey identifies a call for the loop check.
+type loopKey struct {
+	pred *predicate
+	n    int
+	a    [4]any
+}
+
+// machine runs one query. Machines are pooled per Policy.
+type machine struct {
+	p        *Policy
+	ctx      context.Context
+	done     <-chan struct{}
+	trail    []trailEntry
+	choices  []choice
+	cur      *cont
+	active   map[loopKey]struct{}
+	steps    int
+	maxSteps int
+	maxDepth int
+	out      io.Writer
+	hook     DebugHook
+	dbg      debugState
+	started  bool
+	failed   bool
+}
+
+// Default limits.
+const (
+	DefaultMaxSteps = 10_000_000
+	DefaultMaxDepth = 1_000_000
+)
+
+// ErrLimit is wrapped by errors from exceeding the step or depth limit.
+var ErrLimit = errors.New("limit exceeded")
+
+func (m *machine) reset() {
+	clear(m.trail)
+	m.trail = m.trail[:0]
+	clear(m.choices)
+	m.choices = m.choices[:0]
+	m.cur = nil
+	if len(m.active) > 0 {
+		clear(m.active)
+	}
+	m.steps = 0
+	m.ctx, m.done, m.out, m.hook = nil, nil, nil, nil
+	m.dbg = debugState{}
+	m.started, m.failed = false, false
+}
+
+func (m *machine) errAt(at ast.Pos, err error) error {
+	var ae *ast.Error
+	if errors.As(err, &ae) && ae.Kind == ast.KindRuntime {
+		return err
+	}
+	e := ast.NewError(m.p.fset, at, ast.KindRuntime, "%s", err.Error())
+	e.Err = err
+	return e
+}
+
+func (m *machine) errorf(at ast.Pos, format string, args ...any) error {
+	return ast.NewError(m.p.fset, at, ast.KindRuntime, format, args...)
+}
+
+func (m *machine) bind(c *Cell, v any) {
+	c.val, c.bound = v, true
+	m.trail = append(m.trail, trailEntry{cell: c})
+}
+
+func (m *machine) undo(mark int) {
+	for i := len(m.trail) - 1; i >= mark; i-- {
+		t := &m.trail[i]
+		if t.cell != nil {
+			t.cell.val, t.cell.bound = nil, false
+		} else if t.add {
+			m.active[*t.key] = struct{}{}
+		} else {
+			delete(m.active, *t.key)
+		}
+		*t = trailEntry{}
+	}
+	m.trail = m.trail[:mark]
+}
+
+func newEnv(r *crule, parent *env, call *gCall, args []any) *env {
+	e := &env{rule: r, parent: parent, call: call, args: args}
+	if parent != nil {
+		e.depth = parent.depth + 1
+	}
+	if r != nil {
+		if r.nslots <= len(e.small) {
+			e.cells = e.small[:r.nslots]
+		} else {
+			e.cells = make([]Cell, r.nslots)
+		}
+	}
+	return e
+}
+
+// next finds the next solution. It returns false when there are no more.
+func (m *machine) next() (bool, error) {
+	if m.failed {
+		return false, nil
+	}
+	if m.started {
+		ok, err := m.backtrack()
+		if err != nil || !ok {
+			m.failed = true
+			return false, err
+		}
+	}
+	m.started = true
+	for m.cur != nil {
+		c := m.cur
+		m.cur = nil
+		ok, err := m.exec(c.g, c.idx, c.env, c.cutB, c.next)
+		if err == nil && !ok {
+			ok, err = m.backtrack()
+			if err == nil && !ok {
+				m.failed = true
+				return false, nil
+			}
+		}
+		if err != nil {
+			m.failed = true
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// backtrack resumes the most recent choice point. It returns false when none
+// is left.
+func (m *machine) backtrack() (bool, error) {
+	for len(m.choices) > 0 {
+		top := len(m.choices) - 1
+		ch := &m.choices[top]
+		m.undo(ch.trail)
+		switch ch.kind {
+		case chNot:
+			m.cur = ch.next
+			m.choices[top] = choice{}
+			m.choices = m.choices[:top]
+			return true, nil
+		case chOr:
+			g, e, cutB, next := ch.goals[ch.idx], ch.env, ch.cutB, ch.next
+			ch.idx++
+			if ch.idx == len(ch.goals) {
+				m.choices[top] = choice{}
+				m.choices = m.choices[:top]
+			}
+			ok, err := m.exec(g, 0, e, cutB, next)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				return true, nil
+			}
+		case chRules:
+			r, call, args, parent, next, cutB := ch.rules[ch.idx], ch.call, ch.args, ch.env, ch.next, ch.cutB
+			ch.idx++
+			if ch.idx == len(ch.rules) {
+				m.choices[top] = choice{}
+				m.choices = m.choices[:top]
+			}
+			ok, err := m.tryRule(r, call, args, parent, next, cutB)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				return true, nil
+			}
+		case chIn:
+			ok, err := m.inFrom(top)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func (m *machine) tick(at ast.Pos) error {
+	m.steps++
+	if m.steps&1023 == 0 && m.done != nil {
+		select {
+		case <-m.done:
+			return m.errAt(at, fmt.Errorf("query stopped: %w", m.ctx.Err()))
+		default:
+		}
+	}
+	if m.maxSteps > 0 && m.steps > m.maxSteps {
+		return m.errAt(at, fmt.Errorf("%w: the query ran more than %d steps", ErrLimit, m.maxSteps))
+	}
+	return nil
+}
+
+// exec runs goal g. On success it sets m.cur to the continuation and returns
+// true; false means the goal failed (the caller backtracks).
+func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, error) {
+	for {
+		if err := m.tick(g.pos()); err != nil {
+			return false, err
+		}
+		if m.hook != nil {
+			if err := m.debugGoal(g, idx, e); err != nil {
+				return false, err
+			}
+		}
+		switch x := g.(type) {
+		case *gAnd:
+			if idx+1 < len(x.goals) {
+				next = &cont{g: x, idx: idx + 1, env: e, cutB: cutB, next: next}
+			}
+			g, idx = x.goals[idx], 0
+			continue
+		case *gCall:
+			return m.call(x, e, next)
+		case *gStart:
+			return m.invoke(nil, x.pred, x.args, e, next)
+		case *gCmp:
+			l, err := m.eval(x.l, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			r, err := m.eval(x.r, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			if err := m.checkBound(x.at, x.l, l, x.op.String()); err != nil {
+				return false, err
+			}
+			if err := m.checkBound(x.at, x.r, r, x.op.String()); err != nil {
+				return false, err
+			}
+			ok, err := compare(x.op, l, r)
+			if err != nil {
+				return false, m.errAt(x.at, err)
+			}
+			if !ok {
+				return false, nil
+			}
+		case *gUnify:
+			l, err := m.eval(x.l, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			r, err := m.eval(x.r, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			if !m.unify(l, r) {
+				return false, nil
+			}
+		case *gOr:
+			m.choices = append(m.choices, choice{kind: chOr, trail: len(m.trail), next: next, env: e, cutB: cutB, goals: x.goals, idx: 1})
+			g, idx = x.goals[0], 0
+			continue
+		case *gNot:
+			at := len(m.choices)
+			m.choices = append(m.choices, choice{kind: chNot, trail: len(m.trail), next: next})
+			next = &cont{g: theNotSucceeded, cutB: at}
+			g, idx, cutB = x.g, 0, at+1
+			continue
+		case *gNotSucceeded:
+			mark := m.choices[cutB].trail
+			clear(m.choices[cutB:])
+			m.choices = m.choices[:cutB]
+			m.undo(mark)
+			return false, nil
+		case *gCut:
+			if cutB < len(m.choices) {
+				clear(m.choices[cutB:])
+				m.choices = m.choices[:cutB]
+			}
+		case *gExit:
+			if e.lk != nil {
+				delete(m.active, *e.lk)
+				m.trail = append(m.trail, trailEntry{key: e.lk, add: true})
+			}
+		case *gIn:
+			return m.in(x, e, cutB, next)
+		case *gMatches:
+			v, err := m.eval(x.l, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			ok, err := m.matchSpec(v, x.spec, e)
+			if err != nil {
+				return false, m.errAt(x.at, err)
+			}
+			if !ok {
+				return false, nil
+			}
+		case *gAssign:
+			c := &e.cells[x.slot]
+			if c.bound {
+				return false, m.errorf(x.at, "cannot assign to %s: it is already bound to %s", x.name, FormatValue(resolve(c)))
+			}
+			v, err := m.eval(x.r, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			m.bind(c, v)
+		case *gExpr:
+			v, err := m.eval(x.e, e)
+			if err != nil {
+				return m.evalFail(x.at, err)
+			}
+			switch b := deref(v).(type) {
+			case bool:
+				if !b {
+					return false, nil
+				}
+			case *Cell:
+				name := "a variable"
+				if ev, ok := x.e.(*eVar); ok {
+					name = ev.name
+				}
+				return false, m.errorf(x.at, "cannot query for an unbound variable (%s)", name)
+			default:
+				return false, m.errorf(x.at, "expected a boolean, got %s", describe(b))
+			}
+		case *gTrue:
+		case *gFail:
+			return false, nil
+		case *gPrint:
+			parts := make([]string, len(x.args))
+			for i, a := range x.args {
+				v, err := m.eval(a, e)
+				if err != nil {
+					return m.evalFail(x.at, err)
+				}
+				v = resolve(v)
+				if s, ok := v.(string); ok {
+					parts[i] = s
+				} else {
+					parts[i] = FormatValue(v)
+				}
+			}
+			if m.out != nil {
+				fmt.Fprintln(m.out, strings.Join(parts, " "))
+			}
+		case *gDebug:
+			if err := m.debugBreak(x, e); err != nil {
+				return false, err
+			}
+		default:
+			return false, m.errorf(g.pos(), "internal error: unknown goal %T", g)
+		}
+		m.cur = next
+		return true, nil
+	}
+}
+
+// evalFail turns an evaluation error into failure (errFail) or a runtime error.
+func (m *machine) evalFail(at ast.Pos, err error) (bool, error) {
+	if err == errFail {
+		return false, nil
+	}
+	return false, m.errAt(at, err)
+}
+
+func (m *machine) checkBound(at ast.Pos, ex expr, v any, op string) error {
+	if c, ok := deref(v).(*Cell); ok && c != nil {
+		name := "a variable"
+		if ev, ok := ex.(*eVar); ok {
+			name = ev.name
+		}
+		return m.errorf(at, "%s: %s is unbound", op, name)
+	}
+	return nil
+}
+
+// call runs a predicate call.
+func (m *machine) call(g *gCall, e *env, next *cont) (bool, error) {
+	pred := g.pred
+	if pred == nil || len(pred.rules) == 0 {
+		return false, nil
+	}
+	args := make([]any, len(g.args))
+	for i, a := range g.args {
+		v, err := m.eval(a, e)
+		if err != nil {
+			return m.evalFail(g.at, err)
+		}
+		args[i] = deref(v)
+	}
+	return m.invoke(g, pred, args, e, next)
+}
+
+// invoke calls pred with evaluated arguments. g is the call goal (nil for a
+// top-level QueryRule/Decide).
+func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *cont) (bool, error) {
+	at := ast.NoPos
+	if g != nil {
+		at = g.at
+	}
+	depth := 1
+	if e != nil {
+		depth = e.depth + 1
+	}
+	if m.maxDepth > 0 && depth > m.maxDepth {
+		return false, m.errAt(at, fmt.Errorf("%w: call depth exceeds %d (runaway recursion?)", ErrLimit, m.maxDepth))
+	}
+	rules := pred.candidates(args)
+	if pred.anySpec {
+		var err error
+		rules, err = m.applicable(rules, args)
+		if err != nil {
+			return false, m.errAt(at, err)
+		}
+	}
+	if len(rules) == 0 {
+		return false, nil
+	}
+	if pred.recursive {
+		if k, ok := makeLoopKey(pred, args); ok {
+			if _, dup := m.active[k]; dup {
+				return false, nil // loop: this exact call is already being proven
+			}
+			if m.active == nil {
+				m.active = map[loopKey]struct{}{}
+			}
+			m.active[k] = struct{}{}
+			kp := &k
+			m.trail = append(m.trail, trailEntry{key: kp})
+			next = &cont{g: theExit, next: next, env: &env{lk: kp}}
+		}
+	}
+	cutB := len(m.choices)
+	if len(rules) > 1 {
+		m.choices = append(m.choices, choice{kind: chRules, trail: len(m.trail), next: next, env: e, cutB: cutB, call: g, args: args, rules: rules, idx: 1})
+	}
+	return m.tryRule(rules[0], g, args, e, next, cutB)
+}
+
+func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
+	k := loopKey{pred: pred, n: len(args)}
+	if len(args) > len(k.a) {
+		return k, false
+	}
+	for i, a := range args {
+		switch x := a.(type) {
+		case nil, bool, int64, float64, string, time.Duration:
+		case *Cell, *restList, []any, map[string]any:
+			return k, false
+		default:
+			t := reflect.TypeOf(x)
+			if t.Kind() != reflect.Pointer && !(t.Comparable() && t.Kind() != reflect.Struct && t.Kind() != reflect.Interface && t.Kind() != reflect.Array) {
+				return k, false
+			}
+		}
+		k.a[i] = a
+	}
+	return k, true
+}
+
+// tryRule unifies the head of r with args and, on success, makes its body
+// the current goal.
+func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *cont, cutB int) (bool, error) {
+	ne := newEnv(r, parent, call, args)
+	for i := range r.params {
+		p := &r.params[i]
+		a := args[i]
+		if p.hasLit {
+			if c, ok := a.(*Cell); ok {
+				m.bind(c, p.lit)
+				a = p.lit
+			} else if !equal(a, p.lit) {
+				return false, nil
+			}
+		}
+		if p.slot >= 0 {
+			ne.cells[p.slot] = Cell{val: a, bound: true}
+		} else if _, isConst := p.term.(*eConst); !isConst || !p.hasLit {
+			t, err := m.eval(p.term, ne)
+			if err != nil {
+				return m.evalFail(p.term.pos(), err)
+			}
+			if !m.unify(t, a) {
+				return false, nil
+			}
+		}
+		if p.spec != nil {
+			if _, unbound := a.(*Cell); unbound && p.deferred != nil {
+				next = &cont{g: p.deferred, env: ne, cutB: cutB, next: next}
+				continue
+			}
+			ok, err := m.matchSpec(a, p.spec, ne)
+			if err != nil {
+				return false, m.errAt(p.spec.at, err)
+			}
+			if !ok {
+				return false, nil
+			}
+		}
+	}
+	if r.body == nil {
+		m.cur = next
+		return true, nil
+	}
+	m.cur = &cont{g: r.body, env: ne, cutB: cutB, next: next}
+	return true, nil
+}
+
+// applicable filters rules by their specializers and sorts them most
+// specific first (insertion sort, as oso does; stable for equal rules).
+func (m *machine) applicable(rules []*crule, args []any) ([]*crule, error) {
+	var out []*crule
+	for i, r := range rules {
+		ok, err := m.applies(r, args)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if out == nil {
+				out = make([]*crule, i, len(rules))
+				copy(out, rules[:i])
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, r)
+		}
+	}
+	if out == nil {
+		out = rules
+	}
+	if len(out) > 1 && out[0].pred.needSort {
+		sorted := false
+		for i := 1; i < len(out); i++ {
+			for j := i; j > 0 && m.p.moreSpecific(out[j], out[j-1]); j-- {
+				if !sorted {
+					out = append([]*crule(nil), out...)
+					sorted = true
+				}
+				out[j], out[j-1] = out[j-1], out[j]
+			}
+		}
+	}
+	return out, nil
+}
+
+// applies checks literals and specializers of r against args without binding.
+func (m *machine) applies(r *crule, args []any) (bool, error) {
+	for i := range r.params {
+		p := &r.params[i]
+		a := args[i]
+		if _, unbound := a.(*Cell); unbound {
+			if p.spec != nil && p.deferred == nil {
+				return false, fmt.Errorf("cannot check the specializer %s of %s on an unbound argument", specString(p.spec), r.pred.name)
+			}
+			continue // checked after the body binds it
+		}
+		if p.hasLit && !equal(a, p.lit) {
+			return false, nil
+		}
+		if p.spec != nil {
+			ok, err := m.p.specApplies(a, p.spec)
+			if err != nil || !ok {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// in runs `l in r`.
+func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
+	r, err := m.eval(x.r, e)
+	if err != nil {
+		return m.evalFail(x.at, err)
+	}
+	r = deref(r)
+	l, err := m.eval(x.l, e)
+	if err != nil {
+		return m.evalFail(x.at, err)
+	}
+	var coll inColl
+	switch rv := r.(type) {
+	case *Cell:
+		return false, m.errorf(x.at, "in: the right side is unbound")
+	case string:
+		coll = inColl{kind: 2, str: rv}
+	case nil:
+		return false, m.errorf(x.at, "in: cannot iterate over nil")
+	case *restList:
+		return false, m.errorf(x.at, "in: cannot iterate over a list with an unbound rest")
+	default:
+		if lv, ok := asList(rv); ok {
+			coll = inColl{kind: 1, list: lv}
+		} else if dv, ok := asDict(rv); ok {
+			coll = inColl{kind: 3, dict: dv, keys: dv.keys()}
+		} else {
+			return false, m.errorf(x.at, "in: cannot iterate over %s", describe(rv))
+		}
+	}
+	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
+	return m.inFrom(len(m.choices) - 1)
+}
+
+// inFrom tries the remaining elements of the `in` choice point at index top.
+func (m *machine) inFrom(top int) (bool, error) {
+	ch := &m.choices[top]
+	for {
+		var elem any
+		switch ch.coll.kind {
+		case 1:
+			if ch.idx >= ch.coll.list.len() {
+				goto done
+			}
+			elem = ch.coll.list.at(ch.idx)
+			ch.idx++
+		case 2:
+			if ch.idx >= len(ch.coll.str) {
+				goto done
+			}
+			_, size := utf8.DecodeRuneInString(ch.coll.str[ch.idx:])
+			elem = ch.coll.str[ch.idx : ch.idx+size]
+			ch.idx += size
+		case 3:
+			if ch.idx >= len(ch.coll.keys) {
+				goto done
+			}
+			k := ch.coll.keys[ch.idx]
+			v, _ := ch.coll.dict.get(k)
+			elem = []any{k, v}
+			ch.idx++
+		}
+		if m.unify(ch.lhs, elem) {
+			next := ch.next
+			if m.inExhausted(ch) {
+				m.choices[top] = choice{}
+				m.choices = m.choices[:top]
+			}
+			m.cur = next
+			return true, nil
+		}
+		m.undo(ch.trail)
+	}
+done:
+	m.choices[top] = choice{}
+	m.choices = m.choices[:top]
+	return false, nil
+}
+
+func (m *machine) inExhausted(ch *choice) bool {
+	switch ch.coll.kind {
+	case 1:
+		return ch.idx >= ch.coll.list.len()
+	case 2:
+		return ch.idx >= len(ch.coll.str)
+	}
+	return ch.idx >= len(ch.coll.keys)
+}
+
+// unify unifies two terms, binding cells (trailed).
+func (m *machine) unify(a, b any) bool {
+	a, b = deref(a), deref(b)
+	if ca, ok := a.(*Cell); ok {
+		if cb, ok := b.(*Cell); ok && ca == cb {
+			return true
+		}
+		m.bind(ca, b)
+		return true
+	}
+	if cb, ok := b.(*Cell); ok {
+		m.bind(cb, a)
+		return true
+	}
+	switch x := a.(type) {
+	case nil, int64, float64, string, bool:
+		return equal(a, b)
+	case *restList:
+		return m.unifyRest(x, b)
+	}
+	if y, ok := b.(*restList); ok {
+		return m.unifyRest(y, a)
+	}
+	if la, ok := asList(a); ok {
+		lb, ok := asList(b)
+		if !ok || la.len() != lb.len() {
+			return false
+		}
+		for i := 0; i < la.len(); i++ {
+			if !m.unify(la.at(i), lb.at(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	if da, ok := asDict(a); ok {
+		db, ok := asDict(b)
+		if !ok || da.len() != db.len() {
+			return false
+		}
+		for _, k := range da.keys() {
+			va, _ := da.get(k)
+			vb, ok := db.get(k)
+			if !ok || !m.unify(va, vb) {
+				return false
+			}
+		}
+		return true
+	}
+	return equal(a, b)
+}
+
+func (m *machine) unifyRest(x *restList, b any) bool {
+	if y, ok := b.(*restList); ok {
+		// [a, *r1] = [b, *r2]: unify the common prefix, then the rests.
+		n := min(len(x.elems), len(y.elems))
+		for i := 0; i < n; i++ {
+			if !m.unify(x.elems[i], y.elems[i]) {
+				return false
+			}
+		}
+		switch {
+		case len(x.elems) > n:
+			return m.unify(&restList{elems: x.elems[n:], rest: x.rest}, y.rest)
+		case len(y.elems) > n:
+			return m.unify(x.rest, &restList{elems: y.elems[n:], rest: y.rest})
+		}
+		return m.unify(x.rest, y.rest)
+	}
+	lb, ok := asList(b)
+	if !ok || lb.len() < len(x.elems) {
+		return false
+	}
+	for i, el := range x.elems {
+		if !m.unify(el, lb.at(i)) {
+			return false
+		}
+	}
+	return m.unify(x.rest, lb.slice(len(x.elems)))
+}
+
+// matchSpec checks v against a specializer, unifying pattern fields.
+func (m *machine) matchSpec(v any, s *spec, e *env) (bool, error) {
+	v = deref(v)
+	if c, ok := v.(*Cell); ok {
+		if s.isLit {
+			m.bind(c, s.lit)
+			return true, nil
+		}
+		return false, fmt.Errorf("cannot match an unbound variable against %s", specString(s))
+	}
+	if s.isLit {
+		return equal(v, s.lit), nil
+	}
+	if !s.dict && !m.p.isa(v, s.class) {
+		return false, nil
+	}
+	for _, f := range s.fields {
+		fv, err := m.p.fieldOf(v, f.key, s.dict)
+		if err == errFail {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		want, err := m.eval(f.val, e)
+		if err != nil {
+			if err == errFail {
+				return false, nil
+			}
+			return false, err
+		}
+		if !m.unify(fv, want) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// eval evaluates an expression to a term (unbound variables evaluate to
+// their cell).
+func (m *machine) eval(x expr, e *env) (any, error) {
+	switch x := x.(type) {
+	case *eConst:
+		return x.v, nil
+	case *eVar:
+		c := &e.cells[x.slot]
+		if c.bound {
+			return deref(c.val), nil
+		}
+		return c, nil
+	case *eDot:
+		return m.evalDot(x, e)
+	case *eArith:
+		l, err := m.eval(x.l, e)
+		if err != nil {
+			return nil, err
+		}
+		r, err := m.eval(x.r, e)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.checkBound(x.at, x.l, l, x.op.String()); err != nil {
+			return nil, err
+		}
+		if err := m.checkBound(x.at, x.r, r, x.op.String()); err != nil {
+			return nil, err
+		}
+		v, err := arith(x.op, l, r)
+		if err != nil {
+			return nil, m.errAt(x.at, err)
+		}
+		return v, nil
+	case *eNeg:
+		v, err := m.eval(x.x, e)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.checkBound(x.at, x.x, v, "-"); err != nil {
+			return nil, err
+		}
+		switch n := deref(v).(type) {
+		case float64:
+			return -n, nil
+		case time.Duration:
+			return -n, nil
+		}
+		r, err := arith(ast.OpSub, int64(0), v)
+		if err != nil {
+			return nil, m.errAt(x.at, err)
+		}
+		return r, nil
+	case *eList:
+		out := make([]any, len(x.elems))
+		for i, el := range x.elems {
+			v, err := m.eval(el, e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		if x.rest == nil {
+			return out, nil
+		}
+		rest, err := m.eval(x.rest, e)
+		if err != nil {
+			return nil, err
+		}
+		rest = deref(rest)
+		if l, ok := asList(rest); ok {
+			for i := 0; i < l.len(); i++ {
+				out = append(out, l.at(i))
+			}
+			return out, nil
+		}
+		return &restList{elems: out, rest: rest}, nil
+	case *eDict:
+		out := make(map[string]any, len(x.keys))
+		for i, k := range x.keys {
+			v, err := m.eval(x.vals[i], e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = v
+		}
+		return out, nil
+	case *eNew:
+		args, kwargs, err := m.evalArgs(x.args, x.kwkeys, x.kwvals, e)
+		if err != nil {
+			return nil, err
+		}
+		v, err := m.p.New(x.class, args, kwargs)
+		if err != nil {
+			return nil, m.errAt(x.at, err)
+		}
+		return v, nil
+	case *eClass:
+		return &ClassValue{Name: x.name}, nil
+	}
+	return nil, fmt.Errorf("internal error: unknown expression %T", x)
+}
+
+func (m *machine) evalArgs(args []expr, kwkeys []string, kwvals []expr, e *env) ([]any, map[string]any, error) {
+	var out []any
+	if len(args) > 0 {
+		out = make([]any, len(args))
+		for i, a := range args {
+			v, err := m.eval(a, e)
+			if err != nil {
+				return nil, nil, err
+			}
+			if c, ok := v.(*Cell); ok && !c.bound {
+				return nil, nil, m.errorf(a.pos(), "argument %d is unbound", i+1)
+			}
+			out[i] = resolve(v)
+		}
+	}
+	var kw map[string]any
+	if len(kwkeys) > 0 {
+		kw = make(map[string]any, len(kwkeys))
+		for i, k := range kwkeys {
+			v, err := m.eval(kwvals[i], e)
+			if err != nil {
+				return nil, nil, err
+			}
+			if c, ok := v.(*Cell); ok && !c.bound {
+				return nil, nil, m.errorf(kwvals[i].pos(), "keyword argument %s is unbound", k)
+			}
+			kw[k] = resolve(v)
+		}
+	}
+	return out, kw, nil
+}
+
+func (m *machine) evalDot(x *eDot, e *env) (any, error) {
+	recv, err := m.eval(x.x, e)
+	if err != nil {
+		return nil, err
+	}
+	recv = deref(recv)
+	if _, ok := recv.(*Cell); ok {
+		what := x.name
+		if ev, ok := x.x.(*eVar); ok {
+			return nil, m.errorf(x.at, "cannot look up %s on the unbound variable %s", what, ev.name)
+		}
+		return nil, m.errorf(x.at, "cannot look up %s on an unbound variable", what)
+	}
+	if x.key != nil {
+		k, err := m.eval(x.key, e)
+		if err != nil {
+			return nil, err
+		}
+		ks, ok := deref(k).(string)
+		if !ok {
+			return nil, m.errorf(x.at, "a dynamic lookup key must be a string, got %s", describe(k))
+		}
+		v, err := m.p.Lookup(recv, ks)
+		if err != nil && err != errFail {
+			return nil, m.errAt(x.at, err)
+		}
+		return v, err
+	}
+	if x.call {
+		args, kwargs, err := m.evalArgs(x.args, x.kwkeys, x.kwvals, e)
+		if err != nil {
+			return nil, err
+		}
+		v, err := m.p.CallMethod(recv, x.name, args, kwargs)
+		if err != nil && err != errFail {
+			return nil, m.errAt(x.at, err)
+		}
+		return v, err
+	}
+	v, err := m.p.lookup(recv, x.name)
+	if err != nil && err != errFail {
+		return nil, m.errAt(x.at, err)
+	}
+	return v, err
+}
