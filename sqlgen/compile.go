@@ -1,0 +1,1115 @@
+package sqlgen
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ursa-authz/ursa/partial"
+)
+
+// compiler turns one filter into SQL. It is used once, by one goroutine.
+type compiler struct {
+	s     *Schema
+	d     Dialect
+	preds map[string]*partial.Pred
+	n     int // alias counter: every alias and CTE name in one statement is unique
+
+	// frame is the current subquery nesting depth; corr[i] is set when a
+	// condition inside frame i refers to a variable bound outside it.
+	frame int
+	corr  []bool
+
+	predStack []string // predicates being compiled (to refuse mutual recursion)
+	neg       bool     // compiling under an odd number of negations
+}
+
+// colRef is a column expression usable in the current frame.
+type colRef struct {
+	sql string
+	// nullable: NULL is a legitimate value of the column (Go nil).
+	nullable bool
+	// missing: the column is read through a to-one relation that may be
+	// absent (a NULL foreign key); NULL then means "no related object" and any
+	// comparison through it is false (its negation true).
+	missing bool
+	// hop: index+1 of the leaf hop that provides the column, 0 if it comes
+	// from outside the leaf context.
+	hop int
+}
+
+// object is a row reached by a path: either a real alias, or a virtual row of
+// which only some columns are known as expressions (e.g. the Org of a Repo is
+// known through repos.org_id without reading the orgs table).
+type object struct {
+	t     *Table
+	typ   string
+	alias string // quoted alias; "" for a virtual object
+	hop   int
+	vcols []string // virtual: columns of t ...
+	vrefs []colRef // ... and the expressions that hold their values
+}
+
+// binding binds a filter variable to an object in a frame.
+type binding struct {
+	name   string
+	obj    *object
+	frame  int
+	parent *binding
+}
+
+func (c *compiler) lookup(sc *binding, name string) (*object, error) {
+	for b := sc; b != nil; b = b.parent {
+		if b.name == name {
+			for i := b.frame + 1; i <= c.frame; i++ {
+				c.corr[i] = true
+			}
+			return b.obj, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: unbound variable %q", ErrInvalidFilter, name)
+}
+
+func (c *compiler) push() {
+	c.frame++
+	if len(c.corr) <= c.frame {
+		c.corr = append(c.corr, false)
+	}
+	c.corr[c.frame] = false
+}
+
+func (c *compiler) pop() bool {
+	corr := c.corr[c.frame]
+	c.frame--
+	return corr
+}
+
+// quote quotes an identifier; qualified names are split at dots.
+func (c *compiler) quote(name string, qualified bool) (string, error) {
+	var b strings.Builder
+	err := c.d.quoteTo(&b, name, qualified)
+	return b.String(), err
+}
+
+func (c *compiler) newAlias(base string) (string, error) {
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		base = base[i+1:]
+	}
+	c.n++
+	return c.quote(base+"_"+strconv.Itoa(c.n), false)
+}
+
+// col returns alias.column for a real object.
+func (c *compiler) col(o *object, col string) (colRef, error) {
+	q, err := c.quote(col, false)
+	if err != nil {
+		return colRef{}, err
+	}
+	return colRef{sql: o.alias + "." + q, nullable: o.t.nullable(col), hop: o.hop}, nil
+}
+
+// ---- leaf contexts: to-one relations read inside one condition ----
+
+// hopItem is a table joined inside a subquery.
+type hopItem struct {
+	table, alias string // quoted
+	root         bool   // linked to the enclosing query (IN key or correlation)
+	hasOne       bool   // reached through a has-one relation (absence is not a NULL key)
+	inner        []string
+	innerNull    []bool   // inner[i] may be NULL
+	outer        []colRef // root: inner[i] = outer[i]; else ON inner[i] = outer[i]
+}
+
+// leafCtx collects the tables a condition must read through to-one
+// relations. The condition is compiled inside it and then wrapped in one
+// IN/ANY or EXISTS subquery, so a missing relation makes the condition false
+// and never drops or multiplies rows of the enclosing query.
+type leafCtx struct {
+	items []hopItem
+}
+
+func (c *compiler) materialize(ctx *leafCtx, o *object, hasOne bool) (*object, error) {
+	if o.alias != "" {
+		return o, nil
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: relation read outside a condition", ErrUnsupported)
+	}
+	tn, err := c.quote(o.t.Name, true)
+	if err != nil {
+		return nil, err
+	}
+	al, err := c.newAlias(o.t.Name)
+	if err != nil {
+		return nil, err
+	}
+	it := hopItem{table: tn, alias: al, root: true, hasOne: hasOne, outer: o.vrefs}
+	for _, v := range o.vrefs {
+		if v.hop != 0 {
+			it.root = false
+		}
+	}
+	for _, vc := range o.vcols {
+		q, err := c.quote(vc, false)
+		if err != nil {
+			return nil, err
+		}
+		it.inner = append(it.inner, al+"."+q)
+		it.innerNull = append(it.innerNull, o.t.nullable(vc))
+	}
+	ctx.items = append(ctx.items, it)
+	return &object{t: o.t, typ: o.typ, alias: al, hop: len(ctx.items)}, nil
+}
+
+// field returns the column of o for col, materializing a virtual object if
+// the column is not among its known ones.
+func (c *compiler) field(ctx *leafCtx, o *object, col string) (colRef, error) {
+	if o.alias == "" {
+		if i := slices.Index(o.vcols, col); i >= 0 {
+			return o.vrefs[i], nil
+		}
+		var err error
+		if o, err = c.materialize(ctx, o, false); err != nil {
+			return colRef{}, err
+		}
+	}
+	return c.col(o, col)
+}
+
+// key returns the primary-key columns of o with object semantics: a virtual
+// to-one object that is absent has NULL keys, which compare as Go nil.
+func (c *compiler) key(ctx *leafCtx, o *object) ([]colRef, bool, error) {
+	if o.alias == "" {
+		refs := make([]colRef, 0, len(o.t.PK))
+		for _, pk := range o.t.PK {
+			i := slices.Index(o.vcols, pk)
+			if i < 0 {
+				refs = nil
+				break
+			}
+			r := o.vrefs[i]
+			refs = append(refs, colRef{sql: r.sql, nullable: r.nullable || r.missing, hop: r.hop})
+		}
+		if refs != nil {
+			return refs, true, nil
+		}
+		var err error
+		if o, err = c.materialize(ctx, o, false); err != nil {
+			return nil, false, err
+		}
+		refs, _, err = c.key(ctx, o)
+		return refs, false, err
+	}
+	refs := make([]colRef, len(o.t.PK))
+	for i, pk := range o.t.PK {
+		r, err := c.col(o, pk)
+		if err != nil {
+			return nil, false, err
+		}
+		refs[i] = r
+	}
+	return refs, true, nil
+}
+
+// resolved is what a path denotes.
+type resolved struct {
+	refs   []colRef // one column for a field; the key columns for an object
+	object bool
+	typ    string // object type
+	// nilSafe: for an object, nil (absence) is represented by NULL keys. It
+	// is false when the last relation step had to be read through a join (a
+	// has-one), where absence makes the whole condition false instead.
+	nilSafe bool
+	obj     *object
+}
+
+// walk follows a path to its last object and optional final field. Only
+// to-one relations may be crossed; toManyLast allows the last step to be a
+// to-many relation (returned as rel, for Exists).
+func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bool) (o *object, fieldCol string, rel *Relation, lastHop bool, err error) {
+	o, err = c.lookup(sc, p.Var)
+	if err != nil {
+		return nil, "", nil, false, err
+	}
+	for i, f := range p.Fields {
+		last := i == len(p.Fields)-1
+		if colName, ok := o.t.column(f); ok {
+			if !last {
+				return nil, "", nil, false, fmt.Errorf("%w: %s.%s is a field, not a relation (path %s)", ErrInvalidFilter, o.typ, f, pathString(p))
+			}
+			return o, colName, nil, false, nil
+		}
+		r, ok := o.t.relation(f)
+		if !ok {
+			return nil, "", nil, false, fmt.Errorf("%w: type %s has no field or relation %q (path %s)", ErrUnknownField, o.typ, f, pathString(p))
+		}
+		tt, err := c.s.table(r.Target)
+		if err != nil {
+			return nil, "", nil, false, err
+		}
+		lastHop = false
+		switch r.Kind {
+		case BelongsTo:
+			refs := make([]colRef, len(r.ForeignKey))
+			for j, fk := range r.ForeignKey {
+				fr, err := c.field(ctx, o, fk)
+				if err != nil {
+					return nil, "", nil, false, err
+				}
+				refs[j] = colRef{sql: fr.sql, missing: fr.nullable || fr.missing, hop: fr.hop}
+			}
+			o = &object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs}
+		case HasOne:
+			refs := make([]colRef, len(r.References))
+			for j, ref := range r.References {
+				if refs[j], err = c.field(ctx, o, ref); err != nil {
+					return nil, "", nil, false, err
+				}
+			}
+			if o, err = c.materialize(ctx, &object{t: tt, typ: r.Target, vcols: r.ForeignKey, vrefs: refs}, true); err != nil {
+				return nil, "", nil, false, err
+			}
+			lastHop = true
+		default:
+			if last && toManyLast {
+				return o, "", r, false, nil
+			}
+			return nil, "", nil, false, fmt.Errorf("%w: %s.%s is a to-many relation; it can only be ranged over with exists/in (path %s)", ErrUnsupported, o.typ, f, pathString(p))
+		}
+	}
+	if toManyLast {
+		return nil, "", nil, false, fmt.Errorf("%w: %s does not end at a to-many relation", ErrInvalidFilter, pathString(p))
+	}
+	return o, "", nil, lastHop, nil
+}
+
+func (c *compiler) resolve(sc *binding, ctx *leafCtx, p partial.Path) (resolved, error) {
+	o, fc, _, lastHop, err := c.walk(sc, ctx, p, false)
+	if err != nil {
+		return resolved{}, err
+	}
+	if fc != "" {
+		r, err := c.field(ctx, o, fc)
+		return resolved{refs: []colRef{r}}, err
+	}
+	refs, virtual, err := c.key(ctx, o)
+	if err != nil {
+		return resolved{}, err
+	}
+	return resolved{refs: refs, object: true, typ: o.typ, nilSafe: virtual && !lastHop || len(p.Fields) == 0, obj: o}, nil
+}
+
+func pathString(p partial.Path) string {
+	if len(p.Fields) == 0 {
+		return p.Var
+	}
+	return p.Var + "." + strings.Join(p.Fields, ".")
+}
+
+// leaf compiles a condition that reads paths, possibly through to-one
+// relations: build gets the resolved paths and returns the condition over
+// them; the relations read are wrapped into one subquery.
+func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved) (frag, error)) (frag, error) {
+	ctx := &leafCtx{}
+	rs := make([]resolved, len(paths))
+	for i, p := range paths {
+		r, err := c.resolve(sc, ctx, p)
+		if err != nil {
+			return frag{}, err
+		}
+		rs[i] = r
+	}
+	if len(ctx.items) == 0 {
+		return build(rs)
+	}
+	c.push()
+	inner, err := build(rs)
+	corr := c.pop()
+	if err != nil {
+		return frag{}, err
+	}
+	for _, r := range rs {
+		for _, ref := range r.refs {
+			if ref.hop == 0 {
+				corr = true // the condition also reads the enclosing row
+			}
+		}
+	}
+	return c.wrap(ctx.items, inner, corr, true)
+}
+
+// wrap turns joined items and a condition over them into a condition of the
+// enclosing query: `outer IN (SELECT inner FROM ... WHERE cond)` (Postgres:
+// `outer = ANY(ARRAY(SELECT ...))`) when the subquery depends on the
+// enclosing row only through one key, else a correlated EXISTS.
+//
+// hops says the items are to-one relations read by a condition. Under a
+// negation, reading through a missing to-one relation must stay an error
+// (NULL), not become false, so there the shape is a scalar subquery
+// `(SELECT cond FROM ... WHERE link)`, which is NULL when a relation on the
+// way is missing.
+func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag, error) {
+	roots := 0
+	for _, it := range items {
+		if it.root {
+			roots++
+		}
+		if hops && c.neg && it.hasOne {
+			return frag{}, fmt.Errorf("%w: a has-one relation read under not (its absence cannot be told from false)", ErrUnsupported)
+		}
+	}
+	scalar := hops && c.neg
+	if cond.k == fFalse && !scalar {
+		return fragFalse, nil
+	}
+	useIn := !scalar && !corr && roots == 1 && items[0].root
+	var b strings.Builder
+	var args []any
+	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres
+	var where []frag
+	switch {
+	case scalar:
+		cv := coalesce(cond)
+		b.WriteString("(SELECT ")
+		b.WriteString(cv.sqlText())
+		args = append(args, cv.args...)
+		cond = fragTrue
+	case useIn:
+		it := items[0]
+		if len(it.outer) == 1 {
+			b.WriteString(it.outer[0].sql)
+		} else {
+			b.WriteByte('(')
+			for i, o := range it.outer {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(o.sql)
+			}
+			b.WriteByte(')')
+		}
+		if anyArray {
+			b.WriteString(" = ANY(ARRAY(SELECT ")
+		} else {
+			b.WriteString(" IN (SELECT ")
+		}
+		b.WriteString(strings.Join(it.inner, ", "))
+		for i, n := range it.innerNull {
+			if n {
+				where = append(where, atom(it.inner[i]+" IS NOT NULL", false))
+			}
+		}
+	default:
+		b.WriteString("EXISTS (SELECT 1")
+	}
+	for i, it := range items {
+		if i == 0 {
+			b.WriteString(" FROM ")
+		} else {
+			b.WriteString(" JOIN ")
+		}
+		b.WriteString(it.table)
+		b.WriteString(" AS ")
+		b.WriteString(it.alias)
+		if i == 0 && useIn {
+			continue
+		}
+		on := c.linkEq(it.inner, it.outer)
+		if i == 0 {
+			where = append(where, on)
+		} else {
+			b.WriteString(" ON ")
+			b.WriteString(on.sql)
+		}
+	}
+	where = append(where, cond)
+	w := and(where...)
+	if w.k == fSQL {
+		b.WriteString(" WHERE ")
+		b.WriteString(w.sql)
+		args = append(args, w.args...)
+	}
+	if anyArray {
+		b.WriteString("))")
+	} else {
+		b.WriteByte(')')
+	}
+	out := frag{sql: b.String(), args: args}
+	switch {
+	case scalar:
+		out.errNull = true
+	case useIn:
+		// `k IN (SELECT ...)` is NULL exactly when k is NULL (selected
+		// columns are never NULL): an error when k reads a missing relation,
+		// a nil value otherwise.
+		for _, o := range items[0].outer {
+			out.errNull = out.errNull || o.missing
+			out.valNull = out.valNull || o.nullable
+		}
+		if out.errNull {
+			out.valNull = false
+		}
+	default:
+		// EXISTS is never NULL; if the link reads a missing relation, the
+		// decision errors, so under a negation guard it with CASE.
+		var guard []string
+		for _, it := range items {
+			if it.root {
+				for _, o := range it.outer {
+					if o.missing {
+						guard = append(guard, o.sql+" IS NOT NULL")
+					}
+				}
+			}
+		}
+		if len(guard) > 0 && c.neg {
+			out.sql = "CASE WHEN " + strings.Join(guard, " AND ") + " THEN " + out.sql + " END"
+			out.errNull = true
+		}
+	}
+	return out, nil
+}
+
+// linkEq is `inner[0] = outer[0] AND ...` (a join condition).
+func (c *compiler) linkEq(inner []string, outer []colRef) frag {
+	parts := make([]string, len(inner))
+	for i := range inner {
+		parts[i] = inner[i] + " = " + outer[i].sql
+	}
+	if len(parts) == 1 {
+		return frag{sql: parts[0]}
+	}
+	return frag{sql: strings.Join(parts, " AND "), prec: pAnd}
+}
+
+// ---- conditions ----
+
+func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
+	for name, p := range f.Preds {
+		if _, ok := c.preds[name]; !ok {
+			if c.preds == nil {
+				c.preds = map[string]*partial.Pred{}
+			}
+			c.preds[name] = p
+		}
+	}
+	out := make([]frag, 0, len(f.Branches))
+	for _, br := range f.Branches {
+		bf, err := c.branch(sc, br.Conds)
+		if err != nil {
+			return frag{}, err
+		}
+		if bf.k == fTrue {
+			return fragTrue, nil
+		}
+		out = append(out, bf)
+	}
+	return join(out, pOr, c.neg), nil
+}
+
+func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
+	out := make([]frag, 0, len(conds))
+	for _, cd := range conds {
+		f, err := c.cond(sc, cd)
+		if err != nil {
+			return frag{}, err
+		}
+		if f.k == fFalse {
+			return fragFalse, nil
+		}
+		out = append(out, f)
+	}
+	return join(out, pAnd, c.neg), nil
+}
+
+func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
+	switch x := cd.(type) {
+	case *partial.Compare:
+		return c.compare(sc, x)
+	case *partial.In:
+		return c.in(sc, x)
+	case *partial.Exists:
+		return c.exists(sc, x)
+	case *partial.Not:
+		if x == nil || x.C == nil {
+			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
+		}
+		c.neg = !c.neg
+		f, err := c.cond(sc, x.C)
+		c.neg = !c.neg
+		if err != nil {
+			return frag{}, err
+		}
+		return not(f), nil
+	case *partial.NotFilter:
+		if x == nil {
+			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
+		}
+		c.neg = !c.neg
+		f, err := c.filter(sc, &x.F)
+		c.neg = !c.neg
+		if err != nil {
+			return frag{}, err
+		}
+		return not(f), nil
+	case *partial.InSet:
+		return c.inSet(sc, x)
+	case *partial.Const:
+		return fragConst(x.Value), nil
+	case nil:
+		return frag{}, fmt.Errorf("%w: nil condition", ErrInvalidFilter)
+	}
+	return frag{}, fmt.Errorf("%w: condition type %T", ErrUnsupported, cd)
+}
+
+var flipOp = map[partial.CmpOp]partial.CmpOp{
+	partial.Eq: partial.Eq, partial.Neq: partial.Neq,
+	partial.Lt: partial.Gt, partial.Gt: partial.Lt, partial.Leq: partial.Geq, partial.Geq: partial.Leq,
+}
+
+var opSQL = map[partial.CmpOp]string{
+	partial.Eq: " = ", partial.Neq: " <> ", partial.Lt: " < ", partial.Leq: " <= ", partial.Gt: " > ", partial.Geq: " >= ",
+}
+
+func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
+	if x == nil {
+		return frag{}, fmt.Errorf("%w: nil compare", ErrInvalidFilter)
+	}
+	if _, ok := opSQL[x.Op]; !ok {
+		return frag{}, fmt.Errorf("%w: unknown comparison operator %d", ErrInvalidFilter, int(x.Op))
+	}
+	l, r, op := x.L, x.R, x.Op
+	if _, ok := l.(partial.Value); ok {
+		l, r, op = r, l, flipOp[op]
+	}
+	switch lp := l.(type) {
+	case partial.Path:
+		switch rv := r.(type) {
+		case partial.Value:
+			v, err := bindValue(rv.V)
+			if err != nil {
+				return frag{}, err
+			}
+			return c.leaf(sc, []partial.Path{lp}, func(rs []resolved) (frag, error) {
+				return c.cmpValue(rs[0], op, v, lp)
+			})
+		case partial.Path:
+			return c.leaf(sc, []partial.Path{lp, rv}, func(rs []resolved) (frag, error) {
+				return c.cmpPaths(rs[0], rs[1], op, lp, rv)
+			})
+		}
+	case partial.Value:
+		rv, ok := r.(partial.Value)
+		if ok {
+			return constCompare(op, lp.V, rv.V)
+		}
+	}
+	return frag{}, fmt.Errorf("%w: bad compare operands %T and %T", ErrInvalidFilter, x.L, x.R)
+}
+
+// cmpValue compiles `path op value`.
+func (c *compiler) cmpValue(r resolved, op partial.CmpOp, v any, p partial.Path) (frag, error) {
+	if r.object {
+		if op != partial.Eq && op != partial.Neq {
+			return frag{}, fmt.Errorf("%w: ordered comparison of object %s", ErrUnsupported, pathString(p))
+		}
+		if v == nil {
+			if !r.nilSafe {
+				return frag{}, fmt.Errorf("%w: comparing %s (a has-one relation) with nil; compare one of its fields", ErrUnsupported, pathString(p))
+			}
+			// nil object: some key column is NULL (a missing to-one relation)
+			parts := make([]frag, len(r.refs))
+			for i, ref := range r.refs {
+				parts[i] = c.cmpColValue(ref, partial.Eq, nil)
+			}
+			eq := or(parts...)
+			if op == partial.Neq {
+				return not(eq), nil
+			}
+			return eq, nil
+		}
+		if len(r.refs) != 1 {
+			return frag{}, fmt.Errorf("%w: comparing %s (composite key) with a single value", ErrUnsupported, pathString(p))
+		}
+		if !r.nilSafe && op == partial.Neq {
+			return frag{}, fmt.Errorf("%w: %s (a has-one relation) compared with !=; compare one of its fields", ErrUnsupported, pathString(p))
+		}
+	}
+	return c.cmpColValue(r.refs[0], op, v), nil
+}
+
+func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
+	if ref.missing {
+		// NULL means the relation is missing: the decision errors (NULL);
+		// present, the column is never NULL.
+		if v == nil {
+			return errAtom("CASE WHEN " + ref.sql + " IS NOT NULL THEN " + boolSQL(op == partial.Neq) + " END")
+		}
+		return errAtom(ref.sql+opSQL[op]+"?", v)
+	}
+	if v == nil {
+		switch op {
+		case partial.Eq:
+			if ref.missing || !ref.nullable {
+				return fragFalse
+			}
+			return atom(ref.sql+" IS NULL", false)
+		case partial.Neq:
+			if !ref.missing && !ref.nullable {
+				return fragTrue
+			}
+			return atom(ref.sql+" IS NOT NULL", false)
+		}
+		return fragFalse // ordered comparison with nil is false
+	}
+	if op == partial.Neq && ref.nullable && !ref.missing {
+		return c.nullSafeCmp(ref.sql, "?", true, v)
+	}
+	return atom(ref.sql+opSQL[op]+"?", ref.nullable, v)
+}
+
+func boolSQL(b bool) string {
+	if b {
+		return "TRUE"
+	}
+	return "FALSE"
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// nullSafeCmp is the dialect's null-safe (in)equality of two expressions.
+func (c *compiler) nullSafeCmp(a, b string, neq bool, args ...any) frag {
+	op, wrapNot := c.d.nullSafe(neq)
+	if wrapNot {
+		return atom("NOT ("+a+op+b+")", false, args...)
+	}
+	return atom(a+op+b, false, args...)
+}
+
+func (c *compiler) cmpPaths(a, b resolved, op partial.CmpOp, pa, pb partial.Path) (frag, error) {
+	if a.object || b.object {
+		if op != partial.Eq && op != partial.Neq {
+			return frag{}, fmt.Errorf("%w: ordered comparison of objects %s, %s", ErrUnsupported, pathString(pa), pathString(pb))
+		}
+		if (a.object && !a.nilSafe) || (b.object && !b.nilSafe) {
+			return frag{}, fmt.Errorf("%w: comparing a has-one relation object (%s, %s); compare one of its fields", ErrUnsupported, pathString(pa), pathString(pb))
+		}
+		if len(a.refs) != len(b.refs) {
+			return frag{}, fmt.Errorf("%w: comparing %s and %s: keys of different width", ErrUnsupported, pathString(pa), pathString(pb))
+		}
+		if a.object && b.object && a.typ != b.typ {
+			// objects of different types are never equal
+			return fragConst(op == partial.Neq), nil
+		}
+		parts := make([]frag, len(a.refs))
+		for i := range a.refs {
+			parts[i] = c.cmpCols(a.refs[i], b.refs[i], partial.Eq)
+		}
+		eq := and(parts...)
+		if op == partial.Neq {
+			if len(parts) == 1 {
+				return c.cmpCols(a.refs[0], b.refs[0], partial.Neq), nil
+			}
+			return not(eq), nil
+		}
+		return eq, nil
+	}
+	return c.cmpCols(a.refs[0], b.refs[0], op), nil
+}
+
+func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
+	if a.missing || b.missing {
+		// Compare as if present; NULL (an error) where a relation is missing.
+		var guard []string
+		for _, r := range []*colRef{&a, &b} {
+			if r.missing {
+				guard = append(guard, r.sql+" IS NOT NULL")
+				r.missing = false
+			}
+		}
+		inner := c.cmpCols(a, b, op)
+		if !a.nullable && !b.nullable {
+			// a plain operator: NULL exactly when a missing side is NULL
+			return errAtom(inner.sql)
+		}
+		return errAtom("CASE WHEN " + strings.Join(guard, " AND ") + " THEN " + coalesce(inner).sql + " END")
+	}
+	anyNull := a.nullable || b.nullable
+	switch op {
+	case partial.Eq:
+		// `=` is NULL only where one side is nil and the other is not,
+		// which the decision reads as false too; nil == nil needs the
+		// null-safe operator.
+		if !a.nullable || !b.nullable {
+			return atom(a.sql+" = "+b.sql, anyNull)
+		}
+		return c.nullSafeCmp(a.sql, b.sql, false)
+	case partial.Neq:
+		if !a.nullable && !b.nullable {
+			return atom(a.sql+" <> "+b.sql, false)
+		}
+		return c.nullSafeCmp(a.sql, b.sql, true)
+	}
+	return atom(a.sql+opSQL[op]+b.sql, anyNull)
+}
+
+func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
+	if x == nil {
+		return frag{}, fmt.Errorf("%w: nil in", ErrInvalidFilter)
+	}
+	vals := make([]any, 0, len(x.Values))
+	hasNil := false
+	for _, v := range x.Values {
+		bv, err := bindValue(v.V)
+		if err != nil {
+			return frag{}, err
+		}
+		if bv == nil {
+			hasNil = true
+			continue
+		}
+		vals = append(vals, bv)
+	}
+	return c.leaf(sc, []partial.Path{x.L}, func(rs []resolved) (frag, error) {
+		r := rs[0]
+		if r.object {
+			if len(r.refs) != 1 {
+				return frag{}, fmt.Errorf("%w: %s (composite key) in a list of values", ErrUnsupported, pathString(x.L))
+			}
+			if hasNil && !r.nilSafe {
+				return frag{}, fmt.Errorf("%w: %s (a has-one relation) in a list with nil", ErrUnsupported, pathString(x.L))
+			}
+		}
+		ref := r.refs[0]
+		if ref.missing {
+			// present, the column is never NULL: nil in the list never matches
+			switch len(vals) {
+			case 0:
+				return c.cmpColValue(ref, partial.Eq, nil), nil
+			case 1:
+				return errAtom(ref.sql+" = ?", vals[0]), nil
+			}
+			return errAtom(ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
+		}
+		var parts []frag
+		switch len(vals) {
+		case 0:
+		case 1:
+			parts = append(parts, atom(ref.sql+" = ?", ref.nullable, vals[0]))
+		default:
+			parts = append(parts, atom(ref.sql+" IN ("+placeholders(len(vals))+")", ref.nullable, vals...))
+		}
+		if hasNil {
+			parts = append(parts, c.cmpColValue(ref, partial.Eq, nil))
+		}
+		return or(parts...), nil
+	})
+}
+
+// exists compiles `exists v in <to-many relation>: cond`.
+func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
+	if x == nil || len(x.Over.Fields) == 0 {
+		return frag{}, fmt.Errorf("%w: exists must range over a relation", ErrInvalidFilter)
+	}
+	ctx := &leafCtx{}
+	o, _, rel, _, err := c.walk(sc, ctx, x.Over, true)
+	if err != nil {
+		return frag{}, err
+	}
+	refs := make([]colRef, len(rel.References))
+	for i, ref := range rel.References {
+		if refs[i], err = c.field(ctx, o, ref); err != nil {
+			return frag{}, err
+		}
+	}
+	tt, err := c.s.table(rel.Target)
+	if err != nil {
+		return frag{}, err
+	}
+	if x.Type != "" && x.Type != rel.Target {
+		return frag{}, fmt.Errorf("%w: exists %s in %s: element type %s, relation targets %s", ErrInvalidFilter, x.Var, pathString(x.Over), x.Type, rel.Target)
+	}
+	build := func() (frag, error) {
+		c.push()
+		items, elem, err := c.elementItems(rel, tt, refs, keyOnly(&x.Cond, x.Var, tt, rel))
+		if err != nil {
+			c.pop()
+			return frag{}, err
+		}
+		// Inside the subquery a NULL condition excludes the element, whatever
+		// the polarity outside (an error inside an exists under not is read
+		// as false; see docs/sql-mapping.md).
+		neg := c.neg
+		c.neg = false
+		inner, err := c.filter(&binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}, &x.Cond)
+		c.neg = neg
+		corr := c.pop()
+		if err != nil {
+			return frag{}, err
+		}
+		return c.wrap(items, inner, corr, false)
+	}
+	if len(ctx.items) == 0 {
+		return build()
+	}
+	c.push()
+	inner, err := build()
+	corr := c.pop()
+	if err != nil {
+		return frag{}, err
+	}
+	return c.wrap(ctx.items, inner, corr, true)
+}
+
+// elementItems returns the subquery tables of a to-many relation's elements,
+// linked to refs (the relation's References on the owner), and the element
+// object. For many-to-many relations whose condition only reads the target's
+// key, the target table is not joined: the join table's columns stand for it.
+func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly bool) ([]hopItem, *object, error) {
+	target := &object{t: tt, typ: rel.Target}
+	switch rel.Kind {
+	case HasMany:
+		tn, err := c.quote(tt.Name, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		al, err := c.newAlias(tt.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		it := hopItem{table: tn, alias: al, root: true, outer: refs}
+		for _, fk := range rel.ForeignKey {
+			q, err := c.quote(fk, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			it.inner = append(it.inner, al+"."+q)
+			it.innerNull = append(it.innerNull, tt.nullable(fk))
+		}
+		target.alias = al
+		return []hopItem{it}, target, nil
+	case ManyToMany:
+		jn, err := c.quote(rel.JoinTable, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		jal, err := c.newAlias(rel.JoinTable)
+		if err != nil {
+			return nil, nil, err
+		}
+		jt := hopItem{table: jn, alias: jal, root: true, outer: refs}
+		for _, fk := range rel.JoinForeignKey {
+			q, err := c.quote(fk, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			jt.inner = append(jt.inner, jal+"."+q)
+			jt.innerNull = append(jt.innerNull, false) // join-table keys are NOT NULL
+		}
+		jrefs := make([]colRef, len(rel.JoinReferences))
+		for i, jr := range rel.JoinReferences {
+			q, err := c.quote(jr, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			jrefs[i] = colRef{sql: jal + "." + q}
+		}
+		if keyOnly {
+			target.vcols, target.vrefs = rel.TargetReferences, jrefs
+			return []hopItem{jt}, target, nil
+		}
+		tn, err := c.quote(tt.Name, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		al, err := c.newAlias(tt.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		et := hopItem{table: tn, alias: al, outer: jrefs}
+		for _, tr := range rel.TargetReferences {
+			q, err := c.quote(tr, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			et.inner = append(et.inner, al+"."+q)
+		}
+		target.alias = al
+		return []hopItem{jt, et}, target, nil
+	}
+	return nil, nil, fmt.Errorf("%w: relation %s is not to-many", ErrInvalidFilter, rel.Name)
+}
+
+// keyOnly reports whether cond reads variable v only through the target's
+// key columns (rel.TargetReferences), so a many-to-many join table suffices.
+func keyOnly(f *partial.Filter, v string, tt *Table, rel *Relation) bool {
+	if rel.Kind != ManyToMany {
+		return false
+	}
+	pkIsRef := len(tt.PK) == len(rel.TargetReferences)
+	for _, pk := range tt.PK {
+		pkIsRef = pkIsRef && slices.Contains(rel.TargetReferences, pk)
+	}
+	okPath := func(p partial.Path) bool {
+		if p.Var != v {
+			return true
+		}
+		switch len(p.Fields) {
+		case 0:
+			return pkIsRef
+		case 1:
+			col, ok := tt.column(p.Fields[0])
+			return ok && slices.Contains(rel.TargetReferences, col)
+		}
+		return false
+	}
+	var okCond func(cd partial.Cond) bool
+	okFilter := func(f *partial.Filter) bool {
+		for _, b := range f.Branches {
+			for _, cd := range b.Conds {
+				if !okCond(cd) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	okCond = func(cd partial.Cond) bool {
+		switch x := cd.(type) {
+		case *partial.Compare:
+			lp, lok := x.L.(partial.Path)
+			rp, rok := x.R.(partial.Path)
+			return (!lok || okPath(lp)) && (!rok || okPath(rp))
+		case *partial.In:
+			return okPath(x.L)
+		case *partial.Exists:
+			return x.Over.Var != v && okFilter(&x.Cond)
+		case *partial.Not:
+			return okCond(x.C)
+		case *partial.InSet:
+			return okPath(x.Path)
+		case *partial.Const:
+			return true
+		}
+		return false
+	}
+	return okFilter(f)
+}
+
+// ---- values ----
+
+// bindValue normalises a filter value into a bind argument. time.Duration
+// binds as int64 nanoseconds.
+func bindValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string, time.Time:
+		return x, nil
+	case time.Duration:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	}
+	return nil, fmt.Errorf("%w: value of type %T cannot be a bind argument", ErrInvalidFilter, v)
+}
+
+// constCompare folds a comparison of two constants with the decision's semantics.
+func constCompare(op partial.CmpOp, a, b any) (frag, error) {
+	a, err := bindValue(a)
+	if err != nil {
+		return frag{}, err
+	}
+	if b, err = bindValue(b); err != nil {
+		return frag{}, err
+	}
+	switch op {
+	case partial.Eq:
+		return fragConst(valuesEqual(a, b)), nil
+	case partial.Neq:
+		return fragConst(!valuesEqual(a, b)), nil
+	}
+	if a == nil || b == nil {
+		return fragFalse, nil
+	}
+	cmp, ok := compareValues(a, b)
+	if !ok {
+		return frag{}, fmt.Errorf("%w: cannot order %T and %T", ErrUnsupported, a, b)
+	}
+	switch op {
+	case partial.Lt:
+		return fragConst(cmp < 0), nil
+	case partial.Leq:
+		return fragConst(cmp <= 0), nil
+	case partial.Gt:
+		return fragConst(cmp > 0), nil
+	}
+	return fragConst(cmp >= 0), nil
+}
+
+func valuesEqual(a, b any) bool {
+	if cmp, ok := compareValues(a, b); ok {
+		return cmp == 0
+	}
+	return a == b
+}
+
+func compareValues(a, b any) (int, bool) {
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	if x, ok := num(a); ok {
+		if y, ok := num(b); ok {
+			if ai, ok := a.(int64); ok {
+				if bi, ok := b.(int64); ok {
+					return cmpOrdered(ai, bi), true
+				}
+			}
+			return cmpOrdered(x, y), true
+		}
+		return 0, false
+	}
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y), true
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y), true
+		}
+	}
+	return 0, false
+}
+
+func cmpOrdered[T int64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,138 @@
+package sqlgen
+
+import (
+	"fmt"
+
+	"github.com/Masterminds/squirrel"
+	"github.com/ursa-authz/ursa/partial"
+)
+
+// Options tune compilation. Options itself is an Option, so callers may pass
+// either sqlgen.Options{Alias: "r"} or sqlgen.WithAlias("r").
+type Options struct {
+	// Alias is the name by which the condition refers to the outer table (the
+	// table of the filter's type). Default: the table name. Set it when the
+	// query gives the table an alias (FROM repos AS r).
+	Alias string
+}
+
+// Option configures Where, Sqlizer and Select.
+type Option interface{ apply(*Options) }
+
+func (o Options) apply(to *Options) {
+	if o.Alias != "" {
+		to.Alias = o.Alias
+	}
+}
+
+type optionFunc func(*Options)
+
+func (f optionFunc) apply(o *Options) { f(o) }
+
+// WithAlias sets Options.Alias.
+func WithAlias(alias string) Option { return optionFunc(func(o *Options) { o.Alias = alias }) }
+
+// Cond is a compiled condition: SQL text with `?` placeholders and its bind
+// arguments. It implements squirrel.Sqlizer.
+type Cond struct {
+	SQL  string
+	Args []any
+}
+
+// ToSql implements squirrel.Sqlizer.
+func (c Cond) ToSql() (string, []any, error) { return c.SQL, c.Args, nil }
+
+// compile compiles f to a fragment over the outer table.
+func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Table, string, error) {
+	if f == nil {
+		return frag{}, nil, "", fmt.Errorf("%w: nil filter", ErrInvalidFilter)
+	}
+	if !d.valid() {
+		return frag{}, nil, "", fmt.Errorf("%w: dialect %v", ErrUnsupported, d)
+	}
+	t, err := s.table(f.Type)
+	if err != nil {
+		return frag{}, nil, "", err
+	}
+	var o Options
+	for _, op := range opts {
+		if op != nil {
+			op.apply(&o)
+		}
+	}
+	alias := o.Alias
+	qualified := false
+	if alias == "" {
+		alias, qualified = t.Name, true
+	}
+	c := &compiler{s: s, d: d, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
+	qa, err := c.quote(alias, qualified)
+	if err != nil {
+		return frag{}, nil, "", err
+	}
+	root := &binding{name: partial.RootVar, obj: &object{t: t, typ: f.Type, alias: qa}}
+	fr, err := c.filter(root, f)
+	if err != nil {
+		return frag{}, nil, "", err
+	}
+	return fr, t, qa, nil
+}
+
+// Where compiles f into a boolean SQL condition over the table of f.Type,
+// with `?` placeholders (for ORMs like GORM that number placeholders
+// themselves). Allow-all yields "" (no condition); deny-all yields "1=0".
+// Every value is a bind argument; every identifier is quoted; paths that are
+// not in the schema are refused with ErrUnknownField.
+func Where(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
+	fr, _, _, err := compile(f, s, d, opts)
+	if err != nil {
+		return "", nil, err
+	}
+	switch fr.k {
+	case fTrue:
+		return "", nil, nil
+	case fFalse:
+		return falseSQL, nil, nil
+	}
+	return fr.sql, fr.args, nil
+}
+
+// Sqlizer returns the condition as a squirrel.Sqlizer with `?`
+// placeholders, for use in squirrel builders (which apply the placeholder
+// format on the outermost statement). Allow-all is squirrel.And{} (which
+// squirrel renders as (1=1)); otherwise it is a Cond.
+func Sqlizer(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (squirrel.Sqlizer, error) {
+	sql, args, err := Where(f, s, d, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if sql == "" {
+		return squirrel.And{}, nil
+	}
+	return Cond{SQL: sql, Args: args}, nil
+}
+
+// Select returns `SELECT <t>.* FROM <t> WHERE <cond>` (no WHERE for
+// allow-all) with the dialect's final placeholders ($1, $2, ... for Postgres).
+func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
+	fr, t, qa, err := compile(f, s, d, opts)
+	if err != nil {
+		return "", nil, err
+	}
+	tn, err := d.QuoteIdent(t.Name)
+	if err != nil {
+		return "", nil, err
+	}
+	from := tn
+	if qa != tn {
+		from = tn + " AS " + qa
+	}
+	q := squirrel.Select(qa + ".*").From(from).PlaceholderFormat(d.PlaceholderFormat())
+	switch fr.k {
+	case fFalse:
+		q = q.Where(falseSQL)
+	case fSQL:
+		q = q.Where(Cond{SQL: fr.sql, Args: fr.args})
+	}
+	return q.ToSql()
+}
