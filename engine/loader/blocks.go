@@ -137,11 +137,26 @@ func (l *loader) eachItem(f func(ast.Item)) {
 			continue
 		}
 		for _, it := range file.Items {
-			if it != nil {
+			if !isNilItem(it) {
 				f(it)
 			}
 		}
 	}
+}
+
+// isNilItem reports whether it is nil or a typed nil pointer.
+func isNilItem(it ast.Item) bool {
+	switch x := it.(type) {
+	case *ast.Rule:
+		return x == nil
+	case *ast.RuleType:
+		return x == nil
+	case *ast.Query:
+		return x == nil
+	case *ast.Block:
+		return x == nil
+	}
+	return it == nil
 }
 
 func blockWord(k ast.BlockKind) string {
