@@ -1,0 +1,173 @@
+// Command ratios reads `go test -bench` output of the bench package and
+// prints, as a Markdown table, the median time per operation of every engine
+// for each benchmark and policy, and the ratio Ursa/peer (below 1 means Ursa
+// is faster), followed by the project's two goals checked against the medians.
+//
+//	go run ./cmd/ratios -in results/bench.txt
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+var engineOrder = []string{"ursa", "cedar", "opa", "oso"}
+
+func main() {
+	in := flag.String("in", "results/bench.txt", "benchmark output")
+	flag.Parse()
+	if err := run(*in); err != nil {
+		fmt.Fprintln(os.Stderr, "ratios:", err)
+		os.Exit(1)
+	}
+}
+
+type key struct{ bench, policy string }
+
+func run(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	samples := map[key]map[string][]float64{} // -> engine -> sec/op
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		base, parts := res.Name.Parts()
+		k := key{bench: strings.TrimPrefix(string(base), "Benchmark")}
+		engine := ""
+		for _, p := range parts {
+			s := strings.TrimPrefix(string(p), "/")
+			if v, ok := strings.CutPrefix(s, "policy="); ok {
+				k.policy = v
+			}
+			if v, ok := strings.CutPrefix(s, "engine="); ok {
+				engine = v
+			}
+		}
+		sec, ok := res.Value("sec/op")
+		if !ok || engine == "" {
+			continue
+		}
+		if samples[k] == nil {
+			samples[k] = map[string][]float64{}
+		}
+		samples[k][engine] = append(samples[k][engine], sec)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if len(samples) == 0 {
+		return fmt.Errorf("no bench results in %s", path)
+	}
+	var keys []key
+	for k := range samples {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].bench != keys[j].bench {
+			return keys[i].bench < keys[j].bench
+		}
+		return keys[i].policy < keys[j].policy
+	})
+	var engines []string
+	for _, e := range engineOrder {
+		for _, k := range keys {
+			if _, ok := samples[k][e]; ok {
+				engines = append(engines, e)
+				break
+			}
+		}
+	}
+	peers := slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "ursa" })
+
+	header := []string{"benchmark", "policy"}
+	for _, e := range engines {
+		header = append(header, e)
+	}
+	for _, p := range peers {
+		header = append(header, "ursa/"+p)
+	}
+	fmt.Println("Median time per operation (n = runs), and Ursa's time divided by each peer's:")
+	fmt.Println()
+	fmt.Println("| " + strings.Join(header, " | ") + " |")
+	fmt.Println("|" + strings.Repeat("---|", len(header)))
+	var goals []string
+	for _, k := range keys {
+		row := []string{k.bench, k.policy}
+		med := map[string]float64{}
+		for _, e := range engines {
+			if s := samples[k][e]; len(s) > 0 {
+				med[e] = median(s)
+				row = append(row, fmt.Sprintf("%s (n=%d)", dur(med[e]), len(s)))
+			} else {
+				row = append(row, "—")
+			}
+		}
+		for _, p := range peers {
+			u, uok := med["ursa"]
+			v, pok := med[p]
+			if uok && pok {
+				row = append(row, fmt.Sprintf("%.3g×", u/v))
+			} else {
+				row = append(row, "—")
+			}
+		}
+		fmt.Println("| " + strings.Join(row, " | ") + " |")
+
+		u, uok := med["ursa"]
+		switch {
+		case !uok:
+			goals = append(goals, fmt.Sprintf("- %s %s: no Ursa result", k.bench, k.policy))
+		case k.bench == "Decision":
+			if c, ok := med["cedar"]; ok {
+				goals = append(goals, fmt.Sprintf("- Decision %s: Ursa at or below cedar-go: %s (ursa/cedar = %.3g)", k.policy, verdict(u <= c), u/c))
+			}
+		case k.bench == "Filter":
+			if o, ok := med["opa"]; ok {
+				goals = append(goals, fmt.Sprintf("- Filter %s: Ursa at least 10× faster than OPA's compile API: %s (opa/ursa = %.3g)", k.policy, verdict(o >= 10*u), o/u))
+			}
+		}
+	}
+	fmt.Println()
+	fmt.Println("Goals:")
+	fmt.Println(strings.Join(goals, "\n"))
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func dur(sec float64) string {
+	switch {
+	case sec >= 1e-3:
+		return fmt.Sprintf("%.3g ms", sec*1e3)
+	case sec >= 1e-6:
+		return fmt.Sprintf("%.3g µs", sec*1e6)
+	}
+	return fmt.Sprintf("%.3g ns", sec*1e9)
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the engine comparison in one go, on this machine:
+#   1. the agreement tests (every engine answers every fixed request like the
+#      reference, and every filter returns exactly the allowed rows in Postgres);
+#   2. the benchmarks, COUNT rounds of `-count 1` each, so that every engine
+#      is measured in every round and a burst of load elsewhere on the machine
+#      hits all engines alike instead of the runs of one engine;
+#   3. benchstat with the engines side by side, and the Ursa/peer ratios.
+#
+# Environment: COUNT (default 6), BENCHTIME (default 1s), BENCH (benchmark
+# regexp, default .), OUT (results folder, default results),
+# DATABASE_URL (Postgres for the filter checks; default the local test db).
+# oso needs cgo (gcc); with CGO_ENABLED=0 it is left out.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="/usr/local/go/bin:$PATH"
+
+COUNT=${COUNT:-6}
+BENCHTIME=${BENCHTIME:-1s}
+BENCH=${BENCH:-.}
+OUT=${OUT:-results}
+mkdir -p "$OUT"
+
+echo "== agreement checks"
+URSA_REQUIRE_DB=1 go test -count=1 .
+
+echo "== benchmarks: $COUNT rounds, -benchtime $BENCHTIME"
+go test -c -o "$OUT/bench.test" .
+raw="$OUT/bench.txt"
+: >"$raw"
+for ((i = 1; i <= COUNT; i++)); do
+	echo "-- round $i/$COUNT" >&2
+	echo "# round $i load average: $(cut -d" " -f1-3 /proc/loadavg)" >>"$raw"
+	"$OUT/bench.test" -test.run '^$' -test.bench "$BENCH" -test.benchmem \
+		-test.benchtime "$BENCHTIME" -test.count 1 | tee -a "$raw"
+done
+
+{
+	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(go version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "# load average per round: $(grep -o "load average: .*" "$raw" | cut -d: -f2 | paste -sd, -)"
+	echo
+	go tool benchstat -col '/engine@(ursa cedar opa oso)' "$raw"
+	echo
+	go run ./cmd/ratios -in "$raw"
+} | tee "$OUT/summary.txt"
