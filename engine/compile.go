@@ -264,6 +264,9 @@ func (c *compiler) varExpr(v *ast.Var) expr {
 	if k, ok := c.p.reg.Constant(v.Name); ok {
 		return &eConst{at: v.At, v: k}
 	}
+	if v.Name == "nil" {
+		return &eConst{at: v.At, v: nil}
+	}
 	if _, ok := c.p.reg.Class(v.Name); ok || IsBuiltinClass(v.Name) {
 		return &eClass{at: v.At, name: v.Name}
 	}

@@ -392,9 +392,9 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 				return false, nil
 			}
 		case *gAssign:
-			c := &e.cells[x.slot]
-			if c.bound {
-				return false, m.errorf(x.at, "cannot assign to %s: it is already bound to %s", x.name, FormatValue(resolve(c)))
+			c, unbound := deref(&e.cells[x.slot]).(*Cell)
+			if !unbound {
+				return false, m.errorf(x.at, "cannot assign to %s: it is already bound to %s", x.name, FormatValue(resolve(&e.cells[x.slot])))
 			}
 			v, err := m.eval(x.r, e)
 			if err != nil {
@@ -541,8 +541,10 @@ func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
 	}
 	for i, a := range args {
 		switch x := a.(type) {
-		case nil, bool, int64, float64, string, time.Duration:
-		case *Cell, *restList, []any, map[string]any:
+		case nil, bool, int64, float64, string, time.Duration, *Cell:
+			// an unbound cell is identified by identity: the call is
+			// literally the same term as its ancestor
+		case *restList, []any, map[string]any:
 			return k, false
 		default:
 			t := reflect.TypeOf(x)
@@ -904,6 +906,9 @@ func (m *machine) eval(x expr, e *env) (any, error) {
 		}
 		v, err := arith(x.op, l, r)
 		if err != nil {
+			if err == errOverflow {
+				err = fmt.Errorf("integer overflow: %s %s %s", FormatValue(l), x.op, FormatValue(r))
+			}
 			return nil, m.errAt(x.at, err)
 		}
 		return v, nil

@@ -340,7 +340,7 @@ func (l *loader) checkRequired() {
 			continue
 		}
 		l.missing[Key(g.rt.Name, len(g.rt.Params))] = true
-		l.errorf(g.sh.At, "missing implementation for required rule %s: the shorthand rule %s in %s %s (%s) uses this relation; define has_relation for it or remove the shorthand rule", ruleTypeString(g.rt), shorthandString(g.sh), blockWord(g.blk.Kind), g.blk.Name, l.line(g.sh.At))
+		l.errorf(g.sh.At, "missing implementation for required rule %s: the shorthand rule %s in the %s %s block at %s uses this relation; define has_relation for it or remove the shorthand rule", ruleTypeString(g.rt), shorthandString(g.sh), blockWord(g.blk.Kind), g.blk.Name, l.line(g.blk.At))
 	}
 }
 
