@@ -347,7 +347,7 @@ resource Repo {
 has_role(_: User, _: String, _: Org);
 allow(_, _, _);`,
 		want: []string{
-			`p.polar:6:3: missing implementation for required rule has_relation(subject: Org, "parent", object: Repo): the shorthand rule "reader" if "member" on "parent" in resource Repo (line 6) uses this relation; define has_relation for it or remove the shorthand rule
+			`p.polar:6:3: missing implementation for required rule has_relation(subject: Org, "parent", object: Repo): the shorthand rule "reader" if "member" on "parent" in the resource Repo block at line 3 uses this relation; define has_relation for it or remove the shorthand rule
   "reader" if "member" on "parent";
   ^`,
 		},
@@ -365,7 +365,7 @@ has_role(_: User, _: String, _: Org);
 has_relation(_: Repo, "parent", _: Repo);
 allow(_, _, _);`,
 		want: []string{
-			`p.polar:6:3: missing implementation for required rule has_relation(subject: Org, "parent", object: Repo): the shorthand rule "reader" if "member" on "parent" in resource Repo (line 6) uses this relation; define has_relation for it or remove the shorthand rule
+			`p.polar:6:3: missing implementation for required rule has_relation(subject: Org, "parent", object: Repo): the shorthand rule "reader" if "member" on "parent" in the resource Repo block at line 3 uses this relation; define has_relation for it or remove the shorthand rule
   "reader" if "member" on "parent";
   ^`,
 			`p.polar:9:1: invalid rule: has_relation(_: Repo, "parent", _: Repo) does not match rule type(s): has_relation(subject: Org, "parent", object: Repo) (required by the shorthand rule "reader" if "member" on "parent" at p.polar:6:3): parameter 1: rule specializer Repo must match rule type specializer Org
