@@ -187,8 +187,9 @@ func writeCond(b *strings.Builder, c Cond) {
 		b.WriteString(" in ")
 		b.WriteString(x.Over.String())
 		if !x.Cond.IsAllowAll() {
-			b.WriteString(": ")
-			writeFilter(b, &x.Cond, true)
+			b.WriteString(": (")
+			writeFilter(b, &x.Cond, false)
+			b.WriteByte(')')
 		}
 	case *Not:
 		b.WriteString("not ")

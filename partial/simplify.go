@@ -343,3 +343,49 @@ func branchProductive(br Branch, productive, empty map[string]bool) bool {
 	}
 	return ok
 }
+
+// renameCond returns c with variable from renamed to to (a copy; c is not
+// modified).
+func renameCond(c Cond, from, to string) Cond {
+	rp := func(p Path) Path {
+		if p.Var == from {
+			return Path{Var: to, Fields: p.Fields}
+		}
+		return p
+	}
+	ro := func(o Operand) Operand {
+		if p, ok := o.(Path); ok {
+			return rp(p)
+		}
+		return o
+	}
+	rf := func(f Filter) Filter {
+		out := Filter{Type: f.Type, Branches: make([]Branch, len(f.Branches))}
+		for i, br := range f.Branches {
+			cs := make([]Cond, len(br.Conds))
+			for j, c := range br.Conds {
+				cs[j] = renameCond(c, from, to)
+			}
+			out.Branches[i] = Branch{Conds: cs}
+		}
+		return out
+	}
+	switch x := c.(type) {
+	case *Compare:
+		return &Compare{Op: x.Op, L: ro(x.L), R: ro(x.R)}
+	case *In:
+		return &In{L: rp(x.L), Values: x.Values}
+	case *Exists:
+		if x.Var == from {
+			return &Exists{Var: x.Var, Type: x.Type, Over: rp(x.Over), Cond: x.Cond}
+		}
+		return &Exists{Var: x.Var, Type: x.Type, Over: rp(x.Over), Cond: rf(x.Cond)}
+	case *Not:
+		return &Not{C: renameCond(x.C, from, to)}
+	case *NotFilter:
+		return &NotFilter{F: rf(x.F)}
+	case *InSet:
+		return &InSet{Path: rp(x.Path), Pred: x.Pred}
+	}
+	return c
+}

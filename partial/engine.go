@@ -1,0 +1,94 @@
+package partial
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"github.com/ursa-authz/ursa/engine"
+	"github.com/ursa-authz/ursa/engine/ast"
+)
+
+// policyHost adapts *engine.Policy to host.
+type policyHost struct {
+	*engine.Policy
+}
+
+func (h policyHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
+	fi, ok := h.Field(t, name)
+	if !ok {
+		return "", nil, false
+	}
+	return fi.GoName, fi.Type, true
+}
+
+func (policyHost) Normalize(v any) any                       { return engine.Normalize(v) }
+func (policyHost) Equal(a, b any) bool                       { return engine.Equal(a, b) }
+func (policyHost) Compare(op ast.Op, a, b any) (bool, error) { return engine.Compare(op, a, b) }
+func (policyHost) Arith(op ast.Op, a, b any) (any, error)    { return engine.Arith(op, a, b) }
+
+func newEvaluator(ctx context.Context, h host) *evaluator {
+	return &evaluator{
+		h:       h,
+		prog:    h.Program(),
+		ctx:     ctx,
+		names:   map[string]bool{},
+		emitted: map[string]bool{},
+		types:   map[reflect.Type]*utype{},
+	}
+}
+
+// Eval returns the filter of the resources of class resourceType that actor
+// may act on with action: the residual of allow(actor, action, resource)
+// with the resource unknown, simplified. Constructs a filter cannot express
+// exactly give an error that wraps ErrUnsupported and names the policy line.
+func Eval(ctx context.Context, p *engine.Policy, actor any, action string, resourceType string) (*Filter, error) {
+	return Query(ctx, p, "allow", actor, action, Unknown{Type: resourceType})
+}
+
+// Query is Eval for any rule: name(args...) where exactly one argument is an
+// Unknown, e.g. Query(ctx, p, "allow_field", user, "read", Unknown{"Repo"}, "name").
+func Query(ctx context.Context, p *engine.Policy, name string, args ...any) (*Filter, error) {
+	if p == nil {
+		return nil, fmt.Errorf("partial: no policy")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return newEvaluator(ctx, policyHost{p}).run(name, args)
+}
+
+// Match reports whether Go value v (an instance of f.Type) satisfies filter
+// f, with the decision engine's value semantics (field lookup, equality,
+// ordering) of policy p. Paths through a nil relation are errors, as the
+// lookup is in a decision. InSet conditions are the least fixpoint of their
+// predicates, so cyclic data terminates.
+func Match(p *engine.Policy, f *Filter, v any) (bool, error) {
+	return MatchContext(context.Background(), p, f, v)
+}
+
+// MatchContext is Match with a context checked while it runs.
+func MatchContext(ctx context.Context, p *engine.Policy, f *Filter, v any) (bool, error) {
+	if p == nil {
+		return false, fmt.Errorf("partial: no policy")
+	}
+	return matchWith(ctx, hostOps(policyHost{p}), f, v)
+}
+
+func hostOps(h host) valueOps {
+	return valueOps{
+		lookup: h.Lookup,
+		equal:  h.Equal,
+		compare: func(op CmpOp, a, b any) (bool, error) {
+			return h.Compare(astOpOf(op), a, b)
+		},
+	}
+}
+
+func matchWith(ctx context.Context, ops valueOps, f *Filter, v any) (bool, error) {
+	if f == nil {
+		return false, nil
+	}
+	m := &matcher{ops: ops, ctx: ctx, preds: f.Preds, known: map[setKey]bool{}}
+	return m.filter(f, &env{name: RootVar, val: v}, nil, nil)
+}

@@ -1,0 +1,1338 @@
+package partial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/ursa-authz/ursa/engine/ast"
+	"github.com/ursa-authz/ursa/engine/loader"
+)
+
+// Limits of one evaluation; past them the filter is an error, never a guess.
+const (
+	maxSteps     = 1 << 20
+	maxCallDepth = 200
+)
+
+// Unknown marks the argument of Query that stands for the unknown resource.
+type Unknown struct {
+	Type string // Polar class name
+}
+
+// evaluator explores every derivation of a query in which one argument is
+// unknown. It is a depth-first interpreter in continuation-passing style:
+// solve(goal, k) calls k once per derivation of goal; bindings are undone
+// through a trail, constraints of the current branch are a stack truncated on
+// backtracking.
+type evaluator struct {
+	h    host
+	prog *loader.Program
+	ctx  context.Context
+
+	trail []trailEntry
+	conds []Cond    // constraints of the current branch
+	exs   []exFrame // existentials of the current branch
+	top   *frame    // innermost active call
+	neg   int       // number of enclosing negations
+	steps int
+
+	names   map[string]bool // variable names used in the filter
+	emitted map[string]bool // existential names already closed into a branch
+	types   map[reflect.Type]*utype
+	tabled  []*tabled // recursive call patterns, named
+	eager   bool      // calls matching a tabled pattern become InSet at once
+	pending []*tabled // tabled patterns whose definition is not computed yet
+}
+
+type trailKind int
+
+const (
+	trBind trailKind = iota
+	trIsa
+)
+
+type trailEntry struct {
+	kind trailKind
+	c    *cell
+	old  string // trIsa: previous class
+}
+
+// exFrame is an existential introduced by `x in unknown.collection`.
+type exFrame struct {
+	name  string
+	class string
+	over  Path
+}
+
+// frame is an active call, for recursion detection.
+type frame struct {
+	pred    *loader.Pred
+	args    []term // dereferenced at call time
+	unbound []bool // args[i] was an unbound variable at call time
+	neg     int
+	parent  *frame
+	depth   int
+}
+
+// tabled is a recursive call pattern: predicate, known arguments and the
+// position and type of the unknown. It becomes a Pred of the filter.
+type tabled struct {
+	pred *loader.Pred
+	args []term // known values; args[pos] unused
+	pos  int
+	t    *utype
+	name string
+	body *Filter
+}
+
+type mark struct{ trail, conds, exs int }
+
+func (e *evaluator) mark() mark { return mark{len(e.trail), len(e.conds), len(e.exs)} }
+
+func (e *evaluator) undo(m mark) {
+	for i := len(e.trail) - 1; i >= m.trail; i-- {
+		t := e.trail[i]
+		switch t.kind {
+		case trBind:
+			t.c.bound, t.c.val = false, nil
+		case trIsa:
+			t.c.isa = t.old
+		}
+	}
+	e.trail = e.trail[:m.trail]
+	e.conds = e.conds[:m.conds]
+	e.exs = e.exs[:m.exs]
+}
+
+func (e *evaluator) push(c Cond) { e.conds = append(e.conds, c) }
+
+// ---- errors
+
+func (e *evaluator) errAt(pos ast.Pos, cause error, format string, args ...any) error {
+	var fset *ast.FileSet
+	if e.prog != nil {
+		fset = e.prog.Fset
+	}
+	if fset == nil {
+		fset = ast.NewFileSet()
+	}
+	msg := fmt.Sprintf(format, args...)
+	if errors.Is(cause, ErrUnsupported) {
+		msg = "cannot filter: " + msg
+	}
+	er := ast.NewError(fset, pos, ast.KindRuntime, "%s", msg)
+	er.Err = cause
+	return er
+}
+
+func (e *evaluator) unsupported(pos ast.Pos, format string, args ...any) error {
+	return e.errAt(pos, ErrUnsupported, format, args...)
+}
+
+func (e *evaluator) runtime(pos ast.Pos, err error) error {
+	var ae *ast.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return e.errAt(pos, err, "%v", err)
+}
+
+var errStepLimit = errors.New("step limit exceeded")
+
+func (e *evaluator) tick(pos ast.Pos) error {
+	e.steps++
+	if e.steps > maxSteps {
+		return e.errAt(pos, errStepLimit, "filter evaluation exceeded %d steps", maxSteps)
+	}
+	if e.steps&255 == 0 && e.ctx != nil {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fresh returns a variable name not used yet in this filter, based on hint.
+func (e *evaluator) fresh(hint string) string {
+	if hint == "" || hint == "_" || strings.HasPrefix(hint, "_") {
+		hint = "x"
+	}
+	if hint == RootVar {
+		hint = "r"
+	}
+	if !e.names[hint] {
+		e.names[hint] = true
+		return hint
+	}
+	for i := 2; ; i++ {
+		n := hint + strconv.Itoa(i)
+		if !e.names[n] {
+			e.names[n] = true
+			return n
+		}
+	}
+}
+
+// ---- static types of unknowns
+
+func (e *evaluator) utypeOf(t reflect.Type) *utype {
+	if u, ok := e.types[t]; ok {
+		return u
+	}
+	u := &utype{}
+	e.types[t] = u
+	base := t
+	for base.Kind() == reflect.Pointer {
+		base = base.Elem()
+		u.nillable = true
+	}
+	u.typ = base
+	u.class = base.Name()
+	switch {
+	case base == timeType:
+		u.kind, u.cat = ukScalar, catTime
+	case base == durationType:
+		u.kind, u.cat = ukScalar, catDuration
+	default:
+		switch base.Kind() {
+		case reflect.Struct:
+			u.kind = ukObject
+			if c, ok := e.classOfType(base); ok {
+				u.class = c
+			}
+		case reflect.Slice, reflect.Array:
+			u.kind = ukColl
+			u.nillable = u.nillable || base.Kind() == reflect.Slice
+			u.elem = e.utypeOf(base.Elem())
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+			reflect.Float32, reflect.Float64:
+			u.kind, u.cat = ukScalar, catNum
+		case reflect.String:
+			u.kind, u.cat = ukScalar, catString
+		case reflect.Bool:
+			u.kind, u.cat = ukScalar, catBool
+		default:
+			u.kind = ukOpaque
+			u.nillable = true
+		}
+	}
+	return u
+}
+
+func (e *evaluator) classOfType(t reflect.Type) (string, bool) {
+	if c, ok := e.h.ClassOf(reflect.New(t).Interface()); ok {
+		return c, true
+	}
+	return e.h.ClassOf(reflect.New(t).Elem().Interface())
+}
+
+// classMatch decides a class specializer on an unknown statically.
+func (e *evaluator) classMatch(u *utype, class string) bool {
+	switch class {
+	case loader.ActorUnion:
+		return u.kind == ukObject && e.prog.IsActor(u.class)
+	case loader.ResourceUnion:
+		return u.kind == ukObject && e.prog.IsResource(u.class)
+	case "Integer":
+		if u.kind != ukScalar || u.cat != catNum {
+			return false
+		}
+		k := u.typ.Kind()
+		return k != reflect.Float32 && k != reflect.Float64
+	case "Float":
+		return u.kind == ukScalar && (u.typ.Kind() == reflect.Float32 || u.typ.Kind() == reflect.Float64)
+	case "String":
+		return u.kind == ukScalar && u.cat == catString
+	case "Boolean":
+		return u.kind == ukScalar && u.cat == catBool
+	case "List":
+		return u.kind == ukColl
+	case "Dictionary":
+		return false
+	}
+	if u.kind != ukObject {
+		return false
+	}
+	return u.class == class || e.h.SubclassOf(u.class, class)
+}
+
+// classCompatible reports whether values of the two classes can be equal.
+func (e *evaluator) classCompatible(a, b string) bool {
+	return a == b || e.h.SubclassOf(a, b) || e.h.SubclassOf(b, a)
+}
+
+// ---- running
+
+// run evaluates name(args...) and returns the simplified filter. Exactly one
+// argument is an Unknown.
+func (e *evaluator) run(name string, args []any) (*Filter, error) {
+	terms := make([]term, len(args))
+	resType := ""
+	for i, a := range args {
+		u, ok := a.(Unknown)
+		if !ok {
+			if p, ok := a.(*Unknown); ok && p != nil {
+				u, ok = *p, true
+			}
+		}
+		if !ok {
+			terms[i] = a
+			continue
+		}
+		if resType != "" {
+			return nil, fmt.Errorf("partial: only one unknown argument is supported")
+		}
+		t, found := e.h.ClassType(u.Type)
+		if !found {
+			return nil, fmt.Errorf("partial: unknown class %q", u.Type)
+		}
+		ut := e.utypeOf(t)
+		if ut.kind != ukObject {
+			return nil, fmt.Errorf("partial: class %q is not a struct type", u.Type)
+		}
+		resType = ut.class
+		terms[i] = &unk{path: Path{Var: RootVar}, t: ut}
+	}
+	if resType == "" {
+		return nil, fmt.Errorf("partial: no unknown argument")
+	}
+	e.names[RootVar] = true
+	main := func(k func() error) error { return e.call(name, terms, ast.NoPos, k) }
+	out, err := e.residual(main)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.tabled) > 0 {
+		// Recursion was found while unfolding: evaluate again with the
+		// recursive patterns known, so that the outermost recursive call is a
+		// reference to its predicate instead of one unrolled step.
+		e.names = map[string]bool{RootVar: true}
+		e.emitted = map[string]bool{}
+		for _, tb := range e.tabled {
+			e.names[tb.name] = true
+		}
+		e.eager = true
+		if out, err = e.residual(main); err != nil {
+			return nil, err
+		}
+	}
+	e.eager = true
+	out.Type = resType
+	// Define the recursive predicates found (which may find more).
+	for len(e.pending) > 0 {
+		tb := e.pending[0]
+		e.pending = e.pending[1:]
+		param := e.fresh(strings.ToLower(tb.t.class[:1]))
+		args := append([]term(nil), tb.args...)
+		args[tb.pos] = &unk{path: Path{Var: param}, t: tb.t}
+		body, err := e.residual(func(k func() error) error {
+			return e.call(tb.pred.Name, args, ast.NoPos, k)
+		})
+		if err != nil {
+			return nil, err
+		}
+		body.Type = tb.t.class
+		if out.Preds == nil {
+			out.Preds = map[string]*Pred{}
+		}
+		out.Preds[tb.name] = &Pred{Name: tb.name, Type: tb.t.class, Param: param, Body: *body}
+	}
+	return out.Simplify(), nil
+}
+
+// residual collects every derivation of run as an OR of ANDs, in a fresh
+// branch (the current constraints are set aside and restored); bindings made
+// by run are undone.
+func (e *evaluator) residual(run func(k func() error) error) (*Filter, error) {
+	savedConds, savedExs := e.conds, e.exs
+	e.conds, e.exs = nil, nil
+	m := e.mark()
+	out := &Filter{}
+	err := run(func() error {
+		out.Branches = append(out.Branches, e.buildBranch())
+		return nil
+	})
+	e.undo(m)
+	e.conds, e.exs = savedConds, savedExs
+	if err != nil {
+		return nil, err
+	}
+	s := simplifier{}
+	return s.filter(out), nil
+}
+
+// buildBranch closes the current branch: the constraints that mention an
+// existential go inside its Exists (innermost first).
+func (e *evaluator) buildBranch() Branch {
+	cs := append([]Cond(nil), e.conds...)
+	for i := len(e.exs) - 1; i >= 0; i-- {
+		x := e.exs[i]
+		var in, out []Cond
+		at := -1
+		for _, c := range cs {
+			if mentions(c, x.name) {
+				if at < 0 {
+					at = len(out)
+				}
+				in = append(in, c)
+			} else {
+				out = append(out, c)
+			}
+		}
+		name := x.name
+		if e.emitted[name] {
+			// The same existential closes several branches (an `or` after
+			// `m in ...`): each copy gets its own name.
+			name = e.fresh(x.name)
+			for j, c := range in {
+				in[j] = renameCond(c, x.name, name)
+			}
+		}
+		e.emitted[name] = true
+		ex := &Exists{Var: name, Type: x.class, Over: x.over,
+			Cond: Filter{Type: x.class, Branches: []Branch{{Conds: in}}}}
+		if at < 0 {
+			at = len(out)
+		}
+		cs = append(out[:at:at], append([]Cond{ex}, out[at:]...)...)
+	}
+	return Branch{Conds: cs}
+}
+
+// ---- goals
+
+func (e *evaluator) solve(g ast.Expr, sc *scope, k func() error) error {
+	if err := e.tick(g.Pos()); err != nil {
+		return err
+	}
+	switch x := g.(type) {
+	case *ast.Paren:
+		return e.solve(x.X, sc, k)
+	case *ast.And:
+		return e.solveAnd(x.Goals, sc, k)
+	case *ast.Or:
+		for _, sub := range x.Goals {
+			m := e.mark()
+			err := e.solve(sub, sc, k)
+			e.undo(m)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	case *ast.Not:
+		return e.solveNot(func(k func() error) error { return e.solve(x.Goal, sc, k) }, k)
+	case *ast.Forall:
+		// forall(c, a) holds iff not (c and not a).
+		return e.solveNot(func(k1 func() error) error {
+			return e.solve(x.Cond, sc, func() error {
+				return e.solveNot(func(k2 func() error) error { return e.solve(x.Action, sc, k2) }, k1)
+			})
+		}, k)
+	case *ast.Call:
+		if len(x.Kwargs) > 0 {
+			return e.unsupported(x.At, "keyword arguments in a rule call")
+		}
+		args := make([]term, len(x.Args))
+		for i, a := range x.Args {
+			t, err := e.term(a, sc)
+			if err != nil {
+				return err
+			}
+			args[i] = t
+		}
+		return e.call(x.Name, args, x.At, k)
+	case *ast.Binary:
+		return e.solveBinary(x, sc, k)
+	case *ast.BoolLit:
+		if x.Value {
+			return k()
+		}
+		return nil
+	case *ast.Cut:
+		return e.unsupported(x.At, "cut while the resource is unknown")
+	case *ast.Print, *ast.Debug:
+		return k()
+	case *ast.Dot, *ast.Var:
+		t, err := e.term(x, sc)
+		if err != nil {
+			return err
+		}
+		return e.truth(t, x.Pos(), k)
+	}
+	return e.unsupported(g.Pos(), "%s as a goal", describeExpr(g))
+}
+
+// truth succeeds when t is true; an unknown boolean becomes `path = true`.
+func (e *evaluator) truth(t term, pos ast.Pos, k func() error) error {
+	t = deref(t)
+	switch x := t.(type) {
+	case bool:
+		if x {
+			return k()
+		}
+		return nil
+	case *unk:
+		if x.t.kind == ukScalar && x.t.cat == catBool {
+			e.push(&Compare{Op: Eq, L: x.path, R: Value{V: true}})
+			return k()
+		}
+		return e.unsupported(pos, "%s used as a condition", x.path)
+	case *cell:
+		return e.unsupported(pos, "unbound variable used as a condition")
+	}
+	return e.errAt(pos, ast.ErrRuntime, "%s is not a boolean condition", describeValue(t))
+}
+
+func (e *evaluator) solveAnd(goals []ast.Expr, sc *scope, k func() error) error {
+	if len(goals) == 0 {
+		return k()
+	}
+	return e.solve(goals[0], sc, func() error { return e.solveAnd(goals[1:], sc, k) })
+}
+
+// solveNot: not G. The residual R of G decides: no derivation -> succeed
+// unconstrained; an unconstrained derivation -> fail; else the negation of R
+// is added (a disjunction of single conditions becomes a conjunction of their
+// negations; anything else a NotFilter). Bindings made by G are discarded.
+func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error {
+	e.neg++
+	r, err := e.residual(g)
+	e.neg--
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.IsDenyAll():
+		return k()
+	case r.IsAllowAll():
+		return nil
+	}
+	for _, br := range r.Branches {
+		if len(br.Conds) != 1 {
+			m := e.mark()
+			e.push(&NotFilter{F: *r})
+			err := k()
+			e.undo(m)
+			return err
+		}
+	}
+	m := e.mark()
+	var positives []*Filter
+	for _, br := range r.Branches {
+		if nf, ok := br.Conds[0].(*NotFilter); ok {
+			positives = append(positives, &nf.F)
+			continue
+		}
+		e.push(negate(br.Conds[0]))
+	}
+	err = e.conjoin(positives, k)
+	e.undo(m)
+	return err
+}
+
+// conjoin adds the conjunction of fs (each an OR of ANDs) to the branch,
+// distributing: one derivation per combination of branches.
+func (e *evaluator) conjoin(fs []*Filter, k func() error) error {
+	if len(fs) == 0 {
+		return k()
+	}
+	for _, br := range fs[0].Branches {
+		m := e.mark()
+		e.conds = append(e.conds, br.Conds...)
+		err := e.conjoin(fs[1:], k)
+		e.undo(m)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error {
+	switch x.Op {
+	case ast.OpMatches:
+		l, err := e.term(x.L, sc)
+		if err != nil {
+			return err
+		}
+		m := e.mark()
+		ok, err := e.checkSpec(x.R, l, sc, x.At)
+		if err == nil && ok {
+			err = k()
+		}
+		e.undo(m)
+		return err
+	case ast.OpAssign:
+		v, ok := x.L.(*ast.Var)
+		if !ok {
+			return e.errAt(x.At, ast.ErrRuntime, "can only assign to a variable")
+		}
+		c := sc.get(e, v.Name)
+		if c.bound {
+			return e.errAt(x.At, ast.ErrRuntime, "cannot assign to %s: already bound", v.Name)
+		}
+		r, err := e.term(x.R, sc)
+		if err != nil {
+			return err
+		}
+		return e.unifyThen(c, r, x.At, k)
+	}
+	l, err := e.term(x.L, sc)
+	if err != nil {
+		return err
+	}
+	r, err := e.term(x.R, sc)
+	if err != nil {
+		return err
+	}
+	switch x.Op {
+	case ast.OpUnify:
+		return e.unifyThen(l, r, x.At, k)
+	case ast.OpIn:
+		return e.member(l, r, x.At, k)
+	}
+	if op, ok := cmpOpOf(x.Op); ok {
+		m := e.mark()
+		ok, err := e.compare(op, l, r, x.At)
+		if err == nil && ok {
+			err = k()
+		}
+		e.undo(m)
+		return err
+	}
+	return e.errAt(x.At, ast.ErrRuntime, "%s is not a goal", x.Op)
+}
+
+func (e *evaluator) unifyThen(a, b term, pos ast.Pos, k func() error) error {
+	m := e.mark()
+	ok, err := e.unify(a, b, pos)
+	if err == nil && ok {
+		err = k()
+	}
+	e.undo(m)
+	return err
+}
+
+// ---- calls
+
+func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) error {
+	if err := e.tick(pos); err != nil {
+		return err
+	}
+	pred := e.prog.Pred(name, len(args))
+	if pred == nil {
+		return nil
+	}
+	fr := &frame{pred: pred, args: make([]term, len(args)), unbound: make([]bool, len(args)), neg: e.neg, parent: e.top}
+	for i, a := range args {
+		a = deref(a)
+		fr.args[i] = a
+		_, fr.unbound[i] = a.(*cell)
+	}
+	if e.top != nil {
+		fr.depth = e.top.depth + 1
+	}
+	if fr.depth > maxCallDepth {
+		return e.unsupported(pos, "rule calls nested deeper than %d (recursion that does not go through the unknown resource?)", maxCallDepth)
+	}
+	// A call matching a pattern already known to be recursive is a
+	// reference to its predicate (except the call that defines it).
+	if e.eager && fr.depth > 0 {
+		if tb, pos0 := e.findTabled(fr); tb != nil {
+			m := e.mark()
+			e.push(&InSet{Path: fr.args[pos0].(*unk).path, Pred: tb.name})
+			err := k()
+			e.undo(m)
+			return err
+		}
+	}
+	// Recursion: a call that repeats an active call's pattern.
+	for anc := e.top; anc != nil; anc = anc.parent {
+		if anc.pred != pred {
+			continue
+		}
+		same, err := e.samePattern(anc, fr)
+		if err != nil {
+			return err
+		}
+		if !same {
+			continue
+		}
+		return e.recursive(anc, fr, pos, k)
+	}
+	saved := e.top
+	e.top = fr
+	defer func() { e.top = saved }()
+	cont := func() error {
+		// The caller's continuation runs outside this call.
+		e.top = saved
+		err := k()
+		e.top = fr
+		return err
+	}
+	for _, r := range pred.Rules {
+		m := e.mark()
+		sc := &scope{}
+		ok, err := e.matchParams(r, fr.args, sc)
+		if err == nil && ok {
+			if r.Body == nil {
+				err = cont()
+			} else {
+				err = e.solve(r.Body, sc, cont)
+			}
+		}
+		e.undo(m)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// samePattern reports whether call fr repeats anc: equal known arguments,
+// unknowns of the same type, unbound variables in the same positions.
+func (e *evaluator) samePattern(anc, fr *frame) (bool, error) {
+	for i, a := range fr.args {
+		b := anc.args[i]
+		if fr.unbound[i] || anc.unbound[i] {
+			if fr.unbound[i] != anc.unbound[i] {
+				return false, nil
+			}
+			continue
+		}
+		ua, aok := a.(*unk)
+		ub, bok := b.(*unk)
+		if aok || bok {
+			if !aok || !bok || !sameType(ua.t, ub.t) {
+				return false, nil
+			}
+			continue
+		}
+		ka, aok := resolve(a)
+		kb, bok := resolve(b)
+		if !aok || !bok {
+			// Structures holding unknowns or variables: only the very same
+			// term repeats.
+			if a != b {
+				return false, nil
+			}
+			continue
+		}
+		if !e.h.Equal(ka, kb) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// recursive handles a call fr that repeats the active call anc. On known
+// arguments only, the repeat cannot add answers (least fixpoint): it fails.
+// With one unknown object it becomes a reference to the tabled predicate.
+func (e *evaluator) recursive(anc, fr *frame, pos ast.Pos, k func() error) error {
+	pos0 := -1
+	for i, a := range fr.args {
+		if fr.unbound[i] {
+			if hasUnknownArgs(fr) {
+				return e.unsupported(pos, "recursive rule %s/%d with an unbound argument over the unknown resource", fr.pred.Name, len(fr.args))
+			}
+			continue
+		}
+		if u, ok := a.(*unk); ok {
+			if u.t.kind != ukObject || pos0 >= 0 {
+				return e.unsupported(pos, "recursive rule %s/%d must recurse through exactly one object of the unknown resource", fr.pred.Name, len(fr.args))
+			}
+			pos0 = i
+		} else if hasUnknown(a) {
+			return e.unsupported(pos, "recursive rule %s/%d with an unknown inside a structure", fr.pred.Name, len(fr.args))
+		}
+	}
+	if pos0 < 0 {
+		return nil // known-only cycle: no new answers
+	}
+	if anc.neg != fr.neg {
+		return e.unsupported(pos, "rule %s/%d depends on itself through `not`", fr.pred.Name, len(fr.args))
+	}
+	tb := e.tableFor(fr, pos0)
+	m := e.mark()
+	e.push(&InSet{Path: fr.args[pos0].(*unk).path, Pred: tb.name})
+	err := k()
+	e.undo(m)
+	return err
+}
+
+func hasUnknownArgs(fr *frame) bool {
+	for _, a := range fr.args {
+		if hasUnknown(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// findTabled returns the tabled pattern call fr matches, with the position of
+// its unknown.
+func (e *evaluator) findTabled(fr *frame) (*tabled, int) {
+	for _, tb := range e.tabled {
+		if tb.pred == fr.pred && e.matchesTabled(tb, fr, tb.pos) {
+			return tb, tb.pos
+		}
+	}
+	return nil, -1
+}
+
+func (e *evaluator) matchesTabled(tb *tabled, fr *frame, pos int) bool {
+	if tb.pred != fr.pred || tb.pos != pos {
+		return false
+	}
+	u, ok := fr.args[pos].(*unk)
+	if !ok || !sameType(tb.t, u.t) {
+		return false
+	}
+	for i, a := range fr.args {
+		if i == pos {
+			continue
+		}
+		if fr.unbound[i] {
+			return false
+		}
+		v, ok := resolve(a)
+		if !ok || hasUnknown(a) || !e.h.Equal(tb.args[i], v) {
+			return false
+		}
+	}
+	return true
+}
+
+// tableFor returns the tabled pattern of fr (unknown at pos), creating it.
+func (e *evaluator) tableFor(fr *frame, pos int) *tabled {
+	u := fr.args[pos].(*unk)
+	for _, tb := range e.tabled {
+		if e.matchesTabled(tb, fr, pos) {
+			return tb
+		}
+	}
+	tb := &tabled{pred: fr.pred, pos: pos, t: u.t, args: make([]term, len(fr.args))}
+	for i, a := range fr.args {
+		if i != pos {
+			tb.args[i] = mustResolve(a)
+		}
+	}
+	tb.name = e.fresh(predName(fr.pred.Name, tb.args, pos))
+	e.tabled = append(e.tabled, tb)
+	e.pending = append(e.pending, tb)
+	return tb
+}
+
+// sameType reports whether two unknowns have the same static type (a field
+// *Team and the class Team are the same type).
+func sameType(a, b *utype) bool {
+	return a == b || (a.kind == b.kind && a.class == b.class && a.typ == b.typ)
+}
+
+// predName names a tabled predicate after the rule and its identifier-like
+// string arguments: has_role(user, "viewer", f) -> has_role_viewer.
+func predName(rule string, args []term, pos int) string {
+	var b strings.Builder
+	for _, r := range rule {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	for i, a := range args {
+		s, ok := a.(string)
+		if i == pos || !ok || s == "" || len(s) > 20 {
+			continue
+		}
+		ident := true
+		for _, r := range s {
+			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				ident = false
+				break
+			}
+		}
+		if ident {
+			b.WriteByte('_')
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+func mustResolve(t term) any {
+	v, _ := resolve(t)
+	return v
+}
+
+// matchParams applies rule r's parameters to args: specializers first, then
+// unification of the parameter terms.
+func (e *evaluator) matchParams(r *ast.Rule, args []term, sc *scope) (bool, error) {
+	for i, p := range r.Params {
+		if p.Spec != nil {
+			ok, err := e.checkSpec(p.Spec, args[i], sc, p.At)
+			if err != nil || !ok {
+				return false, err
+			}
+		}
+		t, err := e.term(p.Term, sc)
+		if err != nil {
+			return false, err
+		}
+		ok, err := e.unify(t, args[i], p.At)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// checkSpec decides a specializer (class, instance pattern, dictionary
+// pattern or literal) on a term; on unknowns it is decided statically.
+func (e *evaluator) checkSpec(spec ast.Expr, t term, sc *scope, pos ast.Pos) (bool, error) {
+	switch s := spec.(type) {
+	case *ast.Paren:
+		return e.checkSpec(s.X, t, sc, pos)
+	case *ast.ClassRef:
+		return e.isa(t, s.Name, s.At)
+	case *ast.Var:
+		// A bare name in a specializer position is a class name.
+		return e.isa(t, s.Name, s.At)
+	case *ast.Pattern:
+		ok, err := e.isa(t, s.Class, s.At)
+		if err != nil || !ok {
+			return ok, err
+		}
+		for _, f := range s.Fields {
+			v, err := e.lookup(t, f.Key, f.At)
+			if err != nil {
+				return false, err
+			}
+			p, err := e.term(f.Value, sc)
+			if err != nil {
+				return false, err
+			}
+			ok, err := e.unify(p, v, f.At)
+			if err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
+	case *ast.Dict:
+		d := deref(t)
+		if !isDict(d) {
+			if _, ok := d.(*cell); ok {
+				return false, e.unsupported(s.At, "dictionary pattern on an unbound variable")
+			}
+			return false, nil
+		}
+		for _, f := range s.Fields {
+			v, ok, err := e.dictGet(d, f.Key)
+			if err != nil || !ok {
+				return false, err
+			}
+			p, err := e.term(f.Value, sc)
+			if err != nil {
+				return false, err
+			}
+			ok, err = e.unify(p, v, f.At)
+			if err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	lit, err := e.term(spec, sc)
+	if err != nil {
+		return false, err
+	}
+	return e.unify(lit, t, pos)
+}
+
+// isa checks t against a class, statically on unknowns; on an unbound
+// variable the class is recorded and checked when it is bound.
+func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
+	t = deref(t)
+	switch x := t.(type) {
+	case *unk:
+		return e.classMatch(x.t, class), nil
+	case *cell:
+		switch {
+		case x.isa == "" || x.isa == class || e.h.SubclassOf(x.isa, class):
+			if x.isa == "" {
+				e.trail = append(e.trail, trailEntry{kind: trIsa, c: x, old: x.isa})
+				x.isa = class
+			}
+			return true, nil
+		case e.h.SubclassOf(class, x.isa):
+			e.trail = append(e.trail, trailEntry{kind: trIsa, c: x, old: x.isa})
+			x.isa = class
+			return true, nil
+		case x.isa == loader.ActorUnion || x.isa == loader.ResourceUnion:
+			if (x.isa == loader.ActorUnion && e.prog.IsActor(class)) || (x.isa == loader.ResourceUnion && e.prog.IsResource(class)) {
+				e.trail = append(e.trail, trailEntry{kind: trIsa, c: x, old: x.isa})
+				x.isa = class
+				return true, nil
+			}
+		case class == loader.ActorUnion || class == loader.ResourceUnion:
+			return (class == loader.ActorUnion && e.prog.IsActor(x.isa)) || (class == loader.ResourceUnion && e.prog.IsResource(x.isa)), nil
+		}
+		return false, nil
+	case *listT:
+		return class == "List", nil
+	case *dictT:
+		return class == "Dictionary", nil
+	}
+	switch class {
+	case loader.ActorUnion, loader.ResourceUnion:
+		c, ok := e.h.ClassOf(t)
+		if !ok {
+			return false, nil
+		}
+		if class == loader.ActorUnion {
+			return e.prog.IsActor(c), nil
+		}
+		return e.prog.IsResource(c), nil
+	}
+	return e.h.IsA(t, class), nil
+}
+
+// ---- terms
+
+// scope holds the variables of one rule invocation.
+type scope struct {
+	vars map[string]*cell
+}
+
+func (s *scope) get(e *evaluator, name string) *cell {
+	if name == "_" {
+		return &cell{name: "_"}
+	}
+	if c, ok := s.vars[name]; ok {
+		return c
+	}
+	if s.vars == nil {
+		s.vars = make(map[string]*cell, 4)
+	}
+	c := &cell{name: name}
+	s.vars[name] = c
+	return c
+}
+
+// term evaluates an expression in a term position.
+func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
+	switch x := x.(type) {
+	case *ast.Var:
+		if _, ok := sc.vars[x.Name]; !ok && x.Name != "_" {
+			if v, ok := e.h.Constant(x.Name); ok {
+				return v, nil
+			}
+		}
+		return sc.get(e, x.Name), nil
+	case *ast.IntLit:
+		return x.Value, nil
+	case *ast.FloatLit:
+		return x.Value, nil
+	case *ast.StringLit:
+		return x.Value, nil
+	case *ast.BoolLit:
+		return x.Value, nil
+	case *ast.Paren:
+		return e.term(x.X, sc)
+	case *ast.List:
+		l := &listT{elems: make([]term, len(x.Elems))}
+		for i, el := range x.Elems {
+			t, err := e.term(el, sc)
+			if err != nil {
+				return nil, err
+			}
+			l.elems[i] = t
+		}
+		if x.Rest != nil {
+			t, err := e.term(x.Rest, sc)
+			if err != nil {
+				return nil, err
+			}
+			l.rest = t
+		}
+		if v, ok := resolve(l); ok && l.rest == nil {
+			return v, nil
+		}
+		return l, nil
+	case *ast.Dict:
+		d := &dictT{}
+		for _, f := range x.Fields {
+			t, err := e.term(f.Value, sc)
+			if err != nil {
+				return nil, err
+			}
+			d.keys = append(d.keys, f.Key)
+			d.vals = append(d.vals, t)
+		}
+		if v, ok := resolve(d); ok {
+			return v, nil
+		}
+		return d, nil
+	case *ast.ClassRef:
+		if v, ok := e.h.Constant(x.Name); ok {
+			return v, nil
+		}
+		return nil, e.unsupported(x.At, "class %s used as a value", x.Name)
+	case *ast.Dot:
+		return e.dot(x, sc)
+	case *ast.New:
+		args, kwargs, err := e.knownArgs(x.Args, x.Kwargs, sc, x.At, "new "+x.Class)
+		if err != nil {
+			return nil, err
+		}
+		v, err := e.h.New(x.Class, args, kwargs)
+		if err != nil {
+			return nil, e.runtime(x.At, err)
+		}
+		return v, nil
+	case *ast.Neg:
+		t, err := e.term(x.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		return e.arith(ast.OpSub, int64(0), t, x.At)
+	case *ast.Binary:
+		switch x.Op {
+		case ast.OpAdd, ast.OpSub, ast.OpMul, ast.OpDiv, ast.OpMod, ast.OpRem:
+			l, err := e.term(x.L, sc)
+			if err != nil {
+				return nil, err
+			}
+			r, err := e.term(x.R, sc)
+			if err != nil {
+				return nil, err
+			}
+			return e.arith(x.Op, l, r, x.At)
+		}
+	}
+	return nil, e.unsupported(x.Pos(), "%s used as a value", describeExpr(x))
+}
+
+func (e *evaluator) arith(op ast.Op, l, r term, pos ast.Pos) (term, error) {
+	l, r = deref(l), deref(r)
+	if hasUnknown(l) || hasUnknown(r) {
+		return nil, e.unsupported(pos, "arithmetic (%s) on the unknown resource", op)
+	}
+	lv, lok := resolve(l)
+	rv, rok := resolve(r)
+	if !lok || !rok {
+		return nil, e.unsupported(pos, "arithmetic (%s) on an unbound variable", op)
+	}
+	v, err := e.h.Arith(op, lv, rv)
+	if err != nil {
+		return nil, e.runtime(pos, err)
+	}
+	return v, nil
+}
+
+// knownArgs evaluates call arguments that must be known values.
+func (e *evaluator) knownArgs(args []ast.Expr, kw []*ast.Field, sc *scope, pos ast.Pos, what string) ([]any, map[string]any, error) {
+	var out []any
+	for _, a := range args {
+		t, err := e.term(a, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if hasUnknown(t) {
+			return nil, nil, e.unsupported(a.Pos(), "the unknown resource passed to %s", what)
+		}
+		v, ok := resolve(t)
+		if !ok {
+			return nil, nil, e.unsupported(a.Pos(), "unbound variable passed to %s", what)
+		}
+		out = append(out, v)
+	}
+	var kwargs map[string]any
+	for _, f := range kw {
+		t, err := e.term(f.Value, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if hasUnknown(t) {
+			return nil, nil, e.unsupported(f.At, "the unknown resource passed to %s", what)
+		}
+		v, ok := resolve(t)
+		if !ok {
+			return nil, nil, e.unsupported(f.At, "unbound variable passed to %s", what)
+		}
+		if kwargs == nil {
+			kwargs = map[string]any{}
+		}
+		kwargs[f.Key] = v
+	}
+	return out, kwargs, nil
+}
+
+func (e *evaluator) dot(x *ast.Dot, sc *scope) (term, error) {
+	var recv term
+	if cr, ok := x.X.(*ast.ClassRef); ok {
+		v, found := e.h.Constant(cr.Name)
+		if !found {
+			return nil, e.errAt(cr.At, ast.ErrRuntime, "unknown constant %s", cr.Name)
+		}
+		recv = v
+	} else {
+		t, err := e.term(x.X, sc)
+		if err != nil {
+			return nil, err
+		}
+		recv = t
+	}
+	recv = deref(recv)
+	if x.IsCall {
+		if u, ok := recv.(*unk); ok {
+			return nil, e.unsupported(x.At, "method call %s.%s() on the unknown resource", u.path, x.Name)
+		}
+		if _, ok := recv.(*cell); ok {
+			return nil, e.unsupported(x.At, "method call %s() on an unbound variable", x.Name)
+		}
+		v, ok := resolve(recv)
+		if !ok {
+			return nil, e.unsupported(x.At, "method call %s() on a partially bound value", x.Name)
+		}
+		args, kwargs, err := e.knownArgs(x.Args, x.Kwargs, sc, x.At, x.Name+"()")
+		if err != nil {
+			return nil, err
+		}
+		out, err := e.h.CallMethod(v, x.Name, args, kwargs)
+		if err != nil {
+			return nil, e.runtime(x.At, err)
+		}
+		return out, nil
+	}
+	name := x.Name
+	if x.Key != nil {
+		kt, err := e.term(x.Key, sc)
+		if err != nil {
+			return nil, err
+		}
+		ks, ok := deref(kt).(string)
+		if !ok {
+			return nil, e.unsupported(x.At, "dynamic lookup with a key that is not a known string")
+		}
+		name = ks
+	}
+	return e.lookup(recv, name, x.At)
+}
+
+// lookup reads field name of t: on a known value through the host, on an
+// unknown statically (a longer path), on a free object a field variable.
+func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
+	t = deref(t)
+	switch x := t.(type) {
+	case *unk:
+		if x.t.kind != ukObject {
+			return nil, e.unsupported(pos, "field %s of %s, which is not an object", name, x.path)
+		}
+		goName, ft, ok := e.h.FieldOf(x.t.typ, name)
+		if !ok {
+			return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
+		}
+		return &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}, nil
+	case *cell:
+		// As in a decision: a field of an unbound variable is an error (bind
+		// the variable first, e.g. `org = repo.org`).
+		return nil, e.unsupported(pos, "lookup of %s on an unbound variable", name)
+	case *dictT:
+		v, ok, err := e.dictGet(x, name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, e.errAt(pos, ast.ErrRuntime, "dictionary has no key %s", name)
+		}
+		return v, nil
+	case *listT:
+		return nil, e.errAt(pos, ast.ErrRuntime, "cannot look up %s on a list", name)
+	}
+	if t == nil {
+		return nil, e.errAt(pos, ast.ErrRuntime, "cannot look up %s on nil", name)
+	}
+	v, err := e.h.Lookup(t, name)
+	if err != nil {
+		return nil, e.runtime(pos, err)
+	}
+	return v, nil
+}
+
+func isDict(t term) bool {
+	switch t.(type) {
+	case *dictT, map[string]any:
+		return true
+	}
+	if t == nil {
+		return false
+	}
+	if _, ok := t.(*cell); ok {
+		return false
+	}
+	if _, ok := t.(*unk); ok {
+		return false
+	}
+	rv := reflect.ValueOf(t)
+	return rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String
+}
+
+func (e *evaluator) dictGet(d term, key string) (term, bool, error) {
+	switch x := d.(type) {
+	case *dictT:
+		for i, k := range x.keys {
+			if k == key {
+				return x.vals[i], true, nil
+			}
+		}
+		return nil, false, nil
+	case map[string]any:
+		v, ok := x[key]
+		return v, ok, nil
+	}
+	rv := reflect.ValueOf(d)
+	if rv.Kind() != reflect.Map {
+		return nil, false, nil
+	}
+	v := rv.MapIndex(reflect.ValueOf(key).Convert(rv.Type().Key()))
+	if !v.IsValid() {
+		return nil, false, nil
+	}
+	return e.h.Normalize(v.Interface()), true, nil
+}
+
+func describeExpr(x ast.Expr) string {
+	switch x.(type) {
+	case *ast.Dot:
+		return "lookup"
+	case *ast.Binary:
+		return "operator"
+	case *ast.Pattern:
+		return "instance pattern"
+	case *ast.Call:
+		return "rule call"
+	case *ast.Forall:
+		return "forall"
+	case *ast.Not:
+		return "not"
+	}
+	t := fmt.Sprintf("%T", x)
+	return strings.ToLower(strings.TrimPrefix(t, "*ast."))
+}
+
+func describeValue(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	if isScalarValue(v) {
+		return Value{V: v}.String()
+	}
+	return fmt.Sprintf("a %T", v)
+}
