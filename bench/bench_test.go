@@ -15,14 +15,16 @@ import (
 var fixture = NewFixture()
 
 // setup builds every engine once per policy and runs the agreement checks
-// once; every benchmark of that policy fails if any engine disagrees.
+// once. Each engine is checked against the reference answers (Expected), so
+// engines that pass all agree with one another; an engine that disagrees
+// fails its benchmarks, an engine whose API is missing skips them.
 type setup struct {
 	once      sync.Once
-	names     []string
-	deciders  []Decider
-	filterers []Filterer
-	decErr    error // building a decider or the decision check
-	filErr    error // building a filterer or the filter check
+	deciders  map[string]Decider
+	filterers map[string]Filterer
+	decErr    map[string]error // building the decider, or its check
+	filErr    map[string]error // building the filterer, or its check
+	unavail   map[string]error // engines that could not be built, per kind "decision:" / "filter:"
 }
 
 var setups = map[string]*setup{"docs": {}, "gitclub": {}}
@@ -31,48 +33,39 @@ func getSetup(tb testing.TB, policy string) *setup {
 	s := setups[policy]
 	s.once.Do(func() {
 		ctx := context.Background()
-		var fnames []string
+		s.deciders, s.filterers = map[string]Decider{}, map[string]Filterer{}
+		s.decErr, s.filErr, s.unavail = map[string]error{}, map[string]error{}, map[string]error{}
+		var env *CheckEnv
 		for _, e := range Engines() {
-			d, err := e.NewDecider(fixture, policy)
-			if err != nil {
-				s.decErr = errors.Join(s.decErr, err)
+			if d, err := e.NewDecider(fixture, policy); err != nil {
+				s.unavail["decision:"+e.Name] = err
+			} else {
+				s.deciders[e.Name] = d
+				s.decErr[e.Name] = CheckDecisions(ctx, fixture, policy, []string{e.Name}, []Decider{d})
 			}
 			fl, err := e.NewFilter(fixture, policy)
 			if err != nil {
-				s.filErr = errors.Join(s.filErr, err)
+				s.unavail["filter:"+e.Name] = err
+				continue
 			}
-			s.names = append(s.names, e.Name)
-			s.deciders = append(s.deciders, d)
-			s.filterers = append(s.filterers, fl)
-			fnames = append(fnames, e.Name)
-		}
-		if s.decErr == nil {
-			s.decErr = CheckDecisions(ctx, fixture, policy, s.names, s.deciders)
-		}
-		if s.filErr == nil {
-			env, err := NewCheckEnv(ctx, fixture)
-			if err != nil {
-				s.filErr = err
-				return
+			s.filterers[e.Name] = fl
+			if env == nil {
+				if env, err = NewCheckEnv(ctx, fixture); err != nil {
+					s.filErr[e.Name] = err
+					env = nil
+					continue
+				}
+				defer env.Close()
 			}
-			defer env.Close()
-			s.filErr = CheckFilters(ctx, env, policy, fnames, s.filterers)
-			if errors.Is(s.filErr, ErrNoCheckDB) && os.Getenv("BENCH_SKIP_SQL_CHECK") != "" {
-				tb.Logf("%s: SQL filters NOT checked: %v", policy, s.filErr)
-				s.filErr = nil
+			err = CheckFilters(ctx, env, policy, []string{e.Name}, []Filterer{fl})
+			if errors.Is(err, ErrNoCheckDB) && os.Getenv("BENCH_SKIP_SQL_CHECK") != "" {
+				tb.Logf("%s %s: SQL filters NOT checked: %v", policy, e.Name, err)
+				err = nil
 			}
+			s.filErr[e.Name] = err
 		}
 	})
 	return s
-}
-
-func engineIndex(s *setup, name string) int {
-	for i, n := range s.names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }
 
 func BenchmarkDecision(b *testing.B) {
@@ -81,10 +74,13 @@ func BenchmarkDecision(b *testing.B) {
 		for _, e := range Engines() {
 			b.Run("policy="+policy+"/engine="+e.Name, func(b *testing.B) {
 				s := getSetup(b, policy)
-				if s.decErr != nil {
-					b.Fatal(s.decErr)
+				if err := s.unavail["decision:"+e.Name]; err != nil {
+					b.Skip(err)
 				}
-				d := s.deciders[engineIndex(s, e.Name)]
+				if err := s.decErr[e.Name]; err != nil {
+					b.Fatal(err)
+				}
+				d := s.deciders[e.Name]
 				reqs := fixture.BenchRequests(policy)
 				prepared := make([]any, len(reqs))
 				for i, r := range reqs {
@@ -116,10 +112,13 @@ func BenchmarkFilter(b *testing.B) {
 		for _, e := range Engines() {
 			b.Run("policy="+policy+"/engine="+e.Name, func(b *testing.B) {
 				s := getSetup(b, policy)
-				if s.filErr != nil {
-					b.Fatal(s.filErr)
+				if err := s.unavail["filter:"+e.Name]; err != nil {
+					b.Skip(err)
 				}
-				fl := s.filterers[engineIndex(s, e.Name)]
+				if err := s.filErr[e.Name]; err != nil {
+					b.Fatal(err)
+				}
+				fl := s.filterers[e.Name]
 				actor, err := fl.PrepareActor(filterActor())
 				if err != nil {
 					b.Fatal(err)
