@@ -630,12 +630,9 @@ func (c *compiler) cmpValue(r resolved, op partial.CmpOp, v any, p partial.Path)
 			}
 			return eq, nil
 		}
-		if len(r.refs) != 1 {
-			return frag{}, fmt.Errorf("%w: comparing %s (composite key) with a single value", ErrUnsupported, pathString(p))
-		}
-		if !r.nilSafe && op == partial.Neq {
-			return frag{}, fmt.Errorf("%w: %s (a has-one relation) compared with !=; compare one of its fields", ErrUnsupported, pathString(p))
-		}
+		// An object never equals a primitive value (the decision compares
+		// a struct with an int as unequal); nil or not, r != v holds.
+		return fragConst(op == partial.Neq), nil
 	}
 	return c.cmpColValue(r.refs[0], op, v), nil
 }
@@ -777,12 +774,11 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 	return c.leaf(sc, []partial.Path{x.L}, func(rs []resolved) (frag, error) {
 		r := rs[0]
 		if r.object {
-			if len(r.refs) != 1 {
-				return frag{}, fmt.Errorf("%w: %s (composite key) in a list of values", ErrUnsupported, pathString(x.L))
+			// an object equals no primitive: only nil in the list can match
+			if !hasNil {
+				return fragFalse, nil
 			}
-			if hasNil && !r.nilSafe {
-				return frag{}, fmt.Errorf("%w: %s (a has-one relation) in a list with nil", ErrUnsupported, pathString(x.L))
-			}
+			return c.cmpValue(r, partial.Eq, nil, x.L)
 		}
 		ref := r.refs[0]
 		if ref.missing {

@@ -1,0 +1,27 @@
+package sqlgen
+
+import "github.com/ursa-authz/ursa/partial"
+
+// Exported for the external tests (package sqlgen_test), which use
+// integration/dbtest and partial.Match.
+
+// GitClubSchema is the golden tests' schema.
+func GitClubSchema() *Schema { return gitclub() }
+
+// GoldenCase is a named golden filter.
+type GoldenCase struct {
+	Name string
+	F    *partial.Filter
+}
+
+// GoldenCases returns the golden filters.
+func GoldenCases() []GoldenCase {
+	var out []GoldenCase
+	for _, c := range goldenCases() {
+		out = append(out, GoldenCase{c.name, c.f})
+	}
+	return out
+}
+
+// Now is the golden tests' clock.
+var Now = now
