@@ -98,8 +98,8 @@ func gitclub() *Schema {
 }
 
 func P(v string, fields ...string) partial.Path { return partial.Path{Var: v, Fields: fields} }
-func R(fields ...string) partial.Path          { return P(partial.RootVar, fields...) }
-func V(v any) partial.Value                    { return partial.Value{V: v} }
+func R(fields ...string) partial.Path           { return P(partial.RootVar, fields...) }
+func V(v any) partial.Value                     { return partial.Value{V: v} }
 func cmp(op partial.CmpOp, l, r partial.Operand) *partial.Compare {
 	return &partial.Compare{Op: op, L: l, R: r}
 }
