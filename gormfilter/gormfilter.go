@@ -21,7 +21,7 @@ type Authorizer interface {
 	// may perform action on.
 	Filter(ctx context.Context, actor any, action, resourceType string) (*partial.Filter, error)
 	// IsAllowed decides on one loaded Go value.
-	IsAllowed(ctx context.Context, actor any, action string, resource any) (bool, error)
+	IsAllowed(ctx context.Context, actor, action, resource any) (bool, error)
 	// AuthorizedActions lists the actions the actor may perform on resource.
 	AuthorizedActions(ctx context.Context, actor, resource any) ([]string, error)
 	// ClassName returns the Polar class name registered for a Go type.
@@ -311,6 +311,11 @@ func (p *Plugin) compile(ctx context.Context, comp *compiled, r *request, dialec
 	sql, args, err := compileWhere(f, comp.schema, dialect, alias)
 	if err != nil {
 		return nil, fmt.Errorf("gormfilter: compile %s filter for %q: %w", comp.root, r.action, err)
+	}
+	if sql == "" {
+		// Allow-all compiles to no condition; keep a marker condition so
+		// the request counts as applied on a reused statement.
+		sql = "1=1"
 	}
 	return &filterExpr{SQL: sql, Vars: args, req: r}, nil
 }

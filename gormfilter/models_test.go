@@ -122,8 +122,8 @@ func (a *fakeAuth) Filter(ctx context.Context, actor any, action, typ string) (*
 	return fn(u), nil
 }
 
-func (a *fakeAuth) IsAllowed(ctx context.Context, actor any, action string, resource any) (bool, error) {
-	fn := a.decide[action]
+func (a *fakeAuth) IsAllowed(ctx context.Context, actor, action, resource any) (bool, error) {
+	fn := a.decide[action.(string)]
 	if fn == nil {
 		return false, nil
 	}
