@@ -243,4 +243,3 @@ func TestMatchAgreesWithDecision(t *testing.T) {
 		})
 	}
 }
-
