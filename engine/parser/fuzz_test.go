@@ -77,8 +77,9 @@ func FuzzLex(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		fset := ast.NewFileSet()
 		file := fset.AddFile("lex", []byte(src))
-		var errs ast.ErrorList
-		toks := scanAll(fset, file, &errs)
+		d := diags{fset: fset, file: file}
+		toks := scanAll(fset, file, &d)
+		errs := d.list
 		if len(toks) == 0 || toks[len(toks)-1].kind != tEOF {
 			t.Fatal("token stream does not end with EOF")
 		}
@@ -130,8 +131,10 @@ func FuzzLex(f *testing.F) {
 			}
 			q := ast.Quote(tk.val)
 			fs2 := ast.NewFileSet()
-			var errs2 ast.ErrorList
-			toks2 := scanAll(fs2, fs2.AddFile("q", []byte(q)), &errs2)
+			f2 := fs2.AddFile("q", []byte(q))
+			d2 := diags{fset: fs2, file: f2}
+			toks2 := scanAll(fs2, f2, &d2)
+			errs2 := d2.list
 			if len(errs2) > 0 || len(toks2) != 2 || toks2[0].kind != tString || toks2[0].val != tk.val {
 				t.Fatalf("string %q quoted as %s does not lex back: %v", tk.val, q, errs2)
 			}

@@ -130,15 +130,15 @@ type lexer struct {
 	src  []byte
 	ssrc string // src as a string: token texts are substrings of it
 	off  int
-	errs *ast.ErrorList
+	errs *diags
 }
 
 func (l *lexer) errorAt(off int, format string, args ...any) {
-	l.errs.Add(ast.NewError(l.fset, l.file.Pos(off), ast.KindSyntax, format, args...))
+	l.errs.add(l.file.Pos(off), ast.SeverityError, format, args...)
 }
 
 // scanAll lexes the whole file. The last token is always tEOF.
-func scanAll(fset *ast.FileSet, file *ast.File, errs *ast.ErrorList) []token {
+func scanAll(fset *ast.FileSet, file *ast.File, errs *diags) []token {
 	l := &lexer{fset: fset, file: file, src: file.Src, ssrc: string(file.Src), errs: errs}
 	toks := make([]token, 0, len(l.src)/3+16) // typical policies: ~4 bytes per token
 	for {

@@ -19,13 +19,12 @@ const MaxDepth = 1000
 func ParseFile(fset *ast.FileSet, filename string, src []byte) (*ast.PolicyFile, ast.ErrorList) {
 	p := newParser(fset, filename, src)
 	pf := &ast.PolicyFile{File: p.file}
-	for p.tok.kind != tEOF {
+	for p.tok.kind != tEOF && !p.errs.full() {
 		if it := p.parseItemRecover(); it != nil {
 			pf.Items = append(pf.Items, it)
 		}
 	}
-	p.errs.RemoveMultiples()
-	return pf, p.errs
+	return pf, p.result()
 }
 
 // ParseQuery parses a query/goal expression (REPL input, Query API), e.g.
@@ -40,8 +39,7 @@ func ParseQuery(fset *ast.FileSet, name string, src string) (ast.Expr, ast.Error
 		}
 		p.expectEOF()
 	})
-	p.errs.RemoveMultiples()
-	return e, p.errs
+	return e, p.result()
 }
 
 // ParseTerm parses a single term (used by the CLI for --actor style inputs):
@@ -54,8 +52,7 @@ func ParseTerm(fset *ast.FileSet, name string, src string) (ast.Expr, ast.ErrorL
 		e = p.parseUnary()
 		p.expectEOF()
 	})
-	p.errs.RemoveMultiples()
-	return e, p.errs
+	return e, p.result()
 }
 
 // bailout aborts parsing of the current item after its first syntax error.
@@ -68,7 +65,7 @@ type parser struct {
 	i    int   // index of tok in toks
 	tok  token // current token
 	prev token // previous token
-	errs ast.ErrorList
+	errs diags
 
 	depth   int // expression nesting
 	pattern int // > 0 while instance patterns are allowed (inside specializers)
@@ -77,6 +74,7 @@ type parser struct {
 func newParser(fset *ast.FileSet, filename string, src []byte) *parser {
 	p := &parser{fset: fset}
 	p.file = fset.AddFile(filename, src)
+	p.errs = diags{fset: fset, file: p.file}
 	p.toks = scanAll(fset, p.file, &p.errs)
 	p.tok = p.toks[0]
 	return p
@@ -102,13 +100,18 @@ func (p *parser) line(pos ast.Pos) int { return p.file.Position(pos).Line }
 // --- diagnostics ---
 
 func (p *parser) errorAt(pos ast.Pos, format string, args ...any) {
-	p.errs.Add(ast.NewError(p.fset, pos, ast.KindSyntax, format, args...))
+	p.errs.add(pos, ast.SeverityError, format, args...)
 }
 
 func (p *parser) warnAt(pos ast.Pos, format string, args ...any) {
-	e := ast.NewError(p.fset, pos, ast.KindSyntax, format, args...)
-	e.Severity = ast.SeverityWarning
-	p.errs.Add(e)
+	p.errs.add(pos, ast.SeverityWarning, format, args...)
+}
+
+// result returns the diagnostics, sorted, at most one error per line.
+func (p *parser) result() ast.ErrorList {
+	l := p.errs.list
+	l.RemoveMultiples()
+	return l
 }
 
 // fail reports an error at pos and abandons the current item.

@@ -476,8 +476,10 @@ func TestFloatAndIntValues(t *testing.T) {
 func TestLexTokens(t *testing.T) {
 	src := `a::B::c x:: ?= := == != <= >= < > = ! | * / + - . , ; : ( ) [ ] { } mod rem in matches new cut 1 1.5 2e3 3e "s" # c`
 	fset := ast.NewFileSet()
-	var errs ast.ErrorList
-	toks := scanAll(fset, fset.AddFile("l", []byte(src)), &errs)
+	file := fset.AddFile("l", []byte(src))
+	d := diags{fset: fset, file: file}
+	toks := scanAll(fset, file, &d)
+	errs := d.list
 	var got []string
 	for _, tk := range toks {
 		got = append(got, tk.describe())
@@ -499,9 +501,10 @@ func TestLexTokens(t *testing.T) {
 
 func scanAll2(src string) ([]token, ast.ErrorList) {
 	fset := ast.NewFileSet()
-	var errs ast.ErrorList
-	toks := scanAll(fset, fset.AddFile("l", []byte(src)), &errs)
-	return toks, errs
+	file := fset.AddFile("l", []byte(src))
+	d := diags{fset: fset, file: file}
+	toks := scanAll(fset, file, &d)
+	return toks, d.list
 }
 
 func TestErrorSnippet(t *testing.T) {
