@@ -90,12 +90,10 @@ func BenchmarkDecision(b *testing.B) {
 					}
 					prepared[i] = p
 				}
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					if _, err := d.Decide(ctx, prepared[i%len(prepared)]); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, func(i int) error {
+					_, err := d.Decide(ctx, prepared[i%len(prepared)])
+					return err
+				})
 			})
 		}
 	}
@@ -123,12 +121,10 @@ func BenchmarkFilter(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := fl.Filter(ctx, actor, "read"); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, func(int) error {
+					_, err := fl.Filter(ctx, actor, "read")
+					return err
+				})
 			})
 		}
 	}

@@ -2,6 +2,8 @@
 // prints, as a Markdown table, the median time per operation of every engine
 // for each benchmark and policy, and the ratio Ursa/peer (below 1 means Ursa
 // is faster), followed by the project's two goals checked against the medians.
+// It does so for the wall-clock time (sec/op) and for the process CPU time
+// the benchmarks report (cpu-ns/op), which a busy machine distorts less.
 //
 //	go run ./cmd/ratios -in results/bench.txt
 package main
@@ -36,7 +38,7 @@ func run(path string) error {
 		return err
 	}
 	defer f.Close()
-	samples := map[key]map[string][]float64{} // -> engine -> sec/op
+	samples := map[string]map[key]map[string][]float64{} // unit -> key -> engine -> seconds
 	r := benchfmt.NewReader(f, path)
 	for r.Scan() {
 		res, ok := r.Result().(*benchfmt.Result)
@@ -55,14 +57,22 @@ func run(path string) error {
 				engine = v
 			}
 		}
-		sec, ok := res.Value("sec/op")
-		if !ok || engine == "" {
+		if engine == "" {
 			continue
 		}
-		if samples[k] == nil {
-			samples[k] = map[string][]float64{}
+		for _, u := range units {
+			v, ok := res.Value(u.unit)
+			if !ok {
+				continue
+			}
+			if samples[u.unit] == nil {
+				samples[u.unit] = map[key]map[string][]float64{}
+			}
+			if samples[u.unit][k] == nil {
+				samples[u.unit][k] = map[string][]float64{}
+			}
+			samples[u.unit][k][engine] = append(samples[u.unit][k][engine], v*u.scale)
 		}
-		samples[k][engine] = append(samples[k][engine], sec)
 	}
 	if err := r.Err(); err != nil {
 		return err
@@ -70,6 +80,23 @@ func run(path string) error {
 	if len(samples) == 0 {
 		return fmt.Errorf("no bench results in %s", path)
 	}
+	for _, u := range units {
+		if samples[u.unit] != nil {
+			table(u.title, samples[u.unit])
+		}
+	}
+	return nil
+}
+
+var units = []struct {
+	unit, title string
+	scale       float64 // to seconds
+}{
+	{"sec/op", "Wall-clock time per operation", 1},
+	{"cpu-ns/op", "Process CPU time per operation", 1e-9},
+}
+
+func table(title string, samples map[key]map[string][]float64) {
 	var keys []key
 	for k := range samples {
 		keys = append(keys, k)
@@ -98,7 +125,7 @@ func run(path string) error {
 	for _, p := range peers {
 		header = append(header, "ursa/"+p)
 	}
-	fmt.Println("Median time per operation (n = runs), and Ursa's time divided by each peer's:")
+	fmt.Printf("%s: median (n = runs), and Ursa's time divided by each peer's:\n", title)
 	fmt.Println()
 	fmt.Println("| " + strings.Join(header, " | ") + " |")
 	fmt.Println("|" + strings.Repeat("---|", len(header)))
@@ -140,9 +167,9 @@ func run(path string) error {
 		}
 	}
 	fmt.Println()
-	fmt.Println("Goals:")
+	fmt.Println("Goals (" + strings.ToLower(title) + "):")
 	fmt.Println(strings.Join(goals, "\n"))
-	return nil
+	fmt.Println()
 }
 
 func verdict(ok bool) string {
