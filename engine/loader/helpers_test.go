@@ -21,7 +21,7 @@ func newFakeClasses() *fakeClasses {
 		"Admin": {"User"},
 		"Guest": {"User"},
 	}}
-	for _, n := range BuiltinClasses {
+	for _, n := range builtinClasses {
 		c.known[n] = true
 	}
 	for _, n := range []string{"User", "Admin", "Guest", "Org", "Repo", "Issue", "Team", "Folder", "Document", "Request"} {

@@ -70,8 +70,8 @@ const (
 	ResourceUnion = "Resource"
 )
 
-// BuiltinClasses are the classes every host knows.
-var BuiltinClasses = []string{"Boolean", "Integer", "Float", "String", "List", "Dictionary"}
+// builtinClasses are the classes every host knows (used when Classes is nil).
+var builtinClasses = []string{"Boolean", "Integer", "Float", "String", "List", "Dictionary"}
 
 // Load expands and checks. It returns the Program and a list of errors and
 // warnings (sorted; warnings also stored in Program.Warnings). With any error

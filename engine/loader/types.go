@@ -32,7 +32,7 @@ func (l *loader) hostKnows(name string) bool {
 	if l.classes != nil {
 		return l.classes.Known(name)
 	}
-	return slices.Contains(BuiltinClasses, name)
+	return slices.Contains(builtinClasses, name)
 }
 
 // classKnown reports whether name may be used as a class in a specializer,
@@ -99,18 +99,12 @@ func (l *loader) checkRuleTypes() {
 		if len(types) == 0 {
 			continue
 		}
-		var fails []string
-		ok := false
-		for _, t := range types {
-			why := l.fits(t, r)
-			if why == "" {
-				ok = true
-				break
-			}
-			fails = append(fails, fmt.Sprintf("%s: %s", l.describeType(t), why))
-		}
-		if ok {
+		if slices.ContainsFunc(types, func(t *ast.RuleType) bool { return l.fits(t, r) }) {
 			continue
+		}
+		var fails []string
+		for _, t := range types {
+			fails = append(fails, fmt.Sprintf("%s: %s", l.describeType(t), l.mismatch(t, r, true)))
 		}
 		what := headString(r.Name, r.Params)
 		if r.Source != nil {
@@ -120,13 +114,27 @@ func (l *loader) checkRuleTypes() {
 	}
 }
 
-// fits reports why rule r does not fit type t, or "" when it does.
-func (l *loader) fits(t *ast.RuleType, r *ast.Rule) string {
+// noFit is the reason returned when no explanation was asked for.
+const noFit = "-"
+
+// fits reports whether rule r fits type t.
+func (l *loader) fits(t *ast.RuleType, r *ast.Rule) bool { return l.mismatch(t, r, false) == "" }
+
+// mismatch reports why rule r does not fit type t, or "" when it does. Unless
+// explain is set the reason is just noFit, so the common path does not format
+// messages.
+func (l *loader) mismatch(t *ast.RuleType, r *ast.Rule, explain bool) string {
 	if len(t.Params) != len(r.Params) {
+		if !explain {
+			return noFit
+		}
 		return fmt.Sprintf("expected %d parameters, got %d", len(t.Params), len(r.Params))
 	}
 	for i := range t.Params {
-		if why := l.paramFits(t.Params[i], r.Params[i]); why != "" {
+		if why := l.paramFits(t.Params[i], r.Params[i], explain); why != "" {
+			if !explain {
+				return noFit
+			}
 			return fmt.Sprintf("parameter %d: %s", i+1, why)
 		}
 	}
@@ -140,6 +148,25 @@ func isLiteral(e ast.Expr) bool {
 		return true
 	}
 	return false
+}
+
+// literalEqual reports whether two literals are the same value.
+func literalEqual(a, b ast.Expr) bool {
+	switch a := a.(type) {
+	case *ast.StringLit:
+		b, ok := b.(*ast.StringLit)
+		return ok && a.Value == b.Value
+	case *ast.IntLit:
+		b, ok := b.(*ast.IntLit)
+		return ok && a.Value == b.Value
+	case *ast.FloatLit:
+		b, ok := b.(*ast.FloatLit)
+		return ok && (a.Value == b.Value || a.Value != a.Value && b.Value != b.Value)
+	case *ast.BoolLit:
+		b, ok := b.(*ast.BoolLit)
+		return ok && a.Value == b.Value
+	}
+	return a != nil && b != nil && ast.Equal(a, b)
 }
 
 // paramLiteral returns the literal a parameter is restricted to, if any:
@@ -162,7 +189,7 @@ func paramLiteral(p *ast.Param) ast.Expr {
 // parameter accepts anything; a class demands a specializer with that class
 // or a subclass (or a literal of that built-in class); a literal demands the
 // same literal.
-func (l *loader) paramFits(tp, rp *ast.Param) string {
+func (l *loader) paramFits(tp, rp *ast.Param, explain bool) string {
 	if tp == nil || rp == nil {
 		return ""
 	}
@@ -177,9 +204,9 @@ func (l *loader) paramFits(tp, rp *ast.Param) string {
 	}
 	switch ts := tSpec.(type) {
 	case *ast.ClassRef:
-		return l.specFits(ts.Name, nil, rp, rSpec, rLit)
+		return l.specFits(ts.Name, nil, rp, rSpec, rLit, explain)
 	case *ast.Pattern:
-		return l.specFits(ts.Class, ts.Fields, rp, rSpec, rLit)
+		return l.specFits(ts.Class, ts.Fields, rp, rSpec, rLit, explain)
 	case *ast.Dict:
 		var rFields []*ast.Field
 		switch rs := rSpec.(type) {
@@ -188,41 +215,50 @@ func (l *loader) paramFits(tp, rp *ast.Param) string {
 		default:
 			d, ok := rLit.(*ast.Dict)
 			if !ok {
+				if !explain {
+					return noFit
+				}
 				return fmt.Sprintf("%s does not match the dictionary pattern %s", paramString(rp), exprString(ts))
 			}
 			rFields = d.Fields
 		}
-		if why := fieldsFit(ts.Fields, rFields); why != "" {
-			return why
-		}
-		return ""
+		return fieldsFit(ts.Fields, rFields, explain)
 	default: // a literal
-		if rLit != nil && exprString(rLit) == exprString(tSpec) {
+		if rLit != nil && literalEqual(rLit, tSpec) {
 			return ""
+		}
+		if !explain {
+			return noFit
 		}
 		return fmt.Sprintf("parameter value %s does not match rule type value %s", paramString(rp), exprString(tSpec))
 	}
 }
 
 // specFits checks a rule parameter against a class (or pattern) type parameter.
-func (l *loader) specFits(class string, fields []*ast.Field, rp *ast.Param, rSpec, rLit ast.Expr) string {
+func (l *loader) specFits(class string, fields []*ast.Field, rp *ast.Param, rSpec, rLit ast.Expr, explain bool) string {
 	switch rs := rSpec.(type) {
 	case *ast.ClassRef:
-		if why := l.classFits(rs.Name, class); why != "" {
+		if why := l.classFits(rs.Name, class, explain); why != "" {
 			return why
 		}
 		if len(fields) > 0 {
+			if !explain {
+				return noFit
+			}
 			return fmt.Sprintf("specializer %s has no fields, rule type specializer %s{...} requires %s", rs.Name, class, fieldNames(fields))
 		}
 		return ""
 	case *ast.Pattern:
-		if why := l.classFits(rs.Class, class); why != "" {
+		if why := l.classFits(rs.Class, class, explain); why != "" {
 			return why
 		}
-		return fieldsFit(fields, rs.Fields)
+		return fieldsFit(fields, rs.Fields, explain)
 	case *ast.Dict:
 		if class == "Dictionary" && len(fields) == 0 {
 			return ""
+		}
+		if !explain {
+			return noFit
 		}
 		return fmt.Sprintf("dictionary pattern %s does not match rule type specializer %s", exprString(rs), class)
 	}
@@ -230,10 +266,15 @@ func (l *loader) specFits(class string, fields []*ast.Field, rp *ast.Param, rSpe
 		if literalClass(rLit) == class && len(fields) == 0 {
 			return ""
 		}
+		if !explain {
+			return noFit
+		}
 		return fmt.Sprintf("value %s is not %s %s", exprString(rLit), article(class), class)
 	}
-	name := exprString(rp.Term)
-	return fmt.Sprintf("parameter `%s` expects %s %s type constraint", name, article(class), class)
+	if !explain {
+		return noFit
+	}
+	return fmt.Sprintf("parameter `%s` expects %s %s type constraint", exprString(rp.Term), article(class), class)
 }
 
 // literalClass returns the built-in class of a literal.
@@ -257,7 +298,7 @@ func literalClass(e ast.Expr) string {
 
 // classFits reports why a rule specializer class c does not satisfy rule-type
 // class t, or "".
-func (l *loader) classFits(c, t string) string {
+func (l *loader) classFits(c, t string, explain bool) string {
 	if c == t {
 		return ""
 	}
@@ -277,31 +318,44 @@ func (l *loader) classFits(c, t string) string {
 				}
 			}
 		}
+		if !explain {
+			return noFit
+		}
 		return fmt.Sprintf("rule specializer %s must be a member of rule type specializer %s (classes declared in %s blocks)", c, t, word)
 	}
 	if c != ActorUnion && c != ResourceUnion && l.subclass(c, t) {
 		return ""
 	}
+	if !explain {
+		return noFit
+	}
 	return fmt.Sprintf("rule specializer %s must match rule type specializer %s", c, t)
 }
 
 // fieldsFit checks that every field of the type pattern appears in the rule
-// pattern with the same value.
-func fieldsFit(want, have []*ast.Field) string {
+// pattern with the same value (a variable in the type accepts any value).
+func fieldsFit(want, have []*ast.Field, explain bool) string {
 	for _, w := range want {
 		if w == nil {
 			continue
 		}
 		found := false
 		for _, h := range have {
-			if h != nil && h.Key == w.Key {
-				found = true
-				if _, isVar := unparen(w.Value).(*ast.Var); !isVar && exprString(h.Value) != exprString(w.Value) {
-					return fmt.Sprintf("field %s is %s, rule type requires %s", w.Key, exprString(h.Value), exprString(w.Value))
+			if h == nil || h.Key != w.Key {
+				continue
+			}
+			found = true
+			if _, isVar := unparen(w.Value).(*ast.Var); !isVar && !ast.Equal(h.Value, w.Value) {
+				if !explain {
+					return noFit
 				}
+				return fmt.Sprintf("field %s is %s, rule type requires %s", w.Key, exprString(h.Value), exprString(w.Value))
 			}
 		}
 		if !found {
+			if !explain {
+				return noFit
+			}
 			return fmt.Sprintf("pattern lacks field %s required by the rule type", w.Key)
 		}
 	}
@@ -351,7 +405,7 @@ func (l *loader) implemented(t *ast.RuleType) bool {
 		return false
 	}
 	for _, r := range p.Rules {
-		if l.fits(t, r) == "" {
+		if l.fits(t, r) {
 			return true
 		}
 	}
