@@ -9,19 +9,27 @@ import (
 	"github.com/ursa-authz/ursa"
 )
 
+// gitclub returns an Authorizer with the GitClub policy (t may be nil in
+// examples: setup errors then panic).
 func gitclub(t testing.TB) *ursa.Authorizer {
-	t.Helper()
+	fail := func(err error) {
+		if t == nil {
+			panic(err)
+		}
+		t.Helper()
+		t.Fatal(err)
+	}
 	a, err := ursa.New()
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	for _, c := range []any{User{}, Org{}, Repo{}, OrgRole{}, RepoRole{}} {
 		if err := a.RegisterClass(c); err != nil {
-			t.Fatal(err)
+			fail(err)
 		}
 	}
 	if err := a.LoadString("gitclub.polar", gitclubPolicy); err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	return a
 }

@@ -123,7 +123,7 @@ type machine struct {
 // Default limits.
 const (
 	DefaultMaxSteps = 10_000_000
-	DefaultMaxDepth = 1_000_000
+	DefaultMaxDepth = 250_000
 )
 
 // ErrLimit is wrapped by errors from exceeding the step or depth limit.

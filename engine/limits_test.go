@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ursa-authz/ursa/engine/ast"
+)
+
+func mustLoad(t testing.TB, src string) *Policy {
+	t.Helper()
+	p, errs := Load([]Source{{Name: "p.polar", Src: []byte(src)}}, goldenRegistry(t), nil)
+	if errs.Err() != nil {
+		t.Fatal(errs)
+	}
+	return p
+}
+
+func TestLimits(t *testing.T) {
+	p := mustLoad(t, `
+loop(x) if loop(x + 1);
+spin(x) if x in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] and spin2(x);
+spin2(_) if spin3(1) and false;
+spin3(x) if x < 100000 and spin3(x + 1);
+`)
+	ctx := context.Background()
+
+	_, err := p.Decide(ctx, &QueryOptions{MaxDepth: 500}, "loop", 1)
+	if !errors.Is(err, ErrLimit) || !errors.Is(err, ast.ErrRuntime) || !strings.Contains(err.Error(), "depth") {
+		t.Fatalf("depth: %v", err)
+	}
+	_, err = p.Decide(ctx, &QueryOptions{MaxSteps: 1000, MaxDepth: -1}, "loop", 1)
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "1000 steps") {
+		t.Fatalf("steps: %v", err)
+	}
+	// Default limits stop a runaway recursion too.
+	_, err = p.Decide(ctx, nil, "loop", 1)
+	if !errors.Is(err, ErrLimit) {
+		t.Fatalf("default limits: %v", err)
+	}
+
+	// Cancellation stops a long search.
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	ok, err := p.Decide(cctx, &QueryOptions{MaxSteps: -1, MaxDepth: -1}, "spin", Variable("x"))
+	if ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cancel: %v %v", ok, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("cancel took %v", d)
+	}
+	// An already-cancelled context denies immediately.
+	cctx2, cancel2 := context.WithCancel(ctx)
+	cancel2()
+	if ok, err := p.Decide(cctx2, nil, "spin3", 99999); ok || err == nil {
+		t.Fatalf("cancelled: %v %v", ok, err)
+	}
+}
+
+// A 100,000-long chain, through a Go linked list and through a Polar list,
+// runs without growing the Go stack.
+func TestDeepChain(t *testing.T) {
+	const n = 100_000
+	var head *Node
+	for i := n; i > 0; i-- {
+		head = &Node{ID: i, Parent: head}
+	}
+	// the last node grants
+	last := head
+	for last.Parent != nil {
+		last = last.Parent
+	}
+	last.Grants = true
+	p := mustLoad(t, `
+granted(n: Node) if n.grants;
+granted(n: Node) if n.parent != nil and granted(n.parent);
+count([], 0);
+count([_, *rest], n) if count(rest, m) and n = m + 1;
+`)
+	ok, err := p.Decide(context.Background(), nil, "granted", head)
+	if err != nil || !ok {
+		t.Fatalf("linked list: %v %v", ok, err)
+	}
+	xs := make([]any, n)
+	for i := range xs {
+		xs[i] = int64(i)
+	}
+	for b, err := range p.QueryRule(context.Background(), nil, "count", xs, Variable("n")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b["n"] != int64(n) {
+			t.Fatalf("count = %v", b["n"])
+		}
+	}
+}
+
+func TestCyclicData(t *testing.T) {
+	p := mustLoad(t, `
+allow(_actor, "read", n: Node) if n.grants;
+allow(actor, "read", n: Node) if n.parent != nil and allow(actor, "read", n.parent);
+`)
+	// a ring of 50 nodes; none grants, then one does
+	ring := make([]*Node, 50)
+	for i := range ring {
+		ring[i] = &Node{ID: i}
+	}
+	for i := range ring {
+		ring[i].Parent = ring[(i+1)%len(ring)]
+	}
+	ok, err := p.Decide(context.Background(), nil, "allow", "u", "read", ring[0])
+	if err != nil || ok {
+		t.Fatalf("ring without grant: %v %v", ok, err)
+	}
+	ring[30].Grants = true
+	ok, err = p.Decide(context.Background(), nil, "allow", "u", "read", ring[0])
+	if err != nil || !ok {
+		t.Fatalf("ring with grant: %v %v", ok, err)
+	}
+	// a tail leading into a cycle
+	tail := &Node{ID: 100, Parent: &Node{ID: 101, Parent: ring[5]}}
+	ring[30].Grants = false
+	if ok, err := p.Decide(context.Background(), nil, "allow", "u", "read", tail); ok || err != nil {
+		t.Fatalf("tail into cycle: %v %v", ok, err)
+	}
+}
+
+func TestQueryStopsWhenConsumerStops(t *testing.T) {
+	p := mustLoad(t, `nat(0); nat(n) if nat(m) and n = m + 1;`)
+	n := 0
+	for b, err := range p.QueryRule(context.Background(), &QueryOptions{MaxDepth: -1}, "nat", Variable("x")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b["x"] != int64(n) {
+			t.Fatalf("got %v want %d", b["x"], n)
+		}
+		n++
+		if n == 50 {
+			break
+		}
+	}
+	if n != 50 {
+		t.Fatalf("n = %d", n)
+	}
+}
