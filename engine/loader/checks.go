@@ -36,7 +36,7 @@ func (l *loader) checkClasses() {
 				return
 			}
 			reported = true
-			l.errorf(b.Shorthands[0].At, "shorthand rules expand to rules on actor: Actor, but no actor block declares an actor class; declare one, e.g. actor User {}")
+			l.warnf(b.Shorthands[0].At, "shorthand rules expand to rules on actor: Actor, but no actor block declares an actor class, so they never apply; declare one, e.g. actor User {}")
 		})
 	}
 }
@@ -72,10 +72,11 @@ func (l *loader) checkClass(name string, pos ast.Pos) {
 		return
 	}
 	switch name {
+	// An empty union loads (as in oso) but can never match: a warning.
 	case ActorUnion:
-		l.errorf(pos, "Actor matches no class: no actor block is declared; declare one, e.g. actor User {}")
+		l.warnf(pos, "Actor matches no class: no actor block is declared, so this never matches; declare one, e.g. actor User {}")
 	case ResourceUnion:
-		l.errorf(pos, "Resource matches no class: no resource block is declared; declare one, e.g. resource Repo {}")
+		l.warnf(pos, "Resource matches no class: no resource block is declared, so this never matches; declare one, e.g. resource Repo {}")
 	default:
 		l.errorf(pos, "unknown class %s: it is neither a built-in class nor registered with the host", name)
 	}

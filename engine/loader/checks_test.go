@@ -233,7 +233,7 @@ allow(_a, _b, _c) if has_permission(_a, _b, _c);`,
 			`p.polar:2:3: missing implementation for required rule has_role(actor: Actor, name: String, resource: Resource): resource Repo declares roles at line 2, so has_role must be defined, e.g. has_role(actor: User, role: String, resource: Repo) if ...;
   roles = ["reader"];
   ^`,
-			`p.polar:4:3: shorthand rules expand to rules on actor: Actor, but no actor block declares an actor class; declare one, e.g. actor User {}
+			`p.polar:4:3: warning: shorthand rules expand to rules on actor: Actor, but no actor block declares an actor class, so they never apply; declare one, e.g. actor User {}
   "read" if "reader";
   ^`,
 			`p.polar:6:1: invalid rule: has_role(_: Repo, _: String, _: Repo) does not match rule type(s): has_role(actor: Actor, name: String, resource: Resource) (built-in): parameter 1: rule specializer Repo must be a member of rule type specializer Actor (classes declared in actor blocks)
@@ -421,10 +421,10 @@ allow(_x: Usr, _y: Dictionary{a: Foo{}}, z) if z matches Bar and new Baz(1) = z 
 			`p.polar:1:66: unknown class Baz: it is neither a built-in class nor registered with the host
 allow(_x: Usr, _y: Dictionary{a: Foo{}}, z) if z matches Bar and new Baz(1) = z and z matches Actor and z matches Resource and _x = Math.sqrt(2);
                                                                  ^`,
-			`p.polar:1:95: Actor matches no class: no actor block is declared; declare one, e.g. actor User {}
+			`p.polar:1:95: warning: Actor matches no class: no actor block is declared, so this never matches; declare one, e.g. actor User {}
 allow(_x: Usr, _y: Dictionary{a: Foo{}}, z) if z matches Bar and new Baz(1) = z and z matches Actor and z matches Resource and _x = Math.sqrt(2);
                                                                                               ^`,
-			`p.polar:1:115: Resource matches no class: no resource block is declared; declare one, e.g. resource Repo {}
+			`p.polar:1:115: warning: Resource matches no class: no resource block is declared, so this never matches; declare one, e.g. resource Repo {}
 allow(_x: Usr, _y: Dictionary{a: Foo{}}, z) if z matches Bar and new Baz(1) = z and z matches Actor and z matches Resource and _x = Math.sqrt(2);
                                                                                                                   ^`,
 		},
