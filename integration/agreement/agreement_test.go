@@ -1,0 +1,326 @@
+//go:build agreement
+
+package agreement
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ursa-authz/ursa"
+	"github.com/ursa-authz/ursa/gormfilter"
+	"github.com/ursa-authz/ursa/integration/dbtest"
+	"github.com/ursa-authz/ursa/integration/fixtures"
+	"github.com/ursa-authz/ursa/integration/fixtures/all"
+	"github.com/ursa-authz/ursa/sqlgen"
+)
+
+var (
+	seedFlag = flag.Uint64("seed", 0, "seed for generated fixture data (0: time-based)")
+	longFlag = flag.Bool("long", false, "soak: larger data and several seeds")
+)
+
+// maxReports bounds the disagreements printed per fixture and dialect.
+const maxReports = 3
+
+// maxRows bounds the disagreeing rows printed per reproduction.
+const maxRows = 3
+
+// TestAgreement compares, for every fixture, dialect, actor, action and
+// checked resource type, three sets of ids:
+//
+//   - gormfilter.Authorized(db, actor, action).Find(&rows)
+//   - sqlgen.Select(Filter(actor, action, class), schema, dialect) run through database/sql
+//   - every loaded row (relations linked) for which IsAllowed says yes
+//
+// Any difference fails with a reproduction (policy, actor, rows, filter, SQL,
+// seed). It reports the number of decisions compared per fixture and dialect.
+func TestAgreement(t *testing.T) {
+	seed := *seedFlag
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	rounds, size := 1, 1
+	if *longFlag {
+		rounds, size = 5, 3
+	}
+	totals := map[string]int{}
+	for round := 0; round < rounds; round++ {
+		s := seed + uint64(round)
+		t.Logf("seed %d (rerun with: go test -tags agreement ./integration/agreement -run Agreement -seed=%d)", s, s)
+		for _, dialect := range dbtest.Dialects {
+			t.Run(fmt.Sprintf("%s/seed=%d", dialect, s), func(t *testing.T) {
+				for _, f := range all.Fixtures() {
+					t.Run(f.Name, func(t *testing.T) {
+						n := agree(t, dbtest.Open(t, dialect), f, s, size)
+						totals[dialect] += n
+						t.Logf("%s on %s: %d decisions compared", f.Name, dialect, n)
+					})
+				}
+			})
+		}
+	}
+	for _, d := range dbtest.Dialects {
+		t.Logf("agreement: %s: %d decisions compared in total", d, totals[d])
+		if totals[d] > 0 && totals[d] < 10000 && !t.Failed() {
+			t.Errorf("agreement: only %d decisions on %s; the fixtures should give at least 10000", totals[d], d)
+		}
+	}
+	fmt.Printf("agreement summary: postgres=%d mysql=%d sqlite=%d decisions (seed %d)\n",
+		totals[dbtest.Postgres], totals[dbtest.MySQL], totals[dbtest.SQLite], seed)
+}
+
+// agree runs one fixture on one database and returns the number of decisions compared.
+func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size int) int {
+	ctx := context.Background()
+	data, err := fixtures.Seed(db.Gorm, f, seed, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := fixtures.LoadWorld(db.Gorm, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := ursa.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Classes {
+		if err := a.RegisterClass(c); err != nil {
+			t.Fatalf("RegisterClass(%T): %v", c, err)
+		}
+	}
+	if err := a.LoadString(f.PolicyFile, f.Policy); err != nil {
+		t.Fatal(err)
+	}
+	gdb := db.Gorm // seeded and loaded already: install the plugin now
+	if err := gdb.Use(gormfilter.New(a)); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := Schema(db.Gorm, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialect, err := sqlgen.ParseDialect(db.Dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	decisions, reports := 0, 0
+	for _, c := range f.Checks {
+		model := modelOf(f, c.Class)
+		for _, action := range c.Actions {
+			allowedSomewhere, deniedSomewhere := false, false
+			for _, actor := range f.Actors(w) {
+				// 1. Decisions on loaded rows.
+				var want []int64
+				for _, res := range w.Rows(c.Class) {
+					ok, err := a.IsAllowed(ctx, actor, action, res)
+					if err != nil {
+						t.Fatalf("IsAllowed(%s, %q, %s %d): %v\n%s", describe(actor), action, c.Class, fixtures.ID(res), err, repro(f, db, seed, data, actor, action, c.Class, nil, "", nil))
+					}
+					if ok {
+						want = append(want, fixtures.ID(res))
+						allowedSomewhere = true
+					} else {
+						deniedSomewhere = true
+					}
+					decisions++
+				}
+
+				// 2. Plain sqlgen through database/sql.
+				filter, err := a.Filter(ctx, actor, action, c.Class)
+				if err != nil {
+					t.Fatalf("Filter(%s, %q, %s): %v\n%s", describe(actor), action, c.Class, err, repro(f, db, seed, data, actor, action, c.Class, nil, "", nil))
+				}
+				q, args, err := sqlgen.Select(filter, sch, dialect)
+				if err != nil {
+					t.Fatalf("sqlgen.Select: %v\nfilter: %v\n%s", err, filter, repro(f, db, seed, data, actor, action, c.Class, filter, "", nil))
+				}
+				gotSQL, err := queryIDs(ctx, db, q, args)
+				if err != nil {
+					t.Fatalf("running sqlgen SQL: %v\n%s", err, repro(f, db, seed, data, actor, action, c.Class, filter, q, args))
+				}
+
+				// 3. gormfilter.
+				rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model)))
+				if err := gormfilter.Authorized(gdb.WithContext(ctx), actor, action).Find(rows.Interface()).Error; err != nil {
+					t.Fatalf("gormfilter: %v\n%s", err, repro(f, db, seed, data, actor, action, c.Class, filter, q, args))
+				}
+				var gotGorm []int64
+				for i := 0; i < rows.Elem().Len(); i++ {
+					gotGorm = append(gotGorm, fixtures.ID(rows.Elem().Index(i).Interface()))
+				}
+
+				sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+				slices.Sort(gotSQL)
+				slices.Sort(gotGorm)
+				if !slices.Equal(want, gotSQL) || !slices.Equal(want, gotGorm) {
+					t.Errorf("%s/%s: %s %q on %s disagree:\n  IsAllowed:  %v\n  sqlgen:     %v  (missing %v, extra %v)\n  gormfilter: %v  (missing %v, extra %v)",
+						db.Dialect, f.Name, describe(actor), action, c.Class,
+						want, gotSQL, minus(want, gotSQL), minus(gotSQL, want), gotGorm, minus(want, gotGorm), minus(gotGorm, want))
+					if reports < maxReports {
+						diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
+						t.Log(repro(f, db, seed, data, actor, action, c.Class, filter, q, args, rowsOf(w, c.Class, diff)...))
+					}
+					reports++
+				}
+			}
+			if !allowedSomewhere || !deniedSomewhere {
+				t.Errorf("%s: %s %q is allowed=%v denied=%v over all actors and rows: the data does not exercise it (seed %d)",
+					f.Name, c.Class, action, allowedSomewhere, deniedSomewhere, seed)
+			}
+		}
+	}
+	if reports > maxReports {
+		t.Logf("... %d more disagreements not shown", reports-maxReports)
+	}
+	return decisions
+}
+
+// queryIDs runs a sqlgen SELECT and returns the id column of its rows.
+func queryIDs(ctx context.Context, db *dbtest.DB, q string, args []any) ([]int64, error) {
+	rows, err := db.SQL.QueryContext(ctx, "SELECT sub.id FROM ("+q+") sub", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func modelOf(f *fixtures.Fixture, class string) any {
+	for _, m := range f.Models {
+		if reflect.TypeOf(m).Elem().Name() == class {
+			return m
+		}
+	}
+	panic("no model " + class)
+}
+
+func minus(a, b []int64) []int64 {
+	var out []int64
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func rowsOf(w *fixtures.World, class string, ids []int64) []any {
+	var out []any
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, w.Get(class, id))
+		}
+	}
+	return out
+}
+
+// describe prints a row's type, id and column values (relations as ids).
+func describe(v any) string {
+	rv := reflect.ValueOf(v).Elem()
+	var parts []string
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Type().Field(i)
+		fv := rv.Field(i)
+		switch {
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Pointer:
+			var ids []string
+			for j := 0; j < fv.Len(); j++ {
+				ids = append(ids, oneLine(fv.Index(j).Interface()))
+			}
+			parts = append(parts, fmt.Sprintf("%s:[%s]", f.Name, strings.Join(ids, " ")))
+		case fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Struct && fv.Type().Elem().Name() != "Time":
+			if fv.IsNil() {
+				parts = append(parts, f.Name+":nil")
+			} else {
+				parts = append(parts, fmt.Sprintf("%s:#%d", f.Name, fixtures.ID(fv.Interface())))
+			}
+		case fv.Kind() == reflect.Pointer:
+			if fv.IsNil() {
+				parts = append(parts, f.Name+":NULL")
+			} else {
+				parts = append(parts, fmt.Sprintf("%s:%s", f.Name, jsonOf(fv.Elem().Interface())))
+			}
+		default:
+			parts = append(parts, fmt.Sprintf("%s:%s", f.Name, jsonOf(fv.Interface())))
+		}
+	}
+	return fmt.Sprintf("%s{%s}", rv.Type().Name(), strings.Join(parts, " "))
+}
+
+// oneLine prints a related row's columns only.
+func oneLine(v any) string {
+	rv := reflect.ValueOf(v).Elem()
+	var parts []string
+	for i := 0; i < rv.NumField(); i++ {
+		fv := rv.Field(i)
+		if fv.Kind() == reflect.Slice || (fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Struct && fv.Type().Elem().Name() != "Time") {
+			continue
+		}
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				parts = append(parts, rv.Type().Field(i).Name+":NULL")
+				continue
+			}
+			fv = fv.Elem()
+		}
+		parts = append(parts, rv.Type().Field(i).Name+":"+jsonOf(fv.Interface()))
+	}
+	return rv.Type().Name() + "{" + strings.Join(parts, " ") + "}"
+}
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// repro renders a reproduction of a disagreement.
+func repro(f *fixtures.Fixture, db *dbtest.DB, seed uint64, data *fixtures.Data, actor any, action, class string, filter any, q string, args []any, rows ...any) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "---- reproduction ----\n")
+	fmt.Fprintf(&b, "rerun: go test -tags agreement ./integration/agreement -run 'Agreement/%s/.*/%s' -seed=%d -v\n", db.Dialect, f.Name, seed)
+	fmt.Fprintf(&b, "fixture %s, dialect %s, data: %s\n", f.Name, db.Dialect, data.Describe())
+	if len(data.Notes) > 0 {
+		fmt.Fprintf(&b, "data notes: %s\n", strings.Join(data.Notes, "; "))
+	}
+	fmt.Fprintf(&b, "actor:  %s\naction: %q\nclass:  %s\n", describe(actor), action, class)
+	for i, r := range rows {
+		if i == maxRows {
+			fmt.Fprintf(&b, "(%d more rows)\n", len(rows)-maxRows)
+			break
+		}
+		if r != nil {
+			fmt.Fprintf(&b, "row:    %s\n", describe(r))
+		}
+	}
+	if filter != nil {
+		fmt.Fprintf(&b, "filter: %v\n", filter)
+	}
+	if q != "" {
+		fmt.Fprintf(&b, "sql:    %s\nargs:   %s\n", q, jsonOf(args))
+	}
+	fmt.Fprintf(&b, "policy %s:\n%s\n----------------------", f.PolicyFile, f.Policy)
+	return b.String()
+}
