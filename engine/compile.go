@@ -45,6 +45,7 @@ type (
 		kwkeys []string
 		kwvals []expr
 		key    expr
+		fields typeCache[*FieldInfo] // field accessor by receiver type (nil: not a field)
 	}
 	eArith struct {
 		at   ast.Pos
@@ -191,6 +192,7 @@ type spec struct {
 	fields []specField
 	isLit  bool
 	lit    any
+	isaC   typeCache[bool] // class membership by dynamic type
 }
 
 // ---- rules and predicates ----

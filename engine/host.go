@@ -245,17 +245,17 @@ type typeInfo struct {
 	methods map[string]*methodInfo
 }
 
-var typeCache sync.Map // reflect.Type -> *typeInfo
+var typeInfos sync.Map // reflect.Type -> *typeInfo
 
 func infoFor(t reflect.Type) *typeInfo {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if ti, ok := typeCache.Load(t); ok {
+	if ti, ok := typeInfos.Load(t); ok {
 		return ti.(*typeInfo)
 	}
 	ti := buildInfo(t)
-	actual, _ := typeCache.LoadOrStore(t, ti)
+	actual, _ := typeInfos.LoadOrStore(t, ti)
 	return actual.(*typeInfo)
 }
 

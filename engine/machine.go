@@ -118,6 +118,12 @@ type machine struct {
 	dbg      debugState
 	started  bool
 	failed   bool
+	// per-query arenas, reset when the machine returns to the pool
+	envs  slab[env]
+	conts slab[cont]
+	keys  slab[loopKey]
+	anys  anySlab
+	start1 gStart
 }
 
 // Default limits.
@@ -142,6 +148,17 @@ func (m *machine) reset() {
 	m.ctx, m.done, m.out, m.hook = nil, nil, nil, nil
 	m.dbg = debugState{}
 	m.started, m.failed = false, false
+	m.envs.reset()
+	m.conts.reset()
+	m.keys.reset()
+	m.anys.reset()
+	m.start1 = gStart{}
+}
+
+func (m *machine) newCont(g goal, idx int, e *env, cutB int, next *cont) *cont {
+	c := m.conts.alloc()
+	c.g, c.idx, c.env, c.cutB, c.next = g, idx, e, cutB, next
+	return c
 }
 
 func (m *machine) errAt(at ast.Pos, err error) error {
@@ -178,8 +195,18 @@ func (m *machine) undo(mark int) {
 	m.trail = m.trail[:mark]
 }
 
+func (m *machine) newEnv(r *crule, parent *env, call *gCall, args []any) *env {
+	e := m.envs.alloc()
+	e.rule, e.parent, e.call, e.args = r, parent, call, args
+	return initEnv(e, r, parent)
+}
+
 func newEnv(r *crule, parent *env, call *gCall, args []any) *env {
 	e := &env{rule: r, parent: parent, call: call, args: args}
+	return initEnv(e, r, parent)
+}
+
+func initEnv(e *env, r *crule, parent *env) *env {
 	if parent != nil {
 		e.depth = parent.depth + 1
 	}
@@ -309,7 +336,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 		switch x := g.(type) {
 		case *gAnd:
 			if idx+1 < len(x.goals) {
-				next = &cont{g: x, idx: idx + 1, env: e, cutB: cutB, next: next}
+				next = m.newCont(x, idx+1, e, cutB, next)
 			}
 			g, idx = x.goals[idx], 0
 			continue
@@ -358,7 +385,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 		case *gNot:
 			at := len(m.choices)
 			m.choices = append(m.choices, choice{kind: chNot, trail: len(m.trail), next: next})
-			next = &cont{g: theNotSucceeded, cutB: at}
+			next = m.newCont(theNotSucceeded, 0, nil, at, nil)
 			g, idx, cutB = x.g, 0, at+1
 			continue
 		case *gNotSucceeded:
@@ -477,7 +504,7 @@ func (m *machine) call(g *gCall, e *env, next *cont) (bool, error) {
 	if pred == nil || len(pred.rules) == 0 {
 		return false, nil
 	}
-	args := make([]any, len(g.args))
+	args := m.anys.alloc(len(g.args))
 	for i, a := range g.args {
 		v, err := m.eval(a, e)
 		if err != nil {
@@ -522,9 +549,12 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 				m.active = map[loopKey]struct{}{}
 			}
 			m.active[k] = struct{}{}
-			kp := &k
+			kp := m.keys.alloc()
+			*kp = k
 			m.trail = append(m.trail, trailEntry{key: kp})
-			next = &cont{g: theExit, next: next, env: &env{lk: kp}}
+			ex := m.envs.alloc()
+			ex.lk = kp
+			next = m.newCont(theExit, 0, ex, 0, next)
 		}
 	}
 	cutB := len(m.choices)
@@ -560,7 +590,7 @@ func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
 // tryRule unifies the head of r with args and, on success, makes its body
 // the current goal.
 func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *cont, cutB int) (bool, error) {
-	ne := newEnv(r, parent, call, args)
+	ne := m.newEnv(r, parent, call, args)
 	for i := range r.params {
 		p := &r.params[i]
 		a := args[i]
@@ -585,7 +615,7 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 		}
 		if p.spec != nil {
 			if _, unbound := a.(*Cell); unbound && p.deferred != nil {
-				next = &cont{g: p.deferred, env: ne, cutB: cutB, next: next}
+				next = m.newCont(p.deferred, 0, ne, cutB, next)
 				continue
 			}
 			ok, err := m.matchSpec(a, p.spec, ne)
@@ -601,7 +631,7 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 		m.cur = next
 		return true, nil
 	}
-	m.cur = &cont{g: r.body, env: ne, cutB: cutB, next: next}
+	m.cur = m.newCont(r.body, 0, ne, cutB, next)
 	return true, nil
 }
 
@@ -850,7 +880,7 @@ func (m *machine) matchSpec(v any, s *spec, e *env) (bool, error) {
 	if s.isLit {
 		return equal(v, s.lit), nil
 	}
-	if !s.dict && !m.p.isa(v, s.class) {
+	if !s.dict && !m.p.specIsa(v, s) {
 		return false, nil
 	}
 	for _, f := range s.fields {
@@ -1052,9 +1082,45 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 		}
 		return v, err
 	}
+	if fi := x.fieldFor(recv); fi != nil {
+		rv := reflect.ValueOf(recv)
+		if rv.Kind() == reflect.Pointer {
+			if rv.IsNil() {
+				return nil, m.errorf(x.at, "cannot look up %s on a nil %s", x.name, rv.Type())
+			}
+			rv = rv.Elem()
+		}
+		f, err := rv.FieldByIndexErr(fi.Index)
+		if err != nil {
+			return nil, m.errorf(x.at, "cannot look up %s: %v", x.name, err)
+		}
+		return normValue(f), nil
+	}
 	v, err := m.p.lookup(recv, x.name)
 	if err != nil && err != errFail {
 		return nil, m.errAt(x.at, err)
 	}
 	return v, err
+}
+
+// fieldFor returns the struct field x.name of recv's type, if it is one.
+func (x *eDot) fieldFor(recv any) *FieldInfo {
+	switch recv.(type) {
+	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue:
+		return nil
+	}
+	t := reflect.TypeOf(recv)
+	if fi, ok := x.fields.get(t); ok {
+		return fi
+	}
+	var fi *FieldInfo
+	et := t
+	if et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	if et.Kind() == reflect.Struct {
+		fi = infoFor(et).fields[x.name]
+	}
+	x.fields.put(t, fi)
+	return fi
 }

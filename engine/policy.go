@@ -267,6 +267,21 @@ func (p *Policy) ClassOf(v any) (string, bool) {
 // registered struct) and implementations of registered interface types.
 func (p *Policy) IsA(v any, class string) bool { return p.isa(norm(v), class) }
 
+// specIsa is isa with the specializer's inline cache.
+func (p *Policy) specIsa(v any, s *spec) bool {
+	switch v.(type) {
+	case nil, int64, float64, string, bool, []any, map[string]any, *Cell:
+		return p.isa(v, s.class)
+	}
+	t := reflect.TypeOf(v)
+	if ok, hit := s.isaC.get(t); hit {
+		return ok
+	}
+	ok := p.isa(v, s.class)
+	s.isaC.put(t, ok)
+	return ok
+}
+
 func (p *Policy) isa(v any, class string) bool {
 	switch class {
 	case ClassBoolean:
@@ -523,7 +538,7 @@ func (p *Policy) specApplies(v any, s *spec) (bool, error) {
 	if s.isLit {
 		return equal(v, s.lit), nil
 	}
-	if !s.dict && !p.isa(v, s.class) {
+	if !s.dict && !p.specIsa(v, s) {
 		return false, nil
 	}
 	if s.dict {

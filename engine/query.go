@@ -132,7 +132,7 @@ func (p *Policy) Decide(ctx context.Context, opts *QueryOptions, name string, ar
 }
 
 func (m *machine) startCall(pred *predicate, args []any, top *env) {
-	vals := make([]any, len(args))
+	vals := m.anys.alloc(len(args))
 	for i, a := range args {
 		if v, ok := a.(Variable); ok {
 			c := &Cell{}
@@ -147,7 +147,8 @@ func (m *machine) startCall(pred *predicate, args []any, top *env) {
 		}
 		vals[i] = norm(a)
 	}
-	m.cur = &cont{g: &gStart{pred: pred, args: vals}, env: top}
+	m.start1 = gStart{pred: pred, args: vals}
+	m.cur = m.newCont(&m.start1, 0, top, 0, nil)
 }
 
 // gStart is the goal of a QueryRule/Decide: a call with given arguments.

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"reflect"
+	"sync/atomic"
+)
+
+// typeCache is a small copy-on-write map from reflect.Type to V for inline
+// caches at call sites (specializers, lookups): lock-free reads, rare writes.
+type typeCache[V any] struct {
+	p atomic.Pointer[map[reflect.Type]V]
+}
+
+const typeCacheMax = 64
+
+func (c *typeCache[V]) get(t reflect.Type) (V, bool) {
+	if m := c.p.Load(); m != nil {
+		v, ok := (*m)[t]
+		return v, ok
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *typeCache[V]) put(t reflect.Type, v V) {
+	for {
+		old := c.p.Load()
+		n := 0
+		if old != nil {
+			n = len(*old)
+		}
+		if n >= typeCacheMax {
+			return
+		}
+		m := make(map[reflect.Type]V, n+1)
+		if old != nil {
+			for k, x := range *old {
+				m[k] = x
+			}
+		}
+		m[t] = v
+		if c.p.CompareAndSwap(old, &m) {
+			return
+		}
+	}
+}
+
+// slab hands out pointers to T from chunks that are reused across queries
+// (reset clears what was used). Pointers stay valid until reset.
+type slab[T any] struct {
+	chunks [][]T
+	ci     int // current chunk
+	off    int // next free index in the current chunk
+}
+
+const slabChunk = 128
+
+func (s *slab[T]) alloc() *T {
+	if s.ci < len(s.chunks) && s.off < len(s.chunks[s.ci]) {
+		p := &s.chunks[s.ci][s.off]
+		s.off++
+		return p
+	}
+	if s.ci < len(s.chunks) {
+		s.ci++
+	}
+	if s.ci >= len(s.chunks) {
+		s.chunks = append(s.chunks, make([]T, slabChunk))
+		s.ci = len(s.chunks) - 1
+	}
+	s.off = 1
+	return &s.chunks[s.ci][0]
+}
+
+func (s *slab[T]) reset() {
+	for i := 0; i <= s.ci && i < len(s.chunks); i++ {
+		if i < s.ci {
+			clear(s.chunks[i])
+		} else {
+			clear(s.chunks[i][:s.off])
+		}
+	}
+	// drop chunks beyond a few to bound pooled memory
+	if len(s.chunks) > 16 {
+		clear(s.chunks[16:])
+		s.chunks = s.chunks[:16]
+	}
+	s.ci, s.off = 0, 0
+}
+
+// anySlab hands out []any slices of a given length.
+type anySlab struct {
+	chunks [][]any
+	ci     int
+	off    int
+}
+
+func (s *anySlab) alloc(n int) []any {
+	if n == 0 {
+		return nil
+	}
+	for {
+		if s.ci < len(s.chunks) {
+			c := s.chunks[s.ci]
+			if s.off+n <= len(c) {
+				out := c[s.off : s.off+n : s.off+n]
+				s.off += n
+				return out
+			}
+			s.ci++
+			s.off = 0
+			continue
+		}
+		size := 256
+		if n > size {
+			size = n
+		}
+		s.chunks = append(s.chunks, make([]any, size))
+		s.ci = len(s.chunks) - 1
+		s.off = 0
+	}
+}
+
+func (s *anySlab) reset() {
+	for i := 0; i <= s.ci && i < len(s.chunks); i++ {
+		if i < s.ci {
+			clear(s.chunks[i])
+		} else {
+			clear(s.chunks[i][:s.off])
+		}
+	}
+	if len(s.chunks) > 16 {
+		clear(s.chunks[16:])
+		s.chunks = s.chunks[:16]
+	}
+	s.ci, s.off = 0, 0
+}
