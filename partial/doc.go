@@ -3,6 +3,116 @@
 // with EXISTS over to-many relations, negation, and recursive (fixpoint)
 // predicates.
 //
-// Entry points: Filter and its condition types (the IR), Match (evaluate a
-// filter against Go values), and the evaluator that produces filters.
+// Entry points:
+//   - Eval(ctx, policy, actor, action, resourceType): the filter of
+//     allow(actor, action, resource) for an unknown resource of that class
+//     (cached; see below). Query is the same for any rule, uncached.
+//   - The IR (ir.go): Filter, Branch, and the conditions Compare, In, Exists,
+//     Not, NotFilter, InSet, Const; Pred for recursive predicates.
+//   - Filter.Simplify, Filter.String (readable, deterministic text),
+//     Filter.Key, WalkFilter/WalkCond, PrimaryKey.
+//   - Match(policy, filter, value): evaluates a filter against a Go value with
+//     the decision engine's semantics (for tests and non-SQL backends).
+//   - ErrUnsupported: wrapped (with errors.Is) in an *ast.Error naming the
+//     policy line of a construct a filter cannot express.
+//
+// # How a filter is computed
+//
+// A symbolic evaluator (eval.go, unify.go) runs over the loaded program, not
+// through the decision VM. It explores every derivation of the query, depth
+// first in continuation-passing style, with bindings undone through a trail.
+// The resource is an unknown: a path (resource, resource.Org, m) with a static
+// type from the registered Go type. Everything else is evaluated with the
+// engine's exported semantics (Policy.Lookup, CallMethod, IsA, Constant, New
+// and engine.Equal, Compare, Arith, Normalize), so known parts behave exactly
+// as in a decision.
+//
+//   - Lookups on an unknown are resolved statically with Policy.Field: a
+//     struct field (pointer or value) is an unknown object, a slice field a
+//     collection, other fields scalar columns. Path steps are canonical Go field
+//     names (a policy may write `repo.org_id`; the path says OrgID).
+//   - Specializers on an unknown are decided statically from its type: the
+//     rule applies or it does not; no type test reaches the filter. A class
+//     specializer on an unbound variable is recorded and checked when the
+//     variable is bound (`has_relation(org: Org, "parent", repo)` called with
+//     an unbound org, then `org = repo.org`).
+//   - A comparison or unification touching an unknown becomes a Compare on the
+//     current branch, after a static type check (a string column is never
+//     equal to an integer: `=` fails, `!=` holds, an ordered comparison is the
+//     decision's error). An unknown scalar `in` a known list is one In.
+//   - Objects are compared by primary key: the fields tagged
+//     gorm:"primaryKey" (or "primary_key"), else the field named ID. So
+//     `org = repo.org` with a known org is `resource.Org.ID = 1`, `repo.org in
+//     user.orgs` is `resource.Org.ID in [1, 2]`, and two unknown objects compare
+//     key to key. A relation compared with nil is `resource.Parent = nil`.
+//     (The decision compares Go objects with engine.Equal — the same pointer or
+//     deeply equal values — which agrees whenever one row is one object, as
+//     with an ORM identity map.)
+//   - `x in unknown.collection` introduces an existential variable, named
+//     after x and unique in the filter, scoped to the branch: when the branch
+//     completes, every condition that mentions it moves inside its Exists. An
+//     `or` after the `in` gives each branch its own copy, so conditions in
+//     different branches never constrain each other.
+//   - `not G` evaluates G's residual R: no derivation -> true, an
+//     unconstrained derivation -> false; a disjunction of single conditions
+//     becomes the conjunction of their negations (`not a = b` is `a != b`);
+//     anything else is one NotFilter. Bindings made inside are discarded.
+//     `forall(c, a)` is `not (c and not a)`, which over a known collection is
+//     the conjunction of a's residual per element.
+//
+// # Recursion
+//
+// A call that repeats an active call's pattern — same predicate, equal known
+// arguments, unknowns of the same class in the same positions — is not
+// unfolded again. With exactly one unknown object argument it becomes
+// InSet{path, P}, and the pattern is defined once as the predicate P: the
+// residual of the call over a fresh parameter (tabling, as in XSB or
+// Soufflé). When recursion was found, the query is evaluated a second time
+// with the patterns known, so that the outermost recursive call is a plain
+// reference (`resource in can_read`) instead of one unrolled step. A repeated
+// call on known arguments only adds no answers (least fixpoint) and fails.
+// Recursion through `not`, through an unbound argument, or through more than
+// one unknown is ErrUnsupported; so are call chains deeper than maxCallDepth.
+//
+// Predicates are named after the rule and its identifier-like string
+// arguments (has_role(user, "viewer", f) -> has_role_viewer). Match computes
+// InSet as the least fixpoint (Kleene iteration over the objects reached), so
+// cyclic data terminates and agrees with SQL's WITH RECURSIVE ... UNION.
+//
+// # Simplification and printing
+//
+// Filter.Simplify drops `true`, folds `false`, merges duplicate conditions and
+// branches, drops a branch that includes another's conditions, turns an
+// always-true branch into allow-all (one empty branch) and no branch into
+// deny-all (no branches), folds negated constants, and empties predicates that
+// have no base case. String prints, e.g.:
+//
+//	resource.OwnerID = 7 or resource.Public = true
+//	exists m in resource.Memberships: (m.UserID = 7 and m.Role = "admin")
+//	resource in can_read
+//	where can_read(f: Folder) := f.OwnerID = 7 or f.Parent in can_read
+//
+// # Errors and limits
+//
+// What a filter cannot express exactly is an error naming the policy line
+// (file:line:col with a caret snippet) that wraps ErrUnsupported: a method
+// call or arithmetic on the unknown resource, `cut` reached while the
+// resource is unknown, a lookup on an unbound variable, a comparison with an
+// unbound variable, and the recursion cases above. Runtime errors on known
+// values (a failed lookup on the actor) are errors too: filtering fails
+// closed. An evaluation stops after maxSteps steps and on context
+// cancellation.
+//
+// Known limitation: a path through a nil to-one relation (`resource.org.name`
+// with no org) is an error in a decision (deny) and in Match, but is simply
+// not matched by SQL; under `not` the SQL of such a filter may accept a row
+// the decision denies.
+//
+// # Cache
+//
+// Eval caches filters per policy snapshot, action, resource type and a
+// fingerprint of the actor's entire reachable value (content, not pointer
+// identity, so an actor mutated between calls is a new key). Evaluations that
+// called host methods, used `new` or read non-scalar constants are not cached.
+// See cache.go.
 package partial

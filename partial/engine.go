@@ -42,12 +42,38 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 // may act on with action: the residual of allow(actor, action, resource)
 // with the resource unknown, simplified. Constructs a filter cannot express
 // exactly give an error that wraps ErrUnsupported and names the policy line.
+//
+// Filters are cached (see cache.go): the same policy snapshot, action,
+// resource type and actor value (compared by content, not by pointer) give
+// the same *Filter, which callers must not modify.
 func Eval(ctx context.Context, p *engine.Policy, actor any, action string, resourceType string) (*Filter, error) {
-	return Query(ctx, p, "allow", actor, action, Unknown{Type: resourceType})
+	if p == nil {
+		return nil, fmt.Errorf("partial: no policy")
+	}
+	fp, cacheable := fingerprint(actor)
+	key := cacheKey{p: p, action: action, typ: resourceType, actor: fp}
+	if cacheable {
+		if f, ok := cacheGet(key); ok {
+			return f, nil
+		}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	e := newEvaluator(ctx, policyHost{p})
+	f, err := e.run("allow", []any{actor, action, Unknown{Type: resourceType}})
+	if err != nil {
+		return nil, err
+	}
+	if cacheable && !e.impure {
+		cachePut(key, f)
+	}
+	return f, nil
 }
 
-// Query is Eval for any rule: name(args...) where exactly one argument is an
-// Unknown, e.g. Query(ctx, p, "allow_field", user, "read", Unknown{"Repo"}, "name").
+// Query is Eval for any rule, without the cache: name(args...) where exactly
+// one argument is an Unknown, e.g.
+// Query(ctx, p, "allow_field", user, "read", Unknown{"Repo"}, "name").
 func Query(ctx context.Context, p *engine.Policy, name string, args ...any) (*Filter, error) {
 	if p == nil {
 		return nil, fmt.Errorf("partial: no policy")

@@ -45,6 +45,10 @@ type evaluator struct {
 	types   map[reflect.Type]*utype
 	tabled  []*tabled // recursive call patterns, named
 	eager   bool      // calls matching a tabled pattern become InSet at once
+	// impure is set when the evaluation read something that may depend on
+	// state outside the actor and the policy (a host method, `new`, a
+	// non-scalar constant); such a filter is not cached.
+	impure  bool
 	pending []*tabled // tabled patterns whose definition is not computed yet
 }
 
@@ -1031,6 +1035,7 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 	case *ast.Var:
 		if _, ok := sc.vars[x.Name]; !ok && x.Name != "_" {
 			if v, ok := e.h.Constant(x.Name); ok {
+				e.noteConstant(v)
 				return v, nil
 			}
 		}
@@ -1081,6 +1086,7 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 		return d, nil
 	case *ast.ClassRef:
 		if v, ok := e.h.Constant(x.Name); ok {
+			e.noteConstant(v)
 			return v, nil
 		}
 		return nil, e.unsupported(x.At, "class %s used as a value", x.Name)
@@ -1091,6 +1097,7 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.impure = true
 		v, err := e.h.New(x.Class, args, kwargs)
 		if err != nil {
 			return nil, e.runtime(x.At, err)
@@ -1178,6 +1185,7 @@ func (e *evaluator) dot(x *ast.Dot, sc *scope) (term, error) {
 	var recv term
 	if cr, ok := x.X.(*ast.ClassRef); ok {
 		v, found := e.h.Constant(cr.Name)
+		e.impure = true
 		if !found {
 			return nil, e.errAt(cr.At, ast.ErrRuntime, "unknown constant %s", cr.Name)
 		}
@@ -1205,6 +1213,7 @@ func (e *evaluator) dot(x *ast.Dot, sc *scope) (term, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.impure = true
 		out, err := e.h.CallMethod(v, x.Name, args, kwargs)
 		if err != nil {
 			return nil, e.runtime(x.At, err)
@@ -1259,11 +1268,32 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	if t == nil {
 		return nil, e.errAt(pos, ast.ErrRuntime, "cannot look up %s on nil", name)
 	}
+	if !e.impure {
+		// A zero-argument method read like a field is a host call.
+		if rt := reflect.TypeOf(t); rt != nil {
+			for rt.Kind() == reflect.Pointer {
+				rt = rt.Elem()
+			}
+			if rt.Kind() == reflect.Struct {
+				if _, _, ok := e.h.FieldOf(rt, name); !ok {
+					e.impure = true
+				}
+			}
+		}
+	}
 	v, err := e.h.Lookup(t, name)
 	if err != nil {
 		return nil, e.runtime(pos, err)
 	}
 	return v, nil
+}
+
+// noteConstant marks the evaluation impure if it uses a constant that is
+// not an immutable scalar.
+func (e *evaluator) noteConstant(v any) {
+	if !isScalarValue(e.h.Normalize(v)) {
+		e.impure = true
+	}
 }
 
 func isDict(t term) bool {

@@ -1,0 +1,81 @@
+package partial_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ursa-authz/ursa/engine"
+	"github.com/ursa-authz/ursa/integration/fixtures/gitclub"
+	"github.com/ursa-authz/ursa/partial"
+)
+
+func gitclubPolicy(tb testing.TB) *engine.Policy {
+	tb.Helper()
+	fx := gitclub.Fixture()
+	reg := engine.NewRegistry()
+	for _, c := range fx.Classes {
+		if err := reg.RegisterClass(c, "", nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	p, errs := engine.Load([]engine.Source{{Name: fx.PolicyFile, Src: []byte(fx.Policy)}}, reg, nil)
+	if err := errs.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// gitclubUser is a member of org 1, admin of org 2, member of org 3.
+var gitclubUser = &gitclub.User{ID: 7, Name: "bob", OrgRoles: []*gitclub.OrgRole{
+	{ID: 1, UserID: 7, OrgID: 1, Name: "member"},
+	{ID: 2, UserID: 7, OrgID: 2, Name: "admin"},
+	{ID: 3, UserID: 7, OrgID: 3, Name: "member"},
+}}
+
+func TestGitClubFilter(t *testing.T) {
+	p := gitclubPolicy(t)
+	f, err := partial.Eval(context.Background(), p, gitclubUser, "read", "Repository")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `resource.Org.ID = 2 or ` +
+		`exists role in resource.Roles: (role.UserID = 7 and role.Name = "admin") or ` +
+		`exists grant in resource.TeamRoles: (grant.Name = "admin" and grant.Team in in_team) or ` +
+		`exists role2 in resource.Roles: (role2.UserID = 7 and role2.Name = "maintainer") or ` +
+		`exists grant2 in resource.TeamRoles: (grant2.Name = "maintainer" and grant2.Team in in_team) or ` +
+		`resource.Org.ID = 1 or resource.Org.ID = 3 or ` +
+		`exists role3 in resource.Roles: (role3.UserID = 7 and role3.Name = "reader") or ` +
+		`exists grant3 in resource.TeamRoles: (grant3.Name = "reader" and grant3.Team in in_team) or ` +
+		`resource.IsPublic = true` + "\n" +
+		`where in_team(t: Team) := exists m in t.Memberships: (m.UserID = 7) or t.Parent in in_team`
+	if got := f.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// BenchmarkPartialGitClub: the filter for "repos user may read" on the
+// GitClub fixture policy (org roles from the actor, repo roles and team
+// grants from join tables, nested teams as a recursive predicate).
+func BenchmarkPartialGitClub(b *testing.B) {
+	p := gitclubPolicy(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := partial.Eval(ctx, p, gitclubUser, "read", "Repository"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPartialGitClubUncached is BenchmarkPartialGitClub without the
+// filter cache: the full symbolic evaluation every time.
+func BenchmarkPartialGitClubUncached(b *testing.B) {
+	p := gitclubPolicy(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := partial.Query(ctx, p, "allow", gitclubUser, "read", partial.Unknown{Type: "Repository"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
