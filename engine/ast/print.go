@@ -114,13 +114,18 @@ func (p *printer) rule(r *Rule) {
 
 func (p *printer) params(ps []*Param) {
 	p.s("(")
-	for i, prm := range ps {
+	p.sep(len(ps), func(i int) { p.param(ps[i]) })
+	p.s(")")
+}
+
+// sep calls elem(i) for i in [0, n), writing ", " between the elements.
+func (p *printer) sep(n int, elem func(i int)) {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			p.s(", ")
 		}
-		p.param(prm)
+		elem(i)
 	}
-	p.s(")")
 }
 
 func (p *printer) param(prm *Param) {
@@ -162,12 +167,7 @@ func (p *printer) block(b *Block) {
 		line()
 		p.s(kw)
 		p.s(" = [")
-		for i, s := range list {
-			if i > 0 {
-				p.s(", ")
-			}
-			p.expr(s, 0)
-		}
+		p.sep(len(list), func(i int) { p.expr(list[i], 0) })
 		p.s("];")
 	}
 	if len(b.Roles) > 0 || b.RolesAt.IsValid() {
@@ -179,12 +179,7 @@ func (p *printer) block(b *Block) {
 	if len(b.Relations) > 0 || b.RelationsAt.IsValid() {
 		line()
 		p.s("relations = {")
-		for i, r := range b.Relations {
-			if i > 0 {
-				p.s(", ")
-			}
-			p.relation(r)
-		}
+		p.sep(len(b.Relations), func(i int) { p.relation(b.Relations[i]) })
 		p.s("};")
 	}
 	for _, sh := range b.Shorthands {
@@ -284,12 +279,7 @@ func (p *printer) expr(e Expr, min int) {
 		p.s(strconv.FormatBool(e.Value))
 	case *List:
 		p.s("[")
-		for i, x := range e.Elems {
-			if i > 0 {
-				p.s(", ")
-			}
-			p.expr(x, 0)
-		}
+		p.sep(len(e.Elems), func(i int) { p.expr(e.Elems[i], 0) })
 		if e.Rest != nil {
 			if len(e.Elems) > 0 {
 				p.s(", ")
@@ -422,29 +412,19 @@ func (p *printer) goals(gs []Expr, sep string, min int) {
 
 func (p *printer) args(args []Expr, kwargs []*Field) {
 	p.s("(")
-	for i, a := range args {
-		if i > 0 {
-			p.s(", ")
+	p.sep(len(args)+len(kwargs), func(i int) {
+		if i < len(args) {
+			p.expr(args[i], 0)
+		} else {
+			p.field(kwargs[i-len(args)])
 		}
-		p.expr(a, 0)
-	}
-	for i, f := range kwargs {
-		if i > 0 || len(args) > 0 {
-			p.s(", ")
-		}
-		p.field(f)
-	}
+	})
 	p.s(")")
 }
 
 func (p *printer) fields(fs []*Field) {
 	p.s("{")
-	for i, f := range fs {
-		if i > 0 {
-			p.s(", ")
-		}
-		p.field(f)
-	}
+	p.sep(len(fs), func(i int) { p.field(fs[i]) })
 	p.s("}")
 }
 

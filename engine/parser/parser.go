@@ -30,26 +30,28 @@ func ParseFile(fset *ast.FileSet, filename string, src []byte) (*ast.PolicyFile,
 // ParseQuery parses a query/goal expression (REPL input, Query API), e.g.
 // `allow(x, "read", y)` or `x = 1 and y = 2`. A trailing ';' is allowed.
 func ParseQuery(fset *ast.FileSet, name string, src string) (ast.Expr, ast.ErrorList) {
-	p := newParser(fset, name, []byte(src))
-	var e ast.Expr
-	p.guard(func() {
-		e = p.parseExpr()
+	return parseOne(fset, name, src, func(p *parser) ast.Expr {
+		e := p.parseExpr()
 		if p.tok.kind == tSemi {
 			p.next()
 		}
-		p.expectEOF()
+		return e
 	})
-	return e, p.result()
 }
 
 // ParseTerm parses a single term (used by the CLI for --actor style inputs):
 // a literal (negative numbers included), variable, list, dictionary, call,
 // `new Class(...)` or a lookup chain on one of those; no operators.
 func ParseTerm(fset *ast.FileSet, name string, src string) (ast.Expr, ast.ErrorList) {
+	return parseOne(fset, name, src, (*parser).parseUnary)
+}
+
+// parseOne parses src with parse, which must consume the whole input.
+func parseOne(fset *ast.FileSet, name string, src string, parse func(*parser) ast.Expr) (ast.Expr, ast.ErrorList) {
 	p := newParser(fset, name, []byte(src))
 	var e ast.Expr
 	p.guard(func() {
-		e = p.parseUnary()
+		e = parse(p)
 		p.expectEOF()
 	})
 	return e, p.result()
@@ -342,20 +344,26 @@ func (p *parser) parseRuleType() *ast.RuleType {
 
 // parseParams parses `( [param {, param}] )`.
 func (p *parser) parseParams() []*ast.Param {
-	p.expect(tLParen)
 	var params []*ast.Param
-	for p.tok.kind != tRParen {
-		params = append(params, p.parseParam())
+	p.commaList(tLParen, tRParen, func() { params = append(params, p.parseParam()) })
+	return params
+}
+
+// commaList parses `open [elem {, elem} [,]] close`, calling elem for each
+// element.
+func (p *parser) commaList(open, close tokKind, elem func()) {
+	p.expect(open)
+	for p.tok.kind != close {
+		elem()
 		if p.tok.kind != tComma {
 			break
 		}
 		p.next()
 	}
-	if p.tok.kind != tRParen {
-		p.unexpected(`"," or ")"`)
+	if p.tok.kind != close {
+		p.unexpected(strconv.Quote(",") + " or " + strconv.Quote(punctText[close]))
 	}
 	p.next()
-	return params
 }
 
 func (p *parser) parseParam() *ast.Param {
@@ -508,26 +516,14 @@ func (p *parser) stringLit() *ast.StringLit {
 }
 
 func (p *parser) parseStringList() []*ast.StringLit {
-	p.expect(tLBrack)
 	list := []*ast.StringLit{}
-	for p.tok.kind != tRBrack {
-		list = append(list, p.stringLit())
-		if p.tok.kind != tComma {
-			break
-		}
-		p.next()
-	}
-	if p.tok.kind != tRBrack {
-		p.unexpected(`"," or "]"`)
-	}
-	p.next()
+	p.commaList(tLBrack, tRBrack, func() { list = append(list, p.stringLit()) })
 	return list
 }
 
 func (p *parser) parseRelations() []*ast.Relation {
-	p.expect(tLBrace)
 	rels := []*ast.Relation{}
-	for p.tok.kind != tRBrace {
+	p.commaList(tLBrace, tRBrace, func() {
 		if !p.tok.kind.isWord() {
 			p.unexpected("relation name")
 		}
@@ -540,15 +536,7 @@ func (p *parser) parseRelations() []*ast.Relation {
 		r.Class, r.ClassPos = p.tok.text, p.tok.pos
 		p.next()
 		rels = append(rels, r)
-		if p.tok.kind != tComma {
-			break
-		}
-		p.next()
-	}
-	if p.tok.kind != tRBrace {
-		p.unexpected(`"," or "}"`)
-	}
-	p.next()
+	})
 	return rels
 }
 
@@ -948,10 +936,9 @@ func (p *parser) parsePrimary() ast.Expr {
 // parseArgs parses `( args )`; keyword arguments `key: v` are allowed if
 // kw, and must come after the positional ones.
 func (p *parser) parseArgs(kw bool) ([]ast.Expr, []*ast.Field) {
-	p.expect(tLParen)
 	var args []ast.Expr
 	var kwargs []*ast.Field
-	for p.tok.kind != tRParen {
+	p.commaList(tLParen, tRParen, func() {
 		if p.tok.kind.isWord() && p.peek(1).kind == tColon {
 			if !kw {
 				p.fail(p.tok.pos, "keyword arguments are not allowed here")
@@ -961,32 +948,23 @@ func (p *parser) parseArgs(kw bool) ([]ast.Expr, []*ast.Field) {
 			p.next()
 			f.Value = p.parseExpr()
 			kwargs = append(kwargs, f)
-		} else {
-			at := p.tok.pos
-			e := p.parseExpr()
-			if len(kwargs) > 0 {
-				p.errorAt(at, "positional argument after keyword argument")
-			}
-			args = append(args, e)
+			return
 		}
-		if p.tok.kind != tComma {
-			break
+		at := p.tok.pos
+		e := p.parseExpr()
+		if len(kwargs) > 0 {
+			p.errorAt(at, "positional argument after keyword argument")
 		}
-		p.next()
-	}
-	if p.tok.kind != tRParen {
-		p.unexpected(`"," or ")"`)
-	}
-	p.next()
+		args = append(args, e)
+	})
 	return args, kwargs
 }
 
 // parseFields parses `{ field, ... }` for dictionaries and patterns. A field
 // is `key: value` or the shorthand `name` meaning `name: name`.
 func (p *parser) parseFields() []*ast.Field {
-	p.expect(tLBrace)
 	var fields []*ast.Field
-	for p.tok.kind != tRBrace {
+	p.commaList(tLBrace, tRBrace, func() {
 		if !p.tok.kind.isWord() {
 			p.unexpected(`field name or "}"`)
 		}
@@ -1001,47 +979,27 @@ func (p *parser) parseFields() []*ast.Field {
 			p.unexpected(`":"`)
 		}
 		fields = append(fields, f)
-		if p.tok.kind != tComma {
-			break
-		}
-		p.next()
-	}
-	if p.tok.kind != tRBrace {
-		p.unexpected(`"," or "}"`)
-	}
-	p.next()
+	})
 	return fields
 }
 
 // parseList parses `[a, b, *rest]`.
 func (p *parser) parseList() ast.Expr {
 	l := &ast.List{At: p.tok.pos}
-	p.next()
-	for p.tok.kind != tRBrack {
-		if p.tok.kind == tStar {
-			p.next()
-			if p.tok.kind != tName {
-				p.unexpected("variable name after \"*\"")
-			}
-			l.Rest = &ast.Var{At: p.tok.pos, Name: p.tok.text}
-			p.next()
-			if p.tok.kind == tComma && p.peek(1).kind == tRBrack {
-				p.next()
-			}
-			if p.tok.kind != tRBrack {
-				p.unexpected(`"]" (the rest variable must come last)`)
-			}
-			break
+	p.commaList(tLBrack, tRBrack, func() {
+		if l.Rest != nil {
+			p.unexpected(`"]" (the rest variable must come last)`)
 		}
-		l.Elems = append(l.Elems, p.parseExpr())
-		if p.tok.kind != tComma {
-			break
+		if p.tok.kind != tStar {
+			l.Elems = append(l.Elems, p.parseExpr())
+			return
 		}
 		p.next()
-	}
-	if p.tok.kind != tRBrack {
-		p.unexpected(`"," or "]"`)
-	}
-	p.next()
+		if p.tok.kind != tName {
+			p.unexpected("variable name after \"*\"")
+		}
+		l.Rest = &ast.Var{At: p.tok.pos, Name: p.tok.text}
+		p.next()
+	})
 	return l
 }
