@@ -5,18 +5,27 @@ import (
 	"sync/atomic"
 )
 
-// typeCache is a small copy-on-write map from reflect.Type to V for inline
-// caches at call sites (specializers, lookups): lock-free reads, rare writes.
+// typeCache is a small copy-on-write list from reflect.Type to V for inline
+// caches at call sites (specializers, lookups): lock-free reads by linear
+// scan (call sites see few types), rare writes.
 type typeCache[V any] struct {
-	p atomic.Pointer[map[reflect.Type]V]
+	p atomic.Pointer[[]typeEntry[V]]
 }
 
-const typeCacheMax = 64
+type typeEntry[V any] struct {
+	t reflect.Type
+	v V
+}
+
+const typeCacheMax = 16
 
 func (c *typeCache[V]) get(t reflect.Type) (V, bool) {
-	if m := c.p.Load(); m != nil {
-		v, ok := (*m)[t]
-		return v, ok
+	if l := c.p.Load(); l != nil {
+		for i := range *l {
+			if (*l)[i].t == t {
+				return (*l)[i].v, true
+			}
+		}
 	}
 	var zero V
 	return zero, false
@@ -25,21 +34,56 @@ func (c *typeCache[V]) get(t reflect.Type) (V, bool) {
 func (c *typeCache[V]) put(t reflect.Type, v V) {
 	for {
 		old := c.p.Load()
-		n := 0
+		var n []typeEntry[V]
 		if old != nil {
-			n = len(*old)
+			if len(*old) >= typeCacheMax {
+				return
+			}
+			n = append(n, *old...)
 		}
-		if n >= typeCacheMax {
+		n = append(n, typeEntry[V]{t, v})
+		if c.p.CompareAndSwap(old, &n) {
 			return
 		}
-		m := make(map[reflect.Type]V, n+1)
-		if old != nil {
-			for k, x := range *old {
-				m[k] = x
+	}
+}
+
+// tupleCache maps the dynamic types of up to 4 arguments to a value.
+type tupleCache[V any] struct {
+	p atomic.Pointer[[]tupleEntry[V]]
+}
+
+type typeTuple [4]reflect.Type
+
+type tupleEntry[V any] struct {
+	k typeTuple
+	v V
+}
+
+func (c *tupleCache[V]) get(k *typeTuple) (V, bool) {
+	if l := c.p.Load(); l != nil {
+		for i := range *l {
+			if (*l)[i].k == *k {
+				return (*l)[i].v, true
 			}
 		}
-		m[t] = v
-		if c.p.CompareAndSwap(old, &m) {
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *tupleCache[V]) put(k *typeTuple, v V) {
+	for {
+		old := c.p.Load()
+		var n []tupleEntry[V]
+		if old != nil {
+			if len(*old) >= typeCacheMax {
+				return
+			}
+			n = append(n, *old...)
+		}
+		n = append(n, tupleEntry[V]{*k, v})
+		if c.p.CompareAndSwap(old, &n) {
 			return
 		}
 	}

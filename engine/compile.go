@@ -231,8 +231,33 @@ type predicate struct {
 	// first-argument-style index: the position with the most literal
 	// parameters; idx maps a literal to the rules that may match it.
 	idxPos int // -1: no index
-	idx    map[any][]*crule
-	nonLit []*crule // rules without a literal at idxPos
+	idx    map[any]*candSet
+	nonLit *candSet // rules without a literal at idxPos
+	all    *candSet
+}
+
+// candSet is a list of candidate rules with a cache of the applicable,
+// sorted rules per tuple of argument types (valid when every specializer in
+// the set depends only on the argument's type: classes without fields).
+type candSet struct {
+	rules    []*crule
+	typeOnly bool
+	byTypes  tupleCache[[]*crule]
+}
+
+func newCandSet(rules []*crule) *candSet {
+	cs := &candSet{rules: rules, typeOnly: true}
+	for _, r := range rules {
+		if len(r.params) > len(typeTuple{}) {
+			cs.typeOnly = false
+		}
+		for _, p := range r.params {
+			if p.spec != nil && (p.spec.dict || len(p.spec.fields) > 0) {
+				cs.typeOnly = false
+			}
+		}
+	}
+	return cs
 }
 
 type compiler struct {
@@ -643,6 +668,7 @@ func (p *predicate) finish() {
 	p.anySpec = n > 0
 	p.needSort = n > 0 && len(p.rules) > 1
 	p.idxPos = -1
+	p.all = newCandSet(p.rules)
 	if len(p.rules) < 4 {
 		return
 	}
@@ -662,37 +688,48 @@ func (p *predicate) finish() {
 		return
 	}
 	p.idxPos = best
-	p.idx = map[any][]*crule{}
+	idx := map[any][]*crule{}
+	var nonLit []*crule
 	for _, r := range p.rules {
 		if !r.params[best].hasLit {
-			p.nonLit = append(p.nonLit, r)
-			for k := range p.idx {
-				p.idx[k] = append(p.idx[k], r)
+			nonLit = append(nonLit, r)
+			for k := range idx {
+				idx[k] = append(idx[k], r)
 			}
 			continue
 		}
 		k := r.params[best].lit
-		if _, ok := p.idx[k]; !ok {
-			p.idx[k] = append([]*crule(nil), p.nonLit...)
+		if _, ok := idx[k]; !ok {
+			idx[k] = append([]*crule(nil), nonLit...)
 		}
-		p.idx[k] = append(p.idx[k], r)
+		idx[k] = append(idx[k], r)
 	}
+	p.idx = map[any]*candSet{}
+	for k, rs := range idx {
+		p.idx[k] = newCandSet(rs)
+	}
+	p.nonLit = newCandSet(nonLit)
 }
 
 // candidates returns the rules that may match args (before specializer checks).
-func (p *predicate) candidates(args []any) []*crule {
+func (p *predicate) candidates(args []any) *candSet {
 	if p.idxPos < 0 {
-		return p.rules
+		return p.all
 	}
 	a := deref(args[p.idxPos])
-	switch a.(type) {
-	case string, int64, bool:
-		if rs, ok := p.idx[a]; ok {
-			return rs
+	switch x := a.(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			a = int64(x)
 		}
-		return p.nonLit
+	case string, int64, bool:
 	case *Cell:
-		return p.rules
+		return p.all
+	default:
+		return p.nonLit
+	}
+	if cs, ok := p.idx[a]; ok {
+		return cs
 	}
 	return p.nonLit
 }

@@ -529,10 +529,26 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 	if m.maxDepth > 0 && depth > m.maxDepth {
 		return false, m.errAt(at, fmt.Errorf("%w: call depth exceeds %d (runaway recursion?)", ErrLimit, m.maxDepth))
 	}
-	rules := pred.candidates(args)
+	cs := pred.candidates(args)
+	rules := cs.rules
 	if pred.anySpec {
 		var err error
-		rules, err = m.applicable(rules, args)
+		if cs.typeOnly {
+			var key typeTuple
+			for i, a := range args {
+				key[i] = reflect.TypeOf(a)
+			}
+			if rs, ok := cs.byTypes.get(&key); ok {
+				rules = rs
+			} else {
+				rules, err = m.applicable(rules, args, false)
+				if err == nil {
+					cs.byTypes.put(&key, rules)
+				}
+			}
+		} else {
+			rules, err = m.applicable(rules, args, true)
+		}
 		if err != nil {
 			return false, m.errAt(at, err)
 		}
@@ -637,10 +653,13 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 
 // applicable filters rules by their specializers and sorts them most
 // specific first (insertion sort, as oso does; stable for equal rules).
-func (m *machine) applicable(rules []*crule, args []any) ([]*crule, error) {
+// With lits false, literal parameters are not checked (the result then
+// depends only on the argument types and may be cached; head unification
+// checks literals anyway).
+func (m *machine) applicable(rules []*crule, args []any, lits bool) ([]*crule, error) {
 	var out []*crule
 	for i, r := range rules {
-		ok, err := m.applies(r, args)
+		ok, err := m.applies(r, args, lits)
 		if err != nil {
 			return nil, err
 		}
@@ -674,7 +693,7 @@ func (m *machine) applicable(rules []*crule, args []any) ([]*crule, error) {
 }
 
 // applies checks literals and specializers of r against args without binding.
-func (m *machine) applies(r *crule, args []any) (bool, error) {
+func (m *machine) applies(r *crule, args []any, lits bool) (bool, error) {
 	for i := range r.params {
 		p := &r.params[i]
 		a := args[i]
@@ -684,7 +703,7 @@ func (m *machine) applies(r *crule, args []any) (bool, error) {
 			}
 			continue // checked after the body binds it
 		}
-		if p.hasLit && !equal(a, p.lit) {
+		if lits && p.hasLit && !equal(a, p.lit) {
 			return false, nil
 		}
 		if p.spec != nil {
