@@ -119,10 +119,10 @@ type machine struct {
 	started  bool
 	failed   bool
 	// per-query arenas, reset when the machine returns to the pool
-	envs  slab[env]
-	conts slab[cont]
-	keys  slab[loopKey]
-	anys  anySlab
+	envs   slab[env]
+	conts  slab[cont]
+	keys   slab[loopKey]
+	anys   anySlab
 	start1 gStart
 }
 
