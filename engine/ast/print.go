@@ -325,13 +325,19 @@ func (p *printer) expr(e Expr, min int) {
 		p.s("not ")
 		p.expr(e.Goal, precNot)
 	case *Neg:
+		// A "-" directly before a number folds into it, so a Neg whose
+		// operand starts with a number needs care to read back the same.
 		p.s("-")
-		if startsWithNumber(e.X) {
+		switch lit := leadingNumber(e.X); {
+		case lit == nil || isNegative(lit):
+			p.expr(e.X, precUnary)
+		case isSignless(lit):
+			p.s("-") // "--0" reads back as Neg of 0 (= -0)
+			p.expr(e.X, precUnary)
+		default:
 			p.s("(")
 			p.expr(e.X, 0)
 			p.s(")")
-		} else {
-			p.expr(e.X, precUnary)
 		}
 	case *Forall:
 		p.s("forall(")
@@ -356,16 +362,37 @@ func (p *printer) expr(e Expr, min int) {
 	}
 }
 
-// startsWithNumber reports whether the printed form of e begins with an
-// unsigned number, which a preceding "-" would fold into.
-func startsWithNumber(e Expr) bool {
-	switch e := e.(type) {
-	case *IntLit:
-		return e.Value >= 0
-	case *FloatLit:
-		return !math.Signbit(e.Value) || math.IsNaN(e.Value)
+// leadingNumber returns the number literal the printed form of e starts
+// with, or nil.
+func leadingNumber(e Expr) Expr {
+	switch x := e.(type) {
+	case *IntLit, *FloatLit:
+		return x
 	case *Dot:
-		return startsWithNumber(e.X)
+		return leadingNumber(x.X)
+	}
+	return nil
+}
+
+// isNegative reports whether a number literal prints with a leading "-".
+func isNegative(lit Expr) bool {
+	switch x := lit.(type) {
+	case *IntLit:
+		return x.Value < 0
+	case *FloatLit:
+		return math.Signbit(x.Value) && !math.IsNaN(x.Value)
+	}
+	return false
+}
+
+// isSignless reports whether negating the literal gives the same literal
+// (integer zero, NaN), so "-" followed by it folds back to it.
+func isSignless(lit Expr) bool {
+	switch x := lit.(type) {
+	case *IntLit:
+		return x.Value == 0
+	case *FloatLit:
+		return math.IsNaN(x.Value)
 	}
 	return false
 }

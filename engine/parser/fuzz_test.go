@@ -23,7 +23,7 @@ func addGoldenSeeds(f *testing.F) {
 	}
 	for _, s := range []string{
 		"", "f(", "f(x) if", `"\u{`, "resource R {", "x.(", "[*", "{a", "-", "- -1", "f(x) if x = -9223372036854775808;",
-		"?= 1 e5;", "a::b::", "f(x) if !x;", "f(x: -inf) if x matches {a: Foo{}};",
+		"?= 1 e5;", "a::b::", "f(x) if !x;", "f(x: -inf) if x matches {a: Foo{}};", "A()if 0*--00*0;", "f() if --nan.x;",
 	} {
 		f.Add(s)
 	}
