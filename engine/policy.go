@@ -200,6 +200,13 @@ func (p *Policy) runInlineQueries(opts *LoadOptions) ast.ErrorList {
 		putMachine(m)
 		if err != nil {
 			e := ast.NewError(p.fset, q.At, ast.KindValidation, "inline query failed with an error: %v", err)
+			var ae *ast.Error
+			if errors.As(err, &ae) {
+				c := *ae
+				c.Kind = ast.KindValidation
+				c.Msg = "inline query failed with an error: " + ae.Msg
+				e = &c
+			}
 			e.Err = err
 			errs.Add(e)
 		} else if !ok {
