@@ -262,6 +262,7 @@ func newCandSet(rules []*crule) *candSet {
 
 type compiler struct {
 	p     *Policy
+	src   map[goal]ast.Expr // where goal sources are recorded (for the debugger)
 	errs  ast.ErrorList
 	slots map[string]int
 	names []string
@@ -488,8 +489,10 @@ func (c *compiler) checkClass(at ast.Pos, name string) {
 
 func (c *compiler) goal(e ast.Expr) goal {
 	g := c.goal0(e)
-	if _, ok := c.p.goalSrc[g]; !ok {
-		c.p.goalSrc[g] = e
+	if c.src != nil {
+		if _, ok := c.src[g]; !ok {
+			c.src[g] = e
+		}
 	}
 	return g
 }

@@ -153,6 +153,8 @@ func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env) DebugEvent {
 	ev := DebugEvent{Kind: kind, Depth: envDepth(e), Steps: m.steps}
 	if src, ok := m.p.goalSrc[g]; ok {
 		ev.Goal = FormatExpr(src)
+	} else if src, ok := m.qsrc[g]; ok {
+		ev.Goal = FormatExpr(src)
 	} else if c, ok := g.(*gCall); ok {
 		ev.Goal = FormatExpr(c.src)
 	}

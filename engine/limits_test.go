@@ -148,3 +148,44 @@ func TestQueryStopsWhenConsumerStops(t *testing.T) {
 		t.Fatalf("n = %d", n)
 	}
 }
+
+// Queries, rule queries and decisions run concurrently on one policy.
+func TestConcurrentQueries(t *testing.T) {
+	p := mustLoad(t, `
+f(1); f(2); f(3);
+g(x) if f(x) and x > 1;
+`)
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			for j := 0; j < 200; j++ {
+				n := 0
+				src := "g(x)"
+				if j%2 == 0 {
+					src = "f(x) and x != " + string(rune('0'+i%4))
+				}
+				for _, err := range p.Query(context.Background(), nil, src) {
+					if err != nil {
+						done <- err
+						return
+					}
+					n++
+				}
+				if n == 0 {
+					done <- errors.New("no results")
+					return
+				}
+				if ok, err := p.Decide(context.Background(), nil, "g", 3); !ok || err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -124,6 +124,7 @@ type machine struct {
 	keys   slab[loopKey]
 	anys   anySlab
 	start1 gStart
+	qsrc   map[goal]ast.Expr // goal sources of the running query (debugger)
 }
 
 // Default limits.
@@ -153,6 +154,7 @@ func (m *machine) reset() {
 	m.keys.reset()
 	m.anys.reset()
 	m.start1 = gStart{}
+	m.qsrc = nil
 }
 
 func (m *machine) newCont(g goal, idx int, e *env, cutB int, next *cont) *cont {

@@ -120,7 +120,7 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 		p.preds[k] = &predicate{name: lp.Name, arity: lp.Arity}
 	}
 	sort.Strings(keys)
-	c := &compiler{p: p}
+	c := &compiler{p: p, src: p.goalSrc}
 	for _, k := range keys {
 		lp, pred := prog.Preds[k], p.preds[k]
 		for i, r := range lp.Rules {

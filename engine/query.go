@@ -93,13 +93,14 @@ func (m *machine) safeNext() (ok bool, err error) {
 
 // compiledQuery is a query body compiled with its own variable frame.
 type compiledQuery struct {
+	src   map[goal]ast.Expr
 	body  goal
 	rule  *crule // frame layout (no params)
 	names []string
 }
 
 func (p *Policy) compileQuery(e ast.Expr) (*compiledQuery, ast.ErrorList) {
-	c := &compiler{p: p}
+	c := &compiler{p: p, src: map[goal]ast.Expr{}}
 	c.reset()
 	g := c.goal(e)
 	if len(c.errs) > 0 {
@@ -108,11 +109,12 @@ func (p *Policy) compileQuery(e ast.Expr) (*compiledQuery, ast.ErrorList) {
 		}
 		return nil, c.errs
 	}
-	return &compiledQuery{body: g, rule: &crule{nslots: len(c.names), names: c.names}, names: c.names}, nil
+	return &compiledQuery{src: c.src, body: g, rule: &crule{nslots: len(c.names), names: c.names}, names: c.names}, nil
 }
 
 func (m *machine) start(q *compiledQuery) *env {
 	e := newEnv(q.rule, nil, nil, nil)
+	m.qsrc = q.src
 	m.cur = &cont{g: q.body, env: e}
 	return e
 }
