@@ -147,10 +147,10 @@ func (p *parser) expect(k tokKind) token {
 }
 
 // expectSemi ends a rule, rule type, query or block declaration. If the
-// ';' is missing and the next token starts a new line, the error points just
-// after the previous token and parsing goes on with the next line, so one
-// forgotten ';' yields one message.
-func (p *parser) expectSemi(what string) {
+// ';' is missing and the next line starts a new statement (restart), the
+// error points just after the previous token and parsing goes on with the
+// next line, so one forgotten ';' yields one message.
+func (p *parser) expectSemi(what string, restart func() bool) {
 	if p.tok.kind == tSemi {
 		p.next()
 		return
@@ -158,7 +158,7 @@ func (p *parser) expectSemi(what string) {
 	if p.tok.kind == tIllegal {
 		panic(bailout{})
 	}
-	if p.tok.kind == tEOF || p.line(p.tok.pos) > p.line(p.prev.end) {
+	if p.tok.kind == tEOF || (p.line(p.tok.pos) > p.line(p.prev.end) && restart()) {
 		p.errorAt(p.prev.end, "expected \";\" after %s, found %s", what, p.tok.describe())
 		return
 	}
@@ -257,10 +257,10 @@ func (p *parser) restartItem() bool {
 }
 
 // restartDecl reports whether the current token, first on its line, starts a
-// block declaration or a top-level item.
+// block declaration or a top-level item, or closes the block.
 func (p *parser) restartDecl() bool {
 	switch p.tok.kind {
-	case tString:
+	case tString, tRBrace:
 		return true
 	case tName:
 		switch p.tok.text {
@@ -297,7 +297,7 @@ func (p *parser) parseItem() ast.Item {
 		at := p.tok.pos
 		p.next()
 		body := p.parseExpr()
-		p.expectSemi("inline query")
+		p.expectSemi("inline query", p.restartItem)
 		return &ast.Query{At: at, Body: body}
 	case tName:
 		nt := p.peek(1)
@@ -325,7 +325,7 @@ func (p *parser) parseRule() *ast.Rule {
 	if p.tok.kind != tSemi && r.Body == nil && p.line(p.tok.pos) == p.line(p.prev.end) {
 		p.unexpected(`"if" or ";"`)
 	}
-	p.expectSemi("rule")
+	p.expectSemi("rule", p.restartItem)
 	return r
 }
 
@@ -338,7 +338,7 @@ func (p *parser) parseRuleType() *ast.RuleType {
 	rt.Name, rt.NamePos = p.tok.text, p.tok.pos
 	p.next()
 	rt.Params = p.parseParams()
-	p.expectSemi("rule type")
+	p.expectSemi("rule type", p.restartItem)
 	return rt
 }
 
@@ -493,7 +493,7 @@ func (p *parser) parseDecl(b *ast.Block) {
 				b.Relations = rels
 			}
 		}
-		p.expectSemi(kwTok.text + " declaration")
+		p.expectSemi(kwTok.text+" declaration", p.restartDecl)
 		return
 	}
 	p.unexpected(`"roles", "permissions", "relations", a shorthand rule or "}"`)
@@ -552,7 +552,7 @@ func (p *parser) parseShorthand(b *ast.Block) {
 		p.next()
 		sh.Relation = p.stringLit()
 	}
-	p.expectSemi("shorthand rule")
+	p.expectSemi("shorthand rule", p.restartDecl)
 	b.Shorthands = append(b.Shorthands, sh)
 }
 

@@ -246,6 +246,9 @@ func TestErrors(t *testing.T) {
 	}{
 		{"f(x) if x = 1\ng(y) if y = 2;", []string{`p:1:14: expected ";" after rule, found name "g"`}},
 		{"f(x) if x = 1", []string{`p:1:14: expected ";" after rule, found end of input`}},
+		{"f(x) if x = 1\n  y = 2;\ng(x);", []string{`p:2:3: unexpected name "y", expected ";"`}},
+		{"f(x) if x = 1\n?= f(1);", []string{`p:1:14: expected ";" after rule, found token "?="`}},
+		{"resource R {\n  roles = [\"a\"]\n  \"a\" if \"b\"\n}", []string{`p:2:16: expected ";" after roles declaration, found string "a"`, `p:3:13: expected ";" after shorthand rule, found token "}"`}},
 		{"f(x) if x = 1 y;\ng(x);", []string{`p:1:15: unexpected name "y", expected ";"`}},
 		{"f(x) if }", []string{`p:1:9: unexpected token "}", expected a term`}},
 		{"f(x) if ;", []string{`p:1:9: unexpected token ";", expected a term`}},
