@@ -31,8 +31,10 @@
 //     anything else it gives ast.Neg.
 //   - Mixing `and` and `or` without parentheses parses by precedence (and
 //     binds tighter) and yields a warning at the `or`.
-//   - Instance patterns `Class{...}` are only allowed in specializers and
-//     after `matches`; a bare name there is an *ast.ClassRef. Everywhere else
+//   - A specializer (after `:` in a parameter) and the right side of
+//     `matches` are the same thing: a class name (*ast.ClassRef), an instance
+//     pattern `Class{...}` (*ast.Pattern), a dictionary pattern, or a literal.
+//     Instance patterns are allowed nowhere else. Everywhere else
 //     a bare name is an *ast.Var, including the receiver of `Class.method()`
 //     (the evaluator resolves names of registered constants).
 //   - Strings may span lines; escapes are \n \t \r \" \\ \0 and \u{hex}.

@@ -371,15 +371,15 @@ func (p *parser) parseParam() *ast.Param {
 	prm.Term = p.parseUnary()
 	if p.tok.kind == tColon {
 		p.next()
-		prm.Spec = p.parseSpecializer(true)
+		prm.Spec = p.parseSpecializer()
 	}
 	return prm
 }
 
 // parseSpecializer parses what may follow `:` in a parameter or `matches`:
 // a class name, an instance pattern Class{...}, a dictionary pattern {...} or
-// (in parameters only, when literals is set) a literal.
-func (p *parser) parseSpecializer(literals bool) ast.Expr {
+// a literal (string, number, boolean).
+func (p *parser) parseSpecializer() ast.Expr {
 	switch p.tok.kind {
 	case tName:
 		at, name := p.tok.pos, p.tok.text
@@ -398,20 +398,17 @@ func (p *parser) parseSpecializer(literals bool) ast.Expr {
 		p.pattern--
 		return &ast.Dict{At: at, Fields: fields}
 	}
-	if literals {
-		switch p.tok.kind {
-		case tString, tInt, tFloat, tInf, tNan, tTrue, tFalse:
-			return p.parsePrimary()
-		case tMinus:
-			if k := p.peek(1).kind; k == tInt || k == tFloat || k == tInf || k == tNan {
-				at := p.tok.pos
-				p.next()
-				return p.numberLit(at, true)
-			}
+	switch p.tok.kind {
+	case tString, tInt, tFloat, tInf, tNan, tTrue, tFalse:
+		return p.parsePrimary()
+	case tMinus:
+		if k := p.peek(1).kind; k == tInt || k == tFloat || k == tInf || k == tNan {
+			at := p.tok.pos
+			p.next()
+			return p.numberLit(at, true)
 		}
-		p.unexpected("a class name, pattern or literal")
 	}
-	p.unexpected("a class name, instance pattern or dictionary pattern")
+	p.unexpected("a class name, pattern or literal")
 	return nil
 }
 
@@ -762,7 +759,7 @@ func (p *parser) parseIn() ast.Expr {
 	p.next()
 	var r ast.Expr
 	if op == ast.OpMatches {
-		r = p.parseSpecializer(false)
+		r = p.parseSpecializer()
 	} else {
 		r = p.parseUnary()
 	}
