@@ -410,7 +410,7 @@ func (p *Policy) lookup(v any, name string) (any, error) {
 		if !ok {
 			return nil, errFail
 		}
-		return r, nil
+		return norm(r), nil
 	case string, int64, float64, bool, []any:
 		return callBuiltin(v, name, nil, nil, true)
 	case *ClassValue:

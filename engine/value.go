@@ -168,7 +168,7 @@ func (l listView) len() int {
 
 func (l listView) at(i int) any {
 	if l.isAny {
-		return l.s[i]
+		return norm(l.s[i])
 	}
 	return normValue(l.rv.Index(i))
 }
@@ -219,7 +219,7 @@ func (d dictView) len() int {
 func (d dictView) get(k string) (any, bool) {
 	if d.m != nil || !d.rv.IsValid() {
 		v, ok := d.m[k]
-		return v, ok
+		return norm(v), ok
 	}
 	kv := reflect.ValueOf(k).Convert(d.rv.Type().Key())
 	x := d.rv.MapIndex(kv)
