@@ -5,14 +5,12 @@ package agreement
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ursa-authz/ursa"
 	"github.com/ursa-authz/ursa/gormfilter"
@@ -22,13 +20,11 @@ import (
 	"github.com/ursa-authz/ursa/sqlgen"
 )
 
-var (
-	seedFlag = flag.Uint64("seed", 0, "seed for generated fixture data (0: time-based)")
-	longFlag = flag.Bool("long", false, "soak: larger data and several seeds")
-)
-
 // maxReports bounds the disagreements printed per fixture and dialect.
 const maxReports = 3
+
+// maxRelated bounds the related rows printed per reproduction.
+const maxRelated = 40
 
 // maxRows bounds the disagreeing rows printed per reproduction.
 const maxRows = 3
@@ -43,12 +39,9 @@ const maxRows = 3
 // Any difference fails with a reproduction (policy, actor, rows, filter, SQL,
 // seed). It reports the number of decisions compared per fixture and dialect.
 func TestAgreement(t *testing.T) {
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := dbtest.Seed(t)
 	rounds, size := 1, 1
-	if *longFlag {
+	if dbtest.Long() {
 		rounds, size = 5, 3
 	}
 	totals := map[string]int{}
@@ -315,6 +308,33 @@ func repro(f *fixtures.Fixture, db *dbtest.DB, seed uint64, data *fixtures.Data,
 			fmt.Fprintf(&b, "row:    %s\n", describe(r))
 		}
 	}
+	// The data the decision can see: rows reachable through relations from
+	// the actor and the first disagreeing row.
+	// Of the disagreeing rows, show the one with the least related data.
+	var focus any
+	best := -1
+	for _, r := range rows {
+		if r == nil {
+			continue
+		}
+		if n, _ := reachable([]any{r}, maxRelated); best < 0 || len(n) < best {
+			focus, best = r, len(n)
+		}
+	}
+	roots := []any{actor}
+	if focus != nil {
+		fmt.Fprintf(&b, "focus:  %s\n", describe(focus))
+		roots = []any{focus, actor}
+	}
+	related, more := reachable(roots, maxRelated)
+	fmt.Fprintf(&b, "related data (%d rows reachable from the focus row and the actor", len(related))
+	if more {
+		fmt.Fprintf(&b, ", cut at %d", maxRelated)
+	}
+	fmt.Fprintf(&b, "):\n")
+	for _, r := range related {
+		fmt.Fprintf(&b, "  %s\n", oneLine(r))
+	}
 	if filter != nil {
 		fmt.Fprintf(&b, "filter: %v\n", filter)
 	}
@@ -323,4 +343,43 @@ func repro(f *fixtures.Fixture, db *dbtest.DB, seed uint64, data *fixtures.Data,
 	}
 	fmt.Fprintf(&b, "policy %s:\n%s\n----------------------", f.PolicyFile, f.Policy)
 	return b.String()
+}
+
+// reachable walks to-one and to-many relation fields breadth first from
+// roots and returns the distinct rows reached (roots first), at most limit;
+// more reports whether it stopped early. Cycles are fine: rows are visited once.
+func reachable(roots []any, limit int) (out []any, more bool) {
+	seen := map[any]bool{}
+	queue := append([]any(nil), roots...)
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		if v == nil || seen[v] {
+			continue
+		}
+		if len(out) == limit {
+			return out, true
+		}
+		seen[v] = true
+		out = append(out, v)
+		rv := reflect.ValueOf(v).Elem()
+		for i := 0; i < rv.NumField(); i++ {
+			fv := rv.Field(i)
+			switch {
+			case isRowPtr(fv.Type()):
+				if !fv.IsNil() {
+					queue = append(queue, fv.Interface())
+				}
+			case fv.Kind() == reflect.Slice && isRowPtr(fv.Type().Elem()):
+				for j := 0; j < fv.Len(); j++ {
+					queue = append(queue, fv.Index(j).Interface())
+				}
+			}
+		}
+	}
+	return out, false
+}
+
+func isRowPtr(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().Name() != "Time"
 }
