@@ -42,6 +42,10 @@ type evaluator struct {
 
 	names   map[string]bool // variable names used in the filter
 	emitted map[string]bool // existential names already closed into a branch
+	nameLog []string        // names in the order given out, for rollback
+	emitLog []string        // names in the order first emitted, for rollback
+	out     *[]Branch       // the branches collected by the innermost residual
+	defRoot bool            // the next call is the root of a predicate definition
 	types   map[reflect.Type]*utype
 	tabled  []*tabled // recursive call patterns, named
 	eager   bool      // calls matching a tabled pattern become InSet at once
@@ -80,6 +84,8 @@ type frame struct {
 	neg     int
 	parent  *frame
 	depth   int
+	tabled  *tabled // set when a later call repeated this one
+	tpos    int     // position of the unknown of tabled
 }
 
 // tabled is a recursive call pattern: predicate, known arguments and the
@@ -170,13 +176,35 @@ func (e *evaluator) fresh(hint string) string {
 	}
 	if !e.names[hint] {
 		e.names[hint] = true
+		e.nameLog = append(e.nameLog, hint)
 		return hint
 	}
 	for i := 2; ; i++ {
 		n := hint + strconv.Itoa(i)
 		if !e.names[n] {
 			e.names[n] = true
+			e.nameLog = append(e.nameLog, n)
 			return n
+		}
+	}
+}
+
+// rollbackNames forgets the variable names given out and emitted since the
+// logs had n and em entries (their branches were discarded), except
+// predicate names.
+func (e *evaluator) rollbackNames(n, em int) {
+	for _, name := range e.nameLog[n:] {
+		delete(e.names, name)
+	}
+	e.nameLog = e.nameLog[:n]
+	for _, name := range e.emitLog[em:] {
+		delete(e.emitted, name)
+	}
+	e.emitLog = e.emitLog[:em]
+	for _, tb := range e.tabled {
+		if !e.names[tb.name] {
+			e.names[tb.name] = true
+			e.nameLog = append(e.nameLog, tb.name)
 		}
 	}
 }
@@ -306,26 +334,12 @@ func (e *evaluator) run(name string, args []any) (*Filter, error) {
 		return nil, fmt.Errorf("partial: no unknown argument")
 	}
 	e.names[RootVar] = true
+	e.eager = true
 	main := func(k func() error) error { return e.call(name, terms, ast.NoPos, k) }
 	out, err := e.residual(main)
 	if err != nil {
 		return nil, err
 	}
-	if len(e.tabled) > 0 {
-		// Recursion was found while unfolding: evaluate again with the
-		// recursive patterns known, so that the outermost recursive call is a
-		// reference to its predicate instead of one unrolled step.
-		e.names = map[string]bool{RootVar: true}
-		e.emitted = map[string]bool{}
-		for _, tb := range e.tabled {
-			e.names[tb.name] = true
-		}
-		e.eager = true
-		if out, err = e.residual(main); err != nil {
-			return nil, err
-		}
-	}
-	e.eager = true
 	out.Type = resType
 	// Define the recursive predicates found (which may find more).
 	for len(e.pending) > 0 {
@@ -335,6 +349,7 @@ func (e *evaluator) run(name string, args []any) (*Filter, error) {
 		args := append([]term(nil), tb.args...)
 		args[tb.pos] = &unk{path: Path{Var: param}, t: tb.t}
 		body, err := e.residual(func(k func() error) error {
+			e.defRoot = true
 			return e.call(tb.pred.Name, args, ast.NoPos, k)
 		})
 		if err != nil {
@@ -357,10 +372,13 @@ func (e *evaluator) residual(run func(k func() error) error) (*Filter, error) {
 	e.conds, e.exs = nil, nil
 	m := e.mark()
 	out := &Filter{}
+	savedOut := e.out
+	e.out = &out.Branches
 	err := run(func() error {
 		out.Branches = append(out.Branches, e.buildBranch())
 		return nil
 	})
+	e.out = savedOut
 	e.undo(m)
 	e.conds, e.exs = savedConds, savedExs
 	if err != nil {
@@ -397,7 +415,10 @@ func (e *evaluator) buildBranch() Branch {
 				in[j] = renameCond(c, x.name, name)
 			}
 		}
-		e.emitted[name] = true
+		if !e.emitted[name] {
+			e.emitted[name] = true
+			e.emitLog = append(e.emitLog, name)
+		}
 		ex := &Exists{Var: name, Type: x.class, Over: x.over,
 			Cond: Filter{Type: x.class, Branches: []Branch{{Conds: in}}}}
 		if at < 0 {
@@ -647,7 +668,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	}
 	// A call matching a pattern already known to be recursive is a
 	// reference to its predicate (except the call that defines it).
-	if e.eager && fr.depth > 0 {
+	if e.eager && !e.defRoot {
 		if tb, pos0 := e.findTabled(fr); tb != nil {
 			m := e.mark()
 			e.push(&InSet{Path: fr.args[pos0].(*unk).path, Pred: tb.name})
@@ -670,6 +691,9 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		}
 		return e.recursive(anc, fr, pos, k)
 	}
+	root := e.defRoot
+	e.defRoot = false
+	entryBranches, entryNames, entryEmits := len(*e.out), len(e.nameLog), len(e.emitLog)
 	saved := e.top
 	e.top = fr
 	defer func() { e.top = saved }()
@@ -695,6 +719,19 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		if err != nil {
 			return err
 		}
+	}
+	if fr.tabled != nil && !root {
+		// A call inside repeated this one: it is recursive. The branches it
+		// produced (one unrolled step) are replaced by a reference to its
+		// predicate, which is defined separately.
+		*e.out = (*e.out)[:entryBranches]
+		e.rollbackNames(entryNames, entryEmits)
+		e.top = saved
+		m := e.mark()
+		e.push(&InSet{Path: fr.args[fr.tpos].(*unk).path, Pred: fr.tabled.name})
+		err := k()
+		e.undo(m)
+		return err
 	}
 	return nil
 }
@@ -763,6 +800,9 @@ func (e *evaluator) recursive(anc, fr *frame, pos ast.Pos, k func() error) error
 		return e.unsupported(pos, "rule %s/%d depends on itself through `not`", fr.pred.Name, len(fr.args))
 	}
 	tb := e.tableFor(fr, pos0)
+	if anc.tabled == nil {
+		anc.tabled, anc.tpos = tb, pos0
+	}
 	m := e.mark()
 	e.push(&InSet{Path: fr.args[pos0].(*unk).path, Pred: tb.name})
 	err := k()
@@ -1009,23 +1049,32 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 
 // ---- terms
 
-// scope holds the variables of one rule invocation.
+// scope holds the variables of one rule invocation (few: a slice beats a
+// map).
 type scope struct {
-	vars map[string]*cell
+	names []string
+	cells []*cell
+}
+
+func (s *scope) lookup(name string) (*cell, bool) {
+	for i, n := range s.names {
+		if n == name {
+			return s.cells[i], true
+		}
+	}
+	return nil, false
 }
 
 func (s *scope) get(e *evaluator, name string) *cell {
 	if name == "_" {
 		return &cell{name: "_"}
 	}
-	if c, ok := s.vars[name]; ok {
+	if c, ok := s.lookup(name); ok {
 		return c
 	}
-	if s.vars == nil {
-		s.vars = make(map[string]*cell, 4)
-	}
 	c := &cell{name: name}
-	s.vars[name] = c
+	s.names = append(s.names, name)
+	s.cells = append(s.cells, c)
 	return c
 }
 
@@ -1033,7 +1082,7 @@ func (s *scope) get(e *evaluator, name string) *cell {
 func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 	switch x := x.(type) {
 	case *ast.Var:
-		if _, ok := sc.vars[x.Name]; !ok && x.Name != "_" {
+		if _, ok := sc.lookup(x.Name); !ok && x.Name != "_" {
 			if v, ok := e.h.Constant(x.Name); ok {
 				e.noteConstant(v)
 				return v, nil

@@ -118,6 +118,14 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		if len(nb.Conds) == 0 {
 			return AllowAll(f.Type)
 		}
+		kept = append(kept, kb{br: nb})
+	}
+	if len(kept) == 1 {
+		out.Branches = append(out.Branches, kept[0].br)
+		return out
+	}
+	for i := range kept {
+		nb := kept[i].br
 		set := make(map[string]bool, len(nb.Conds))
 		keys := make([]string, 0, len(nb.Conds))
 		for _, c := range nb.Conds {
@@ -125,7 +133,7 @@ func (s *simplifier) filter(f *Filter) *Filter {
 			set[k] = true
 			keys = append(keys, k)
 		}
-		kept = append(kept, kb{keys, set, nb})
+		kept[i].keys, kept[i].set = keys, set
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
 	// the first).
@@ -159,8 +167,7 @@ func subset(keys []string, set map[string]bool) bool {
 
 // branch simplifies a conjunction; ok is false if it is always false.
 func (s *simplifier) branch(br Branch) (Branch, bool) {
-	var out Branch
-	seen := map[string]bool{}
+	out := Branch{Conds: make([]Cond, 0, len(br.Conds))}
 	for _, c := range br.Conds {
 		nc, val, isConst := s.cond(c)
 		if isConst {
@@ -169,12 +176,21 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 			}
 			continue
 		}
-		k := CondString(nc)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
 		out.Conds = append(out.Conds, nc)
+	}
+	if len(out.Conds) > 1 {
+		seen := make(map[string]bool, len(out.Conds))
+		j := 0
+		for _, c := range out.Conds {
+			k := CondString(c)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out.Conds[j] = c
+			j++
+		}
+		out.Conds = out.Conds[:j]
 	}
 	return out, true
 }
