@@ -305,6 +305,10 @@ func (p *Plugin) compile(ctx context.Context, comp *compiled, r *request, dialec
 	if f == nil {
 		return nil, fmt.Errorf("gormfilter: filter %s for %q: authorizer returned no filter", comp.root, r.action)
 	}
+	key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", dialect, alias, f.Type, f.String())
+	if hit, ok := comp.sqlCache.get(key); ok {
+		return &filterExpr{SQL: hit.sql, Vars: hit.args, req: r}, nil
+	}
 	if f, err = comp.rewrite(f); err != nil {
 		return nil, err
 	}
@@ -317,6 +321,7 @@ func (p *Plugin) compile(ctx context.Context, comp *compiled, r *request, dialec
 		// the request counts as applied on a reused statement.
 		sql = "1=1"
 	}
+	comp.sqlCache.put(key, compiledSQL{sql: sql, args: args})
 	return &filterExpr{SQL: sql, Vars: args, req: r}, nil
 }
 

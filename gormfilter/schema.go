@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/ursa-authz/ursa/partial"
 	"github.com/ursa-authz/ursa/sqlgen"
@@ -21,6 +22,39 @@ type compiled struct {
 	// needsRewrite: some table has named embedded structs or unsupported
 	// relations, so filter paths must be checked/rewritten.
 	needsRewrite bool
+	// sqlCache maps a filter (its canonical text, which distinguishes value
+	// types) to its compiled SQL: the same actor listing page after page
+	// asks for the same filter, and compiling costs more than printing.
+	sqlCache sqlCache
+}
+
+type compiledSQL struct {
+	sql  string
+	args []any // shared, read-only
+}
+
+// sqlCache is a small bounded cache; when full it starts over.
+type sqlCache struct {
+	mu sync.Mutex
+	m  map[string]compiledSQL
+}
+
+const sqlCacheSize = 1024
+
+func (c *sqlCache) get(k string) (compiledSQL, bool) {
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	return v, ok
+}
+
+func (c *sqlCache) put(k string, v compiledSQL) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= sqlCacheSize {
+		c.m = make(map[string]compiledSQL)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
 }
 
 type model struct {
