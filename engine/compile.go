@@ -263,13 +263,18 @@ func newCandSet(rules []*crule) *candSet {
 type compiler struct {
 	p     *Policy
 	src   map[goal]ast.Expr // where goal sources are recorded (for the debugger)
+	fset  *ast.FileSet      // positions of the compiled source (nil: the policy's)
 	errs  ast.ErrorList
 	slots map[string]int
 	names []string
 }
 
 func (c *compiler) errorf(at ast.Pos, format string, args ...any) {
-	c.errs.Add(ast.NewError(c.p.fset, at, ast.KindValidation, format, args...))
+	fset := c.fset
+	if fset == nil {
+		fset = c.p.fset
+	}
+	c.errs.Add(ast.NewError(fset, at, ast.KindValidation, format, args...))
 }
 
 func (c *compiler) reset() {

@@ -158,7 +158,7 @@ func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env) DebugEvent {
 	} else if c, ok := g.(*gCall); ok {
 		ev.Goal = FormatExpr(c.src)
 	}
-	ev.Pos = m.p.fset.Position(g.pos())
+	ev.Pos = m.fset.Position(g.pos())
 	ev.Bindings = Bindings{}
 	if e != nil && e.rule != nil {
 		for i, n := range e.rule.names {
@@ -188,7 +188,11 @@ func (m *machine) stack(e *env) []StackFrame {
 			sf.RulePos = m.p.fset.Position(at)
 		}
 		if f.call != nil {
-			sf.CallPos = m.p.fset.Position(f.call.at)
+			fs := m.p.fset
+			if m.qfset != nil && f.parent != nil && f.parent.rule == m.qrule {
+				fs = m.qfset
+			}
+			sf.CallPos = fs.Position(f.call.at)
 		}
 		for _, a := range f.args {
 			sf.Args = append(sf.Args, resolve(a))

@@ -125,6 +125,11 @@ type machine struct {
 	anys   anySlab
 	start1 gStart
 	qsrc   map[goal]ast.Expr // goal sources of the running query (debugger)
+	// Positions of query goals (run in frame qframe) resolve in qfset;
+	// everything else in the policy's FileSet. fset is the one in effect.
+	qfset  *ast.FileSet
+	qrule  *crule
+	fset   *ast.FileSet
 }
 
 // Default limits.
@@ -155,6 +160,7 @@ func (m *machine) reset() {
 	m.anys.reset()
 	m.start1 = gStart{}
 	m.qsrc = nil
+	m.qfset, m.qrule, m.fset = nil, nil, nil
 }
 
 func (m *machine) newCont(g goal, idx int, e *env, cutB int, next *cont) *cont {
@@ -168,13 +174,13 @@ func (m *machine) errAt(at ast.Pos, err error) error {
 	if errors.As(err, &ae) && ae.Kind == ast.KindRuntime {
 		return err
 	}
-	e := ast.NewError(m.p.fset, at, ast.KindRuntime, "%s", err.Error())
+	e := ast.NewError(m.fset, at, ast.KindRuntime, "%s", err.Error())
 	e.Err = err
 	return e
 }
 
 func (m *machine) errorf(at ast.Pos, format string, args ...any) error {
-	return ast.NewError(m.p.fset, at, ast.KindRuntime, format, args...)
+	return ast.NewError(m.fset, at, ast.KindRuntime, format, args...)
 }
 
 func (m *machine) bind(c *Cell, v any) {
@@ -326,6 +332,10 @@ func (m *machine) tick(at ast.Pos) error {
 // exec runs goal g. On success it sets m.cur to the continuation and returns
 // true; false means the goal failed (the caller backtracks).
 func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, error) {
+	m.fset = m.p.fset
+	if m.qfset != nil && e != nil && e.rule == m.qrule {
+		m.fset = m.qfset
+	}
 	for {
 		if err := m.tick(g.pos()); err != nil {
 			return false, err
@@ -608,6 +618,7 @@ func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
 // tryRule unifies the head of r with args and, on success, makes its body
 // the current goal.
 func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *cont, cutB int) (bool, error) {
+	m.fset = m.p.fset
 	ne := m.newEnv(r, parent, call, args)
 	for i := range r.params {
 		p := &r.params[i]

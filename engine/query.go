@@ -44,6 +44,7 @@ func (p *Policy) getMachine(ctx context.Context, opts *QueryOptions) *machine {
 		m.ctx = context.Background()
 	}
 	m.maxSteps, m.maxDepth, m.out = DefaultMaxSteps, DefaultMaxDepth, os.Stdout
+	m.fset = p.fset
 	if opts != nil {
 		if opts.MaxSteps != 0 {
 			m.maxSteps = opts.MaxSteps
@@ -93,6 +94,7 @@ func (m *machine) safeNext() (ok bool, err error) {
 
 // compiledQuery is a query body compiled with its own variable frame.
 type compiledQuery struct {
+	fset  *ast.FileSet // nil: positions are in the policy's FileSet
 	src   map[goal]ast.Expr
 	body  goal
 	rule  *crule // frame layout (no params)
@@ -100,7 +102,13 @@ type compiledQuery struct {
 }
 
 func (p *Policy) compileQuery(e ast.Expr) (*compiledQuery, ast.ErrorList) {
-	c := &compiler{p: p, src: map[goal]ast.Expr{}}
+	return p.compileQueryIn(nil, e)
+}
+
+// compileQueryIn compiles a query whose positions are in fset (nil: the
+// policy's FileSet).
+func (p *Policy) compileQueryIn(fset *ast.FileSet, e ast.Expr) (*compiledQuery, ast.ErrorList) {
+	c := &compiler{p: p, src: map[goal]ast.Expr{}, fset: fset}
 	c.reset()
 	g := c.goal(e)
 	if len(c.errs) > 0 {
@@ -109,12 +117,13 @@ func (p *Policy) compileQuery(e ast.Expr) (*compiledQuery, ast.ErrorList) {
 		}
 		return nil, c.errs
 	}
-	return &compiledQuery{src: c.src, body: g, rule: &crule{nslots: len(c.names), names: c.names}, names: c.names}, nil
+	return &compiledQuery{fset: fset, src: c.src, body: g, rule: &crule{nslots: len(c.names), names: c.names}, names: c.names}, nil
 }
 
 func (m *machine) start(q *compiledQuery) *env {
 	e := newEnv(q.rule, nil, nil, nil)
 	m.qsrc = q.src
+	m.qfset, m.qrule = q.fset, q.rule
 	m.cur = &cont{g: q.body, env: e}
 	return e
 }
@@ -207,21 +216,22 @@ const queryCacheMax = 1024
 
 // Query parses src as a Polar query and streams its solutions in order.
 // Bindings hold the query's named variables (those not starting with '_').
-// Parsed queries are cached per policy (the source is added to the policy's
-// FileSet once, for positions in messages).
+// Parsed queries are cached per policy (up to 1024 distinct sources); each
+// query has its own FileSet for positions in messages.
 func (p *Policy) Query(ctx context.Context, opts *QueryOptions, src string) iter.Seq2[Bindings, error] {
 	return func(yield func(Bindings, error) bool) {
 		var cq *compiledQuery
 		if v, ok := p.queryCache.Load(src); ok {
 			cq = v.(*compiledQuery)
 		} else {
-			e, errs := parser.ParseQuery(p.fset, "<query>", src)
+			qfset := ast.NewFileSet()
+			e, errs := parser.ParseQuery(qfset, "<query>", src)
 			if errs.Err() != nil {
 				yield(nil, errs.Err())
 				return
 			}
 			var cerrs ast.ErrorList
-			cq, cerrs = p.compileQuery(e)
+			cq, cerrs = p.compileQueryIn(qfset, e)
 			if len(cerrs) > 0 {
 				yield(nil, cerrs)
 				return
