@@ -127,9 +127,9 @@ type machine struct {
 	qsrc   map[goal]ast.Expr // goal sources of the running query (debugger)
 	// Positions of query goals (run in frame qframe) resolve in qfset;
 	// everything else in the policy's FileSet. fset is the one in effect.
-	qfset  *ast.FileSet
-	qrule  *crule
-	fset   *ast.FileSet
+	qfset *ast.FileSet
+	qrule *crule
+	fset  *ast.FileSet
 }
 
 // Default limits.
