@@ -76,6 +76,9 @@ var keywords = map[string]tokKind{
 	"true": tTrue, "false": tFalse, "inf": tInf, "nan": tNan,
 }
 
+// foreignOps are doubled characters from other languages, with a hint.
+var foreignOps = map[byte]string{'&': "use `and`", '|': "use `or`"}
+
 var punctText = map[tokKind]string{
 	tLParen: "(", tRParen: ")", tLBrack: "[", tRBrack: "]", tLBrace: "{", tRBrace: "}",
 	tComma: ",", tColon: ":", tSemi: ";", tDot: ".", tBang: "!", tStar: "*", tSlash: "/",
@@ -207,6 +210,11 @@ func (l *lexer) next() token {
 		l.off += n
 		return l.name(start)
 	}
+	if hint, ok := foreignOps[c]; ok && l.off+1 < len(l.src) && l.src[l.off+1] == c {
+		l.off += 2
+		l.errorAt(start, "invalid operator %q; %s", l.ssrc[start:l.off], hint)
+		return l.tok(tIllegal, start)
+	}
 	one := func(k tokKind) token {
 		l.off++
 		return l.tok(k, start)
@@ -266,6 +274,10 @@ func (l *lexer) next() token {
 	}
 	r, n := l.peekRune(l.off)
 	l.off += n
+	if r == '\'' {
+		l.errorAt(start, "illegal character %U %q; Polar strings use double quotes", r, r)
+		return l.tok(tIllegal, start)
+	}
 	if r == utf8.RuneError && n == 1 {
 		l.errorAt(start, "invalid UTF-8 byte 0x%02x", c)
 	} else {

@@ -323,6 +323,9 @@ func (p *parser) parseRule() *ast.Rule {
 		r.Body = p.parseExpr()
 	}
 	if p.tok.kind != tSemi && r.Body == nil && p.line(p.tok.pos) == p.line(p.prev.end) {
+		if p.tok.kind == tColon && p.peek(1).kind == tMinus && p.peek(1).pos == p.tok.end {
+			p.fail(p.tok.pos, "unexpected \":-\", expected \"if\" or \";\" (Polar writes rules as `head if body;`)")
+		}
 		p.unexpected(`"if" or ";"`)
 	}
 	p.expectSemi("rule", p.restartItem)
