@@ -192,46 +192,54 @@ func (p *parser) guard(f func()) (ok bool) {
 // starts a line and looks like the start of a new statement (restart), so a
 // missing ';' or bracket does not swallow the next rule.
 func (p *parser) sync(from int, consumeBrace bool, restart func() bool) {
-	var stack []tokKind // open brackets since from
-	closeTo := func(open tokKind) bool {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if stack[i] == open {
-				stack = stack[:i]
-				return true
-			}
-		}
-		return false
-	}
-	for i := from; i < p.i; i++ {
-		switch k := p.toks[i].kind; k {
+	var stack []tokKind       // open brackets since from
+	open := map[tokKind]int{} // how many of each kind are on stack
+	// track updates stack for token kind k and reports whether k is a '}'
+	// that closes no brace opened since from. A closer pops down to its
+	// opener (closing brackets left open inside); one without an opener is
+	// ignored. Amortized O(1) per token.
+	track := func(k tokKind) (outerBrace bool) {
+		var opener tokKind
+		switch k {
 		case tLParen, tLBrack, tLBrace:
 			stack = append(stack, k)
+			open[k]++
+			return false
 		case tRParen:
-			closeTo(tLParen)
+			opener = tLParen
 		case tRBrack:
-			closeTo(tLBrack)
+			opener = tLBrack
 		case tRBrace:
-			closeTo(tLBrace)
+			opener = tLBrace
+		default:
+			return false
 		}
+		if open[opener] == 0 {
+			return k == tRBrace
+		}
+		for {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			open[top]--
+			if top == opener {
+				return false
+			}
+		}
+	}
+	for i := from; i < p.i; i++ {
+		track(p.toks[i].kind)
 	}
 	for p.tok.kind != tEOF {
 		if p.i > from && p.line(p.tok.pos) > p.line(p.prev.end) && restart() {
 			return
 		}
-		switch k := p.tok.kind; k {
-		case tLParen, tLBrack, tLBrace:
-			stack = append(stack, k)
-		case tRParen:
-			closeTo(tLParen)
-		case tRBrack:
-			closeTo(tLBrack)
-		case tRBrace:
-			if !closeTo(tLBrace) {
-				if consumeBrace {
-					p.next()
-				}
-				return
+		if track(p.tok.kind) {
+			if consumeBrace {
+				p.next()
 			}
+			return
+		}
+		switch p.tok.kind {
 		case tSemi:
 			p.next()
 			return

@@ -28,6 +28,8 @@ func TestPathologicalInputs(t *testing.T) {
 		"lines":    strings.Repeat("\n", 20000) + "f(",
 		"patterns": "f(x: " + strings.Repeat("A{a: ", 20000),
 		"opens":    "f(x) if " + strings.Repeat("f(", 20000),
+		"mismatch": "f(x) if " + strings.Repeat("(", 20000) + strings.Repeat("]", 20000) + ";",
+		"mixed":    "f(x) if " + strings.Repeat("([{", 20000) + strings.Repeat(")", 20000) + ";",
 		"badblock": "resource R {" + strings.Repeat("roles = [\"a\" \"b\"];\n", 5000) + "}",
 	}
 	for name, src := range inputs {

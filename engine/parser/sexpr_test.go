@@ -29,6 +29,12 @@ func writeSexpr(b *strings.Builder, n ast.Node) {
 		}
 		w(")")
 	}
+	params := func(ps []*ast.Param) {
+		for _, p := range ps {
+			w(" ")
+			writeSexpr(b, p)
+		}
+	}
 	switch n := n.(type) {
 	case nil:
 		w("<nil>")
@@ -41,10 +47,7 @@ func writeSexpr(b *strings.Builder, n ast.Node) {
 		}
 	case *ast.Rule:
 		w("(rule %s", n.Name)
-		for _, p := range n.Params {
-			w(" ")
-			writeSexpr(b, p)
-		}
+		params(n.Params)
 		if n.Body != nil {
 			w(" if ")
 			writeSexpr(b, n.Body)
@@ -52,10 +55,7 @@ func writeSexpr(b *strings.Builder, n ast.Node) {
 		w(")")
 	case *ast.RuleType:
 		w("(type %s", n.Name)
-		for _, p := range n.Params {
-			w(" ")
-			writeSexpr(b, p)
-		}
+		params(n.Params)
 		w(")")
 	case *ast.Query:
 		w("(?= ")
@@ -102,16 +102,11 @@ func writeSexpr(b *strings.Builder, n ast.Node) {
 	case *ast.BoolLit:
 		w("%t", n.Value)
 	case *ast.List:
-		w("(list")
-		for _, x := range n.Elems {
-			w(" ")
-			writeSexpr(b, x)
+		if n.Rest == nil {
+			list("list", n.Elems, nil)
+			return
 		}
-		if n.Rest != nil {
-			w(" *")
-			writeSexpr(b, n.Rest)
-		}
-		w(")")
+		list("list", append(append([]ast.Expr{}, n.Elems...), &ast.Var{Name: "*" + sexpr(n.Rest)}), nil)
 	case *ast.Dict:
 		list("dict", nil, n.Fields)
 	case *ast.Pattern:
