@@ -1005,7 +1005,13 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	t = deref(t)
 	switch x := t.(type) {
 	case *unk:
-		return e.classMatch(x.t, class), nil
+		if !e.classMatch(x.t, class) {
+			return false, nil
+		}
+		// A nil relation is an instance of no class: the decision skips the
+		// rule, so the branch requires the relation.
+		e.conds = append(e.conds, nilGuards(x)...)
+		return true, nil
 	case *cell:
 		switch {
 		case x.isa == "" || x.isa == class || e.h.SubclassOf(x.isa, class):

@@ -249,7 +249,7 @@ func (e *evaluator) compare(op CmpOp, a, b term, pos ast.Pos) (bool, error) {
 			if !e.classCompatible(ua.t.class, ub.t.class) {
 				return e.constTruth(op, pos, ua.path)
 			}
-			return e.objectCompare(op, ua, func(f string) (Operand, bool) { return extend(ub.path, f), true }, pos)
+			return e.objectCompare(op, ua, func(f string) (Operand, bool) { return extend(ub.path, f), true }, pos, ub)
 		}
 		if ua.t.cat != ub.t.cat {
 			return e.constTruth(op, pos, ua.path)
@@ -292,7 +292,7 @@ func (e *evaluator) compare(op CmpOp, a, b term, pos ast.Pos) (bool, error) {
 				return nil, false
 			}
 			return Value{V: fv}, true
-		}, pos)
+		}, pos, nil)
 	}
 	// A scalar column.
 	if !isScalarValue(v) {
@@ -330,7 +330,13 @@ func (e *evaluator) constTruth(op CmpOp, pos ast.Pos, p Path) (bool, error) {
 
 // objectCompare compares unknown object u with another object whose key
 // fields are given by other, by primary key.
-func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand, bool), pos ast.Pos) (bool, error) {
+//
+// A relation that may be nil gets a guard `path != nil` first: the decision
+// compares a nil relation as unequal to an object (no error), while its key
+// path would be a lookup through nil. (Two nil relations are equal in a
+// decision; with guards on both sides the filter does not accept that case:
+// narrower, never wider.)
+func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand, bool), pos ast.Pos, o *unk) (bool, error) {
 	if op != Eq && op != Neq {
 		return false, e.unsupported(pos, "ordered comparison (%s) of objects", op)
 	}
@@ -339,6 +345,10 @@ func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand,
 		return false, e.unsupported(pos, "%s (a %s) has no primary key (a field named ID or tagged gorm:\"primaryKey\") to compare by", u.path, u.t.class)
 	}
 	var cs []Cond
+	cs = append(cs, nilGuards(u)...)
+	if o != nil {
+		cs = append(cs, nilGuards(o)...)
+	}
 	for _, f := range pk {
 		o, ok := other(f)
 		if !ok {
@@ -356,6 +366,15 @@ func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand,
 	}
 	e.push(&NotFilter{F: Filter{Branches: []Branch{{Conds: cs}}}})
 	return true, nil
+}
+
+// nilGuards returns `path != nil` for an unknown object that may be a nil
+// relation.
+func nilGuards(u *unk) []Cond {
+	if u.t.kind == ukObject && u.t.nillable && len(u.path.Fields) > 0 {
+		return []Cond{&Compare{Op: Neq, L: u.path, R: Value{V: nil}}}
+	}
+	return nil
 }
 
 // member solves `x in coll`.
@@ -494,6 +513,7 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 			}
 			if all {
 				m := e.mark()
+				e.conds = append(e.conds, nilGuards(u)...)
 				e.push(&In{L: extend(u.path, pk[0]), Values: vals})
 				err := k()
 				e.undo(m)
