@@ -97,6 +97,7 @@ allow(_: User, "read", repo: Repo) if repo.public = true;
 allow(user: User, "view", folder: Folder) if can_view(user, folder);
 can_view(user: User, folder: Folder) if folder.owner_id = user.id;
 can_view(user: User, folder: Folder) if can_view(user, folder.parent);
+allow(user: User, "rename", folder: Folder) if folder.parent.owner_id = user.id;
 `
 
 func newAuthorizer(t testing.TB) *ursa.Authorizer {
@@ -130,15 +131,22 @@ func openDB(t testing.TB, a gormfilter.Authorizer, opts ...gormfilter.Option) *g
 	sqlDB, _ := db.DB()
 	sqlDB.SetMaxOpenConns(1)
 	t.Cleanup(func() { sqlDB.Close() })
+	seedDB(t, db, a, opts...)
+	return db
+}
+
+// seedDB migrates and seeds the GitClub world and installs the plugin.
+func seedDB(t testing.TB, db *gorm.DB, a gormfilter.Authorizer, opts ...gormfilter.Option) {
+	t.Helper()
 	if err := db.AutoMigrate(&User{}, &OrgMember{}, &Org{}, &Repo{}, &RepoMember{}, &Folder{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, rows := range []any{
 		[]Org{{ID: 1, Name: "acme"}, {ID: 2, Name: "beta"}},
 		[]User{{ID: 1, Name: "alice"}, {ID: 2, Name: "bob"}, {ID: 3, Name: "carol"}, {ID: 4, Name: "dave"}, {ID: 5, Name: "eve"}},
-		[]OrgMember{{UserID: 1, OrgID: 1, Role: "owner"}, {UserID: 2, OrgID: 1, Role: "member"}},
+		[]OrgMember{{ID: 1, UserID: 1, OrgID: 1, Role: "owner"}, {ID: 2, UserID: 2, OrgID: 1, Role: "member"}},
 		[]Repo{{ID: 10, Name: "anvil", OrgID: 1}, {ID: 11, Name: "rocket", OrgID: 1, Public: true}, {ID: 20, Name: "secret", OrgID: 2}, {ID: 21, Name: "shared", OrgID: 2}},
-		[]RepoMember{{RepoID: 20, UserID: 3, Role: "reader"}, {RepoID: 10, UserID: 4, Role: "admin"}, {RepoID: 21, UserID: 3, Role: "admin"}},
+		[]RepoMember{{ID: 1, RepoID: 20, UserID: 3, Role: "reader"}, {ID: 2, RepoID: 10, UserID: 4, Role: "admin"}, {ID: 3, RepoID: 21, UserID: 3, Role: "admin"}},
 		[]Folder{{ID: 1, Name: "root", OwnerID: 1}, {ID: 2, Name: "docs", OwnerID: 2, ParentID: u(1)}, {ID: 3, Name: "specs", OwnerID: 2, ParentID: u(2)}, {ID: 4, Name: "loop-a", OwnerID: 5}, {ID: 5, Name: "loop-b", OwnerID: 5, ParentID: u(4)}},
 	} {
 		if err := db.Create(rows).Error; err != nil {
@@ -151,7 +159,6 @@ func openDB(t testing.TB, a gormfilter.Authorizer, opts ...gormfilter.Option) *g
 	if err := db.Use(gormfilter.New(a, opts...)); err != nil {
 		t.Fatal(err)
 	}
-	return db
 }
 
 // users loads the actors with what the policy reads from them.
