@@ -143,6 +143,9 @@ func (l *lexer) errorAt(off int, format string, args ...any) {
 // scanAll lexes the whole file. The last token is always tEOF.
 func scanAll(fset *ast.FileSet, file *ast.File, errs *diags) []token {
 	l := &lexer{fset: fset, file: file, src: file.Src, ssrc: string(file.Src), errs: errs}
+	if strings.HasPrefix(l.ssrc, "\uFEFF") {
+		l.off = len("\uFEFF") // a byte order mark, as editors on Windows write
+	}
 	toks := make([]token, 0, len(l.src)/3+16) // typical policies: ~4 bytes per token
 	for {
 		t := l.next()

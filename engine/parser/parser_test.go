@@ -529,3 +529,15 @@ func TestErrorSnippet(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", errs.Error(), want)
 	}
 }
+
+func TestLineEndingsAndBOM(t *testing.T) {
+	_, errs := ParseFile(ast.NewFileSet(), "p", []byte("\uFEFFf(x) if\r\n  x = 1 y;\r\ng(y);\r\n"))
+	want := "p:2:9: unexpected name \"y\", expected \";\"\n  x = 1 y;\n        ^"
+	if errs.Error() != want {
+		t.Errorf("got\n%s\nwant\n%s", errs.Error(), want)
+	}
+	f, errs := ParseFile(ast.NewFileSet(), "p", []byte("\uFEFFf(x);\r\ng(y);"))
+	if len(errs) > 0 || len(f.Items) != 2 {
+		t.Errorf("items %d, errors %v", len(f.Items), errs)
+	}
+}
