@@ -264,6 +264,9 @@ func (m *machine) next() (bool, error) {
 // is left.
 func (m *machine) backtrack() (bool, error) {
 	for len(m.choices) > 0 {
+		if err := m.tick(ast.NoPos); err != nil {
+			return false, err
+		}
 		top := len(m.choices) - 1
 		ch := &m.choices[top]
 		m.undo(ch.trail)
@@ -790,6 +793,9 @@ func (m *machine) inFrom(top int) (bool, error) {
 			v, _ := ch.coll.dict.get(k)
 			elem = []any{k, v}
 			ch.idx++
+		}
+		if err := m.tick(ast.NoPos); err != nil {
+			return false, err
 		}
 		if m.unify(ch.lhs, elem) {
 			next := ch.next
