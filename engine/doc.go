@@ -41,6 +41,24 @@
 // their specializers and tried most specific first (insertion sort as in
 // oso). Bindings live in frame slots with an undo trail; machines are pooled.
 //
+// Order of answers: depth-first, left to right, rules of a call tried most
+// specific first (see the language reference; insertion sort as in oso, so
+// equally specific rules keep source order), `in` over lists in order, over
+// strings by character, over dictionaries by sorted key. Literal parameters
+// (`"read"`) only filter. A parameter with a class specializer called with
+// an unbound argument (the expansion of `"reader" if "member" on "parent"`
+// calls has_relation(related, "parent", resource) with related unbound) is
+// checked after the rule body has bound it; still unbound then is an error.
+//
+// Dictionary patterns `{k: v}` match dictionaries (and Go maps) with at
+// least those keys, and also Go structs with those fields. Ordered
+// comparisons with nil are false; == and != treat nil as an ordinary value.
+//
+// Debugging: QueryOptions.Debug installs a DebugHook, called at debug(...)
+// goals and, while stepping, before goals, with the goal's source and
+// position, the call stack and the bindings; it answers continue, step
+// into/over/out or abort (see debug.go).
+//
 // Termination: every query has a step limit (DefaultMaxSteps) and a depth
 // limit (DefaultMaxDepth), and checks its context every 1024 steps. On
 // cyclic data, a loop check makes recursion terminate with the least
