@@ -1093,6 +1093,9 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 				e.noteConstant(v)
 				return v, nil
 			}
+			if x.Name == "nil" {
+				return nil, nil
+			}
 		}
 		return sc.get(e, x.Name), nil
 	case *ast.IntLit:
