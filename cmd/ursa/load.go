@@ -97,7 +97,6 @@ func buildRegistry(schema *schemaFile, files []*ast.PolicyFile) (*engine.Registr
 			return nil, err
 		}
 	}
-	n := 0
 	for _, f := range files {
 		if f == nil {
 			continue
@@ -107,9 +106,8 @@ func buildRegistry(schema *schemaFile, files []*ast.PolicyFile) (*engine.Registr
 			if !ok || b == nil || b.Name == "" || reg.Known(b.Name) || engine.IsBuiltinClass(b.Name) {
 				continue
 			}
-			n++
 			// A distinct marker field makes a distinct Go type per class.
-			t := reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("UrsaPlaceholder%d", n), Type: reflect.TypeOf(struct{}{}), Tag: `polar:"-"`}})
+			t := reflect.StructOf([]reflect.StructField{markerField(b.Name)})
 			if err := reg.RegisterClass(t, b.Name, nil); err != nil {
 				return nil, err
 			}

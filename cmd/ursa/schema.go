@@ -57,6 +57,7 @@ type schemaType struct {
 	Relations  map[string]*schemaRelation `json:"relations"`
 
 	goType reflect.Type
+	decl   map[string]reflect.Type // Go field name -> declared type of an `any` field
 }
 
 type schemaRelation struct {
@@ -88,20 +89,30 @@ func (k *keys) UnmarshalJSON(b []byte) error {
 }
 
 func readSchema(path string) (*schemaFile, error) {
+	s, err := decodeSchema(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.validate(path)
+}
+
+// decodeSchema reads a schema file without validating it.
+func decodeSchema(path string) (*schemaFile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return parseSchema(path, b)
-}
-
-func parseSchema(path string, b []byte) (*schemaFile, error) {
 	var s schemaFile
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	return &s, nil
+}
+
+// validate checks a schema and fills in defaults.
+func (s *schemaFile) validate(path string) (*schemaFile, error) {
 	if len(s.Types) == 0 {
 		return nil, fmt.Errorf("%s: no types declared (want {\"types\": {...}})", path)
 	}
@@ -167,7 +178,18 @@ func parseSchema(path string, b []byte) (*schemaFile, error) {
 			}
 		}
 	}
-	return &s, nil
+	return s, nil
+}
+
+// merge returns s with the types of o added (o's declarations win).
+func (s *schemaFile) merge(o *schemaFile) *schemaFile {
+	if s == nil {
+		return o
+	}
+	for k, v := range o.Types {
+		s.Types[k] = v
+	}
+	return s
 }
 
 func (s *schemaFile) names() []string {
@@ -242,8 +264,16 @@ func (s *schemaFile) register(reg *engine.Registry) error {
 		for _, k := range t.PrimaryKey {
 			pk[k] = true
 		}
+		t.decl = map[string]reflect.Type{}
 		for _, col := range sortedKeys(t.Fields) {
-			ft, _, _ := fieldType(t.Fields[col])
+			ft, nullable, _ := fieldType(t.Fields[col])
+			if nullable {
+				// The engine does not dereference non-nil *int64 & co., so a
+				// nullable column is an `any` field holding nil or the value,
+				// declared as the pointer type for partial evaluation.
+				t.decl[goName(col)] = ft
+				ft = anyType
+			}
 			tag := fmt.Sprintf(`polar:%q gorm:"column:%s`, col, col)
 			if pk[col] {
 				tag += ";primaryKey"
@@ -256,7 +286,8 @@ func (s *schemaFile) register(reg *engine.Registry) error {
 		}
 		// A marker field makes the type unique per class (two classes with
 		// the same columns must not be the same Go type).
-		fields = append(fields, reflect.StructField{Name: "UrsaClass" + goName(strings.ReplaceAll(name, "::", "_")), Type: reflect.TypeOf(struct{}{}), Tag: `polar:"-"`})
+		// (unexported, so it is invisible to policies and in printed values)
+		fields = append(fields, markerField(name))
 		st, err := structOf(fields)
 		if err != nil {
 			return fmt.Errorf("schema type %s: %v", name, err)
@@ -265,7 +296,7 @@ func (s *schemaFile) register(reg *engine.Registry) error {
 	}
 	for _, name := range s.names() {
 		t := s.Types[name]
-		decl := map[string]reflect.Type{}
+		decl := t.decl
 		for rn, r := range t.Relations {
 			target := reflect.PointerTo(s.Types[r.Type].goType)
 			if r.Kind == "has_many" || r.Kind == "many_to_many" {
@@ -282,6 +313,21 @@ func (s *schemaFile) register(reg *engine.Registry) error {
 		}
 	}
 	return nil
+}
+
+// markerField is an unexported empty field whose name makes a struct type
+// unique to class name.
+func markerField(name string) reflect.StructField {
+	var b strings.Builder
+	b.WriteString("ursaClass_")
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "_%x_", r)
+		}
+	}
+	return reflect.StructField{Name: b.String(), PkgPath: "github.com/ursa-authz/ursa/cmd/ursa", Type: reflect.TypeOf(struct{}{})}
 }
 
 // structOf is reflect.StructOf without panics (duplicate Go names, ...).
