@@ -116,20 +116,23 @@ func (s *slab[T]) alloc() *T {
 	return &s.chunks[s.ci][0]
 }
 
-func (s *slab[T]) reset() {
-	for i := 0; i <= s.ci && i < len(s.chunks); i++ {
-		if i < s.ci {
-			clear(s.chunks[i])
+func (s *slab[T]) reset() { s.chunks, s.ci, s.off = resetChunks(s.chunks, s.ci, s.off) }
+
+// resetChunks clears the used part of arena chunks (so pooled machines do
+// not retain values) and keeps at most 16 chunks.
+func resetChunks[T any](chunks [][]T, ci, off int) ([][]T, int, int) {
+	for i := 0; i <= ci && i < len(chunks); i++ {
+		if i < ci {
+			clear(chunks[i])
 		} else {
-			clear(s.chunks[i][:s.off])
+			clear(chunks[i][:off])
 		}
 	}
-	// drop chunks beyond a few to bound pooled memory
-	if len(s.chunks) > 16 {
-		clear(s.chunks[16:])
-		s.chunks = s.chunks[:16]
+	if len(chunks) > 16 {
+		clear(chunks[16:])
+		chunks = chunks[:16]
 	}
-	s.ci, s.off = 0, 0
+	return chunks, 0, 0
 }
 
 // anySlab hands out []any slices of a given length.
@@ -165,17 +168,4 @@ func (s *anySlab) alloc(n int) []any {
 	}
 }
 
-func (s *anySlab) reset() {
-	for i := 0; i <= s.ci && i < len(s.chunks); i++ {
-		if i < s.ci {
-			clear(s.chunks[i])
-		} else {
-			clear(s.chunks[i][:s.off])
-		}
-	}
-	if len(s.chunks) > 16 {
-		clear(s.chunks[16:])
-		s.chunks = s.chunks[:16]
-	}
-	s.ci, s.off = 0, 0
-}
+func (s *anySlab) reset() { s.chunks, s.ci, s.off = resetChunks(s.chunks, s.ci, s.off) }

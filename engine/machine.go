@@ -360,19 +360,9 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 		case *gStart:
 			return m.invoke(nil, x.pred, x.args, e, next)
 		case *gCmp:
-			l, err := m.eval(x.l, e)
+			l, r, err := m.evalBound(x.at, x.op, x.l, x.r, e)
 			if err != nil {
 				return m.evalFail(x.at, err)
-			}
-			r, err := m.eval(x.r, e)
-			if err != nil {
-				return m.evalFail(x.at, err)
-			}
-			if err := m.checkBound(x.at, x.l, l, x.op.String()); err != nil {
-				return false, err
-			}
-			if err := m.checkBound(x.at, x.r, r, x.op.String()); err != nil {
-				return false, err
 			}
 			ok, err := compare(x.op, l, r)
 			if err != nil {
@@ -383,10 +373,10 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 			}
 		case *gUnify:
 			l, err := m.eval(x.l, e)
-			if err != nil {
-				return m.evalFail(x.at, err)
+			var r any
+			if err == nil {
+				r, err = m.eval(x.r, e)
 			}
-			r, err := m.eval(x.r, e)
 			if err != nil {
 				return m.evalFail(x.at, err)
 			}
@@ -511,6 +501,21 @@ func (m *machine) checkBound(at ast.Pos, ex expr, v any, op string) error {
 		return m.errorf(at, "%s: %s is unbound", op, name)
 	}
 	return nil
+}
+
+// evalBound evaluates the operands of a binary operator, both of which
+// must be bound.
+func (m *machine) evalBound(at ast.Pos, op ast.Op, lx, rx expr, e *env) (l, r any, err error) {
+	if l, err = m.eval(lx, e); err != nil {
+		return nil, nil, err
+	}
+	if r, err = m.eval(rx, e); err != nil {
+		return nil, nil, err
+	}
+	if err = m.checkBound(at, lx, l, op.String()); err == nil {
+		err = m.checkBound(at, rx, r, op.String())
+	}
+	return l, r, err
 }
 
 // call runs a predicate call.
@@ -847,31 +852,8 @@ func (m *machine) unify(a, b any) bool {
 	if y, ok := b.(*restList); ok {
 		return m.unifyRest(y, a)
 	}
-	if la, ok := asList(a); ok {
-		lb, ok := asList(b)
-		if !ok || la.len() != lb.len() {
-			return false
-		}
-		for i := 0; i < la.len(); i++ {
-			if !m.unify(la.at(i), lb.at(i)) {
-				return false
-			}
-		}
-		return true
-	}
-	if da, ok := asDict(a); ok {
-		db, ok := asDict(b)
-		if !ok || da.len() != db.len() {
-			return false
-		}
-		for _, k := range da.keys() {
-			va, _ := da.get(k)
-			vb, ok := db.get(k)
-			if !ok || !m.unify(va, vb) {
-				return false
-			}
-		}
-		return true
+	if eq, ok := structEqual(a, b, m.unify); ok {
+		return eq
 	}
 	return equal(a, b)
 }
@@ -958,18 +940,8 @@ func (m *machine) eval(x expr, e *env) (any, error) {
 	case *eDot:
 		return m.evalDot(x, e)
 	case *eArith:
-		l, err := m.eval(x.l, e)
+		l, r, err := m.evalBound(x.at, x.op, x.l, x.r, e)
 		if err != nil {
-			return nil, err
-		}
-		r, err := m.eval(x.r, e)
-		if err != nil {
-			return nil, err
-		}
-		if err := m.checkBound(x.at, x.l, l, x.op.String()); err != nil {
-			return nil, err
-		}
-		if err := m.checkBound(x.at, x.r, r, x.op.String()); err != nil {
 			return nil, err
 		}
 		v, err := arith(x.op, l, r)

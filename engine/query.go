@@ -190,24 +190,31 @@ func (p *Policy) QueryRule(ctx context.Context, opts *QueryOptions, name string,
 			}
 		}
 		m.startCall(pred, args, top)
-		for {
-			ok, err := m.safeNext()
-			if err != nil {
-				yield(nil, err)
-				return
+		m.drive(yield, top, names)
+	}
+}
+
+// drive streams the solutions of the started query: the bindings of names
+// (variables of frame top, by slot) per solution, until the consumer stops.
+// Names that are empty or start with '_' are not reported.
+func (m *machine) drive(yield func(Bindings, error) bool, top *env, names []string) {
+	for {
+		ok, err := m.safeNext()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if !ok {
+			return
+		}
+		b := make(Bindings, len(names))
+		for i, n := range names {
+			if n != "" && !strings.HasPrefix(n, "_") {
+				b[n] = resolve(&top.cells[i])
 			}
-			if !ok {
-				return
-			}
-			b := make(Bindings, len(names))
-			for i, n := range names {
-				if n != "_" && n != "" {
-					b[n] = resolve(&top.cells[i])
-				}
-			}
-			if !yield(b, nil) {
-				return
-			}
+		}
+		if !yield(b, nil) {
+			return
 		}
 	}
 }
@@ -261,26 +268,7 @@ func (p *Policy) runCompiled(ctx context.Context, opts *QueryOptions, cq *compil
 	m := p.getMachine(ctx, opts)
 	defer putMachine(m)
 	top := m.start(cq)
-	for {
-		ok, err := m.safeNext()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		if !ok {
-			return
-		}
-		b := Bindings{}
-		for i, n := range cq.names {
-			if n == "" || strings.HasPrefix(n, "_") {
-				continue
-			}
-			b[n] = resolve(&top.cells[i])
-		}
-		if !yield(b, nil) {
-			return
-		}
-	}
+	m.drive(yield, top, cq.names)
 }
 
 // FormatBindings renders bindings sorted by name, for tests and tools.

@@ -305,36 +305,45 @@ func equal(a, b any) bool {
 	case int64, float64, string, bool, time.Time, time.Duration, *Cell:
 		return false
 	}
-	if la, ok := asList(a); ok {
-		lb, ok := asList(b)
-		if !ok || la.len() != lb.len() {
-			return false
-		}
-		for i := 0; i < la.len(); i++ {
-			if !equal(la.at(i), lb.at(i)) {
-				return false
-			}
-		}
-		return true
-	}
-	if da, ok := asDict(a); ok {
-		db, ok := asDict(b)
-		if !ok || da.len() != db.len() {
-			return false
-		}
-		for _, k := range da.keys() {
-			va, _ := da.get(k)
-			vb, ok := db.get(k)
-			if !ok || !equal(va, vb) {
-				return false
-			}
-		}
-		return true
+	if eq, ok := structEqual(a, b, equal); ok {
+		return eq
 	}
 	if _, ok := b.([]any); ok {
 		return false
 	}
 	return hostEqual(a, b)
+}
+
+// structEqual compares a list or dictionary a with b element-wise using
+// elem (equal or unify). ok is false when a is neither.
+func structEqual(a, b any, elem func(x, y any) bool) (eq, ok bool) {
+	if la, isList := asList(a); isList {
+		lb, ok := asList(b)
+		if !ok || la.len() != lb.len() {
+			return false, true
+		}
+		for i := 0; i < la.len(); i++ {
+			if !elem(la.at(i), lb.at(i)) {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	if da, isDict := asDict(a); isDict {
+		db, ok := asDict(b)
+		if !ok || da.len() != db.len() {
+			return false, true
+		}
+		for _, k := range da.keys() {
+			va, _ := da.get(k)
+			vb, ok := db.get(k)
+			if !ok || !elem(va, vb) {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	return false, false
 }
 
 func hostEqual(a, b any) bool {
