@@ -61,6 +61,7 @@ type Authorizer struct {
 	policy  atomic.Pointer[engine.Policy]
 	sources []Source // sources of the current policy, for recompiling on registration
 	opts    options
+	qopts   *engine.QueryOptions // from opts, shared by all decisions (read-only)
 }
 
 type options struct {
@@ -103,10 +104,14 @@ func New(opts ...Option) (*Authorizer, error) {
 		o(&a.opts)
 	}
 	a.reg.Store(engine.NewRegistry())
+	a.qopts = a.queryOptions(nil)
 	return a, nil
 }
 
 func (a *Authorizer) queryOptions(extra []Option) *engine.QueryOptions {
+	if len(extra) == 0 && a.qopts != nil {
+		return a.qopts
+	}
 	o := a.opts
 	for _, f := range extra {
 		f(&o)
