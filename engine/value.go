@@ -421,7 +421,7 @@ func typeName(v any) string {
 // Compare applies a comparison operator (== != < <= > >=) with Polar
 // semantics: numbers numerically across int64/float64, strings
 // lexicographically (bytewise), time.Time chronologically, time.Duration by
-// length. == and != follow Equal. An ordered comparison with nil on either side
+// length, two Go values of one type with a `Compare(T) int` method by it. == and != follow Equal. An ordered comparison with nil on either side
 // is false (not an error), matching SQL's treatment of NULL in the filter path.
 // Other ordered comparisons (booleans, lists, structs, mixed types) are errors.
 func Compare(op ast.Op, a, b any) (bool, error) {
@@ -494,7 +494,35 @@ func order(a, b any) (int, error) {
 			return cmp3(x, y), nil
 		}
 	}
-	return 0, errUnordered
+	return hostOrder(a, b)
+}
+
+// hostOrder orders two Go values of the same type with a `Compare(T) int`
+// method (like decimal or version types).
+func hostOrder(a, b any) (int, error) {
+	ra, rb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if !ra.IsValid() || !rb.IsValid() || ra.Type() != rb.Type() {
+		return 0, errUnordered
+	}
+	m := ra.MethodByName("Compare")
+	if !m.IsValid() {
+		return 0, errUnordered
+	}
+	mt := m.Type()
+	if mt.NumIn() != 1 || mt.NumOut() != 1 || mt.In(0) != ra.Type() || mt.Out(0).Kind() != reflect.Int {
+		return 0, errUnordered
+	}
+	out, err := safeCall(m, []reflect.Value{rb})
+	if err != nil {
+		return 0, err
+	}
+	switch c := out[0].Int(); {
+	case c < 0:
+		return -1, nil
+	case c > 0:
+		return 1, nil
+	}
+	return 0, nil
 }
 
 func cmp3[T int64 | time.Duration](a, b T) int {

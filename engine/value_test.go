@@ -22,6 +22,15 @@ func TestSnakeCase(t *testing.T) {
 	}
 }
 
+type version struct{ major, minor int }
+
+func (v version) Compare(o version) int {
+	if v.major != o.major {
+		return v.major - o.major
+	}
+	return v.minor - o.minor
+}
+
 type myInt int
 type myStr string
 
@@ -69,7 +78,8 @@ func TestEqualCompareArith(t *testing.T) {
 		{ast.OpGt, t0.Add(time.Hour), t0, true, false}, {ast.OpLeq, time.Minute, time.Hour, true, false},
 		{ast.OpLt, nil, 1, false, false}, {ast.OpGt, 1, nil, false, false}, {ast.OpLt, 1, "a", false, true},
 		{ast.OpLt, true, false, false, true}, {ast.OpNeq, nil, 1, true, false}, {ast.OpLt, math.NaN(), 1, false, false},
-		{ast.OpGeq, math.NaN(), 1, false, false},
+		{ast.OpGeq, math.NaN(), 1, false, false}, {ast.OpLt, version{1, 2}, version{1, 10}, true, false},
+		{ast.OpGt, version{2, 0}, version{1, 10}, true, false}, {ast.OpLt, version{1, 0}, &Person{}, false, true},
 	}
 	for _, c := range cmp {
 		got, err := Compare(c.op, c.a, c.b)
