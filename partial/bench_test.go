@@ -60,11 +60,11 @@ func BenchmarkPartialGitClub(b *testing.B) {
 	p := gitclubPolicy(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	loopCPU(b, func() {
 		if _, err := partial.Eval(ctx, p, gitclubUser, "read", "Repository"); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 // BenchmarkPartialGitClubUncached is BenchmarkPartialGitClub without the
@@ -73,9 +73,30 @@ func BenchmarkPartialGitClubUncached(b *testing.B) {
 	p := gitclubPolicy(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	for b.Loop() {
+	loopCPU(b, func() {
 		if _, err := partial.Query(ctx, p, "allow", gitclubUser, "read", partial.Unknown{Type: "Repository"}); err != nil {
 			b.Fatal(err)
 		}
+	})
+}
+
+// BenchmarkMatchFolders: Match of a recursive filter (least fixpoint) on a
+// 10-deep folder chain.
+func BenchmarkMatchFolders(b *testing.B) {
+	p := loadPolicy(b, goldenPolicySource(b, "folders"))
+	f, err := partial.Eval(context.Background(), p, &User{ID: 7}, "read", "Folder")
+	if err != nil {
+		b.Fatal(err)
 	}
+	root := &Folder{ID: 1, OwnerID: 7}
+	leaf := root
+	for i := int64(2); i <= 10; i++ {
+		leaf = &Folder{ID: i, OwnerID: 1, Parent: leaf}
+	}
+	b.ReportAllocs()
+	loopCPU(b, func() {
+		if ok, err := partial.Match(p, f, leaf); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	})
 }
