@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ursa-authz/ursa"
 )
@@ -21,7 +22,7 @@ func runExplain(cl *cmdline, _ io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if err := explainQuery(stdout, l, q); err != nil {
-		fmt.Fprintf(stderr, "ursa explain: %v\n", err)
+		fmt.Fprintf(stderr, "ursa explain: %s\n", strings.TrimPrefix(err.Error(), "ursa: "))
 		return exitFail
 	}
 	return exitOK

@@ -27,8 +27,9 @@ type loaded struct {
 
 // loadOpts select what loadPolicy does beyond parsing and checking.
 type loadOpts struct {
-	inline bool // run the inline ?= queries (a failing one is a load error)
-	query  *engine.QueryOptions
+	inline     bool // run the inline ?= queries (a failing one is a load error)
+	noWarnings bool // setup does not print warnings
+	query      *engine.QueryOptions
 }
 
 // loadPolicy reads, parses, checks and compiles files. A reading error is
@@ -188,7 +189,11 @@ func setup(cl *cmdline, o loadOpts, stderr io.Writer) (*loaded, int) {
 		fmt.Fprintf(stderr, "ursa %s: %v\n", cl.cmd, err)
 		return nil, exitFail
 	}
-	if printDiags(stderr, l.diags) > 0 || l.policy == nil {
+	diags := l.diags
+	if o.noWarnings {
+		diags = diags.Errors()
+	}
+	if printDiags(stderr, diags) > 0 || l.policy == nil {
 		return nil, exitFail
 	}
 	return l, exitOK

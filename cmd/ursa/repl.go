@@ -46,7 +46,8 @@ func runREPL(cl *cmdline, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		r.l = l
 	} else {
-		l, code := setup(cl, loadOpts{}, stderr)
+		// No policy: the "no allow rule" warning is noise here.
+		l, code := setup(cl, loadOpts{noWarnings: true}, stderr)
 		if l == nil {
 			return code
 		}
