@@ -181,3 +181,62 @@ func TestNoPolicyFailsClosed(t *testing.T) {
 		t.Fatalf("got %v, %v", ok, err)
 	}
 }
+
+// The oso documentation's variant: roles held as (name, resource) pairs on
+// the actor, matched against the generic Resource union.
+func TestGenericRoleMatching(t *testing.T) {
+	type Role struct {
+		Name     string
+		Resource any
+	}
+	type Member struct {
+		Name  string
+		Roles []Role
+	}
+	a, _ := ursa.New()
+	for _, c := range []any{Member{}, Org{}, Repo{}} {
+		if err := a.RegisterClass(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := a.LoadString("roles.polar", `
+actor Member {}
+resource Org {
+  roles = ["member", "owner"];
+  permissions = ["read", "admin"];
+  "read" if "member";
+  "admin" if "owner";
+  "member" if "owner";
+}
+resource Repo {
+  roles = ["reader"];
+  permissions = ["read"];
+  relations = { parent: Org };
+  "read" if "reader";
+  "reader" if "member" on "parent";
+}
+has_role(m: Member, name: String, resource: Resource) if
+  role in m.roles and role matches {name: name, resource: resource};
+has_relation(org: Org, "parent", repo: Repo) if org = repo.org;
+allow(actor, action, resource) if has_permission(actor, action, resource);
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld()
+	ann := &Member{Name: "ann", Roles: []Role{{"owner", w.acme}}}
+	ctx := context.Background()
+	for _, c := range []struct {
+		action string
+		res    any
+		want   bool
+	}{
+		{"admin", w.acme, true}, {"read", w.acme, true}, {"read", w.anvil, true},
+		{"read", w.beta, false}, {"read", w.secret, false},
+	} {
+		got, err := a.IsAllowed(ctx, ann, c.action, c.res)
+		if err != nil || got != c.want {
+			t.Errorf("%s %v: %v %v, want %v", c.action, c.res, got, err, c.want)
+		}
+	}
+}
