@@ -136,10 +136,11 @@ func goldenRegistry(t testing.TB) *Registry {
 }
 
 // runGolden runs a txtar file: `policy.polar` (loaded), an optional `load`
-// section (expected load diagnostics, one header per line), then pairs of
-// `query` and `results` sections. Each result line is one solution's
-// bindings (sorted by name; "true" when there are none); an error ends the
-// list with "error: <message header>".
+// section (expected load diagnostics, one header per line), then `query`
+// sections, each followed by `results` (one line per solution in order:
+// its bindings sorted by name, "true" when there are none; then the lines
+// print wrote, prefixed "print: ") and, when the query stopped with an
+// error, `errors` (the error's file:line:col header).
 func runGolden(t *testing.T, path string) {
 	ar, err := txtar.ParseFile(path)
 	if err != nil {
@@ -169,9 +170,9 @@ func runGolden(t *testing.T, path string) {
 			out = append(out, txtar.File{Name: "load", Data: []byte(b.String())})
 		case "query":
 			out = append(out, f)
-			var b strings.Builder
+			var b, errb strings.Builder
 			if p == nil {
-				b.WriteString("error: policy did not load\n")
+				errb.WriteString("policy did not load\n")
 			} else {
 				printed.Reset()
 				opts := &QueryOptions{Print: &printed, MaxSteps: 100000, MaxDepth: 1000}
@@ -182,7 +183,7 @@ func runGolden(t *testing.T, path string) {
 						if errors.As(err, &ae) {
 							msg = ae.Header()
 						}
-						b.WriteString("error: " + strings.SplitN(msg, "\n", 2)[0] + "\n")
+						errb.WriteString(strings.SplitN(msg, "\n", 2)[0] + "\n")
 						break
 					}
 					b.WriteString(FormatBindings(bs) + "\n")
@@ -194,6 +195,9 @@ func runGolden(t *testing.T, path string) {
 				}
 			}
 			out = append(out, txtar.File{Name: "results", Data: []byte(b.String())})
+			if errb.Len() > 0 {
+				out = append(out, txtar.File{Name: "errors", Data: []byte(errb.String())})
+			}
 		}
 	}
 	if p == nil && !hasSection(ar, "load") {
