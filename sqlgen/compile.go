@@ -23,7 +23,11 @@ type compiler struct {
 	corr  []bool
 
 	predStack []string // predicates being compiled (to refuse mutual recursion)
-	neg       bool     // compiling under an odd number of negations
+	// exact: the fragment being compiled must tell an error (NULL) from
+	// false, because it is negated or a later operand of OR/AND depends on
+	// it. Otherwise only "true" matters and simpler, planner-friendly
+	// shapes are used (see join and wrap).
+	exact bool
 }
 
 // colRef is a column expression usable in the current frame.
@@ -345,23 +349,25 @@ func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved
 // `outer = ANY(ARRAY(SELECT ...))`) when the subquery depends on the
 // enclosing row only through one key, else a correlated EXISTS.
 //
-// hops says the items are to-one relations read by a condition. Under a
-// negation, reading through a missing to-one relation must stay an error
-// (NULL), not become false, so there the shape is a scalar subquery
+// hops says the items are to-one relations read by a condition. Reading
+// through a missing one is an error in the decision. Where an error must be
+// told from false (c.exact), the shape is a scalar subquery
 // `(SELECT cond FROM ... WHERE link)`, which is NULL when a relation on the
-// way is missing.
+// way is missing (to-one relations give at most one row).
 func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag, error) {
 	roots := 0
 	for _, it := range items {
 		if it.root {
 			roots++
 		}
-		if hops && c.neg && it.hasOne {
-			return frag{}, fmt.Errorf("%w: a has-one relation read under not (its absence cannot be told from false)", ErrUnsupported)
-		}
 	}
-	scalar := hops && c.neg
+	scalar := hops && c.exact
 	if cond.k == fFalse && !scalar {
+		// no element can match; still an error where the relation that
+		// holds the elements is missing
+		if g := missingGuard(items); g != "" && c.exact {
+			return frag{sql: "CASE WHEN " + g + " THEN FALSE END", errNull: true}, nil
+		}
 		return fragFalse, nil
 	}
 	useIn := !scalar && !corr && roots == 1 && items[0].root
@@ -447,29 +453,77 @@ func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag,
 		for _, o := range items[0].outer {
 			out.errNull = out.errNull || o.missing
 			out.valNull = out.valNull || o.nullable
+			if o.nullable {
+				out.nguard = append(out.nguard, o.sql)
+			}
+			if o.missing {
+				out.guard = append(out.guard, o.sql)
+			}
 		}
 		if out.errNull {
 			out.valNull = false
+			if c.exact {
+				// k IN (empty) is false even for a NULL k: guard it
+				out.sql = "CASE WHEN " + strings.Join(out.guard, " IS NOT NULL AND ") + " IS NOT NULL THEN " + out.sql + " END"
+				out.prec = pAtom
+			}
 		}
 	default:
 		// EXISTS is never NULL; if the link reads a missing relation, the
-		// decision errors, so under a negation guard it with CASE.
-		var guard []string
-		for _, it := range items {
-			if it.root {
+		// decision errors, so where that matters guard it with CASE.
+		if g := missingGuard(items); g != "" && c.exact {
+			out.sql = "CASE WHEN " + g + " THEN " + out.sql + " END"
+			out.errNull = true
+			for _, it := range items {
 				for _, o := range it.outer {
-					if o.missing {
-						guard = append(guard, o.sql+" IS NOT NULL")
+					if it.root && o.missing {
+						out.guard = append(out.guard, o.sql)
 					}
 				}
 			}
 		}
-		if len(guard) > 0 && c.neg {
-			out.sql = "CASE WHEN " + strings.Join(guard, " AND ") + " THEN " + out.sql + " END"
-			out.errNull = true
-		}
 	}
 	return out, nil
+}
+
+// missingGuard is "every link column that reads a possibly missing
+// relation IS NOT NULL", or "".
+func missingGuard(items []hopItem) string {
+	var guard []string
+	for _, it := range items {
+		if it.root {
+			for _, o := range it.outer {
+				if o.missing {
+					guard = append(guard, o.sql+" IS NOT NULL")
+				}
+			}
+		}
+	}
+	return strings.Join(guard, " AND ")
+}
+
+// scalarQuery is `(SELECT expr FROM items WHERE links)`.
+func (c *compiler) scalarQuery(items []hopItem, expr frag) (frag, error) {
+	var b strings.Builder
+	b.WriteString("(SELECT " + expr.sql)
+	var where []frag
+	for i, it := range items {
+		if i == 0 {
+			b.WriteString(" FROM ")
+		} else {
+			b.WriteString(" JOIN ")
+		}
+		b.WriteString(it.table + " AS " + it.alias)
+		on := c.linkEq(it.inner, it.outer)
+		if i == 0 {
+			where = append(where, on)
+		} else {
+			b.WriteString(" ON " + on.sql)
+		}
+	}
+	w := and(where...)
+	b.WriteString(" WHERE " + w.sql + ")")
+	return frag{sql: b.String(), args: expr.args}, nil
 }
 
 // linkEq is `inner[0] = outer[0] AND ...` (a join condition).
@@ -496,17 +550,22 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 		}
 	}
 	out := make([]frag, 0, len(f.Branches))
-	for _, br := range f.Branches {
+	exact := c.exact
+	for i, br := range f.Branches {
+		// A branch followed by others must tell an error from false: an
+		// error stops the decision before the next branch.
+		c.exact = exact || i < len(f.Branches)-1
 		bf, err := c.branch(sc, br.Conds)
+		c.exact = exact
 		if err != nil {
 			return frag{}, err
 		}
-		if bf.k == fTrue {
-			return fragTrue, nil
-		}
 		out = append(out, bf)
+		if bf.k == fTrue {
+			break // later branches are never evaluated
+		}
 	}
-	return join(out, pOr, c.neg), nil
+	return join(out, pOr, exact), nil
 }
 
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
@@ -516,12 +575,12 @@ func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 		if err != nil {
 			return frag{}, err
 		}
-		if f.k == fFalse {
-			return fragFalse, nil
-		}
 		out = append(out, f)
+		if f.k == fFalse {
+			break // later conditions are never evaluated
+		}
 	}
-	return join(out, pAnd, c.neg), nil
+	return join(out, pAnd, c.exact), nil
 }
 
 func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
@@ -536,9 +595,10 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 		if x == nil || x.C == nil {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
-		c.neg = !c.neg
+		exact := c.exact
+		c.exact = true
 		f, err := c.cond(sc, x.C)
-		c.neg = !c.neg
+		c.exact = exact
 		if err != nil {
 			return frag{}, err
 		}
@@ -547,9 +607,10 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 		if x == nil {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
-		c.neg = !c.neg
+		exact := c.exact
+		c.exact = true
 		f, err := c.filter(sc, &x.F)
-		c.neg = !c.neg
+		c.exact = exact
 		if err != nil {
 			return frag{}, err
 		}
@@ -642,9 +703,9 @@ func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
 		// NULL means the relation is missing: the decision errors (NULL);
 		// present, the column is never NULL.
 		if v == nil {
-			return errAtom("CASE WHEN " + ref.sql + " IS NOT NULL THEN " + boolSQL(op == partial.Neq) + " END")
+			return errAtom([]string{ref.sql}, "CASE WHEN "+ref.sql+" IS NOT NULL THEN "+boolSQL(op == partial.Neq)+" END")
 		}
-		return errAtom(ref.sql+opSQL[op]+"?", v)
+		return errAtom([]string{ref.sql}, ref.sql+opSQL[op]+"?", v)
 	}
 	if v == nil {
 		switch op {
@@ -664,7 +725,19 @@ func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
 	if op == partial.Neq && ref.nullable && !ref.missing {
 		return c.nullSafeCmp(ref.sql, "?", true, v)
 	}
-	return atom(ref.sql+opSQL[op]+"?", ref.nullable, v)
+	return nullAtom(ref.sql+opSQL[op]+"?", []colRef{ref}, v)
+}
+
+// nullAtom is an atom that is NULL when one of the nullable refs is.
+func nullAtom(sql string, refs []colRef, args ...any) frag {
+	f := frag{sql: sql, args: args}
+	for _, r := range refs {
+		if r.nullable {
+			f.valNull = true
+			f.nguard = append(f.nguard, r.sql)
+		}
+	}
+	return f
 }
 
 func boolSQL(b bool) string {
@@ -721,28 +794,28 @@ func (c *compiler) cmpPaths(a, b resolved, op partial.CmpOp, pa, pb partial.Path
 func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 	if a.missing || b.missing {
 		// Compare as if present; NULL (an error) where a relation is missing.
-		var guard []string
+		var guard, gcols []string
 		for _, r := range []*colRef{&a, &b} {
 			if r.missing {
 				guard = append(guard, r.sql+" IS NOT NULL")
+				gcols = append(gcols, r.sql)
 				r.missing = false
 			}
 		}
 		inner := c.cmpCols(a, b, op)
 		if !a.nullable && !b.nullable {
 			// a plain operator: NULL exactly when a missing side is NULL
-			return errAtom(inner.sql)
+			return errAtom(gcols, inner.sql)
 		}
-		return errAtom("CASE WHEN " + strings.Join(guard, " AND ") + " THEN " + coalesce(inner).sql + " END")
+		return errAtom(gcols, "CASE WHEN "+strings.Join(guard, " AND ")+" THEN "+coalesce(inner).sql+" END")
 	}
-	anyNull := a.nullable || b.nullable
 	switch op {
 	case partial.Eq:
 		// `=` is NULL only where one side is nil and the other is not,
 		// which the decision reads as false too; nil == nil needs the
 		// null-safe operator.
 		if !a.nullable || !b.nullable {
-			return atom(a.sql+" = "+b.sql, anyNull)
+			return nullAtom(a.sql+" = "+b.sql, []colRef{a, b})
 		}
 		return c.nullSafeCmp(a.sql, b.sql, false)
 	case partial.Neq:
@@ -751,7 +824,7 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		}
 		return c.nullSafeCmp(a.sql, b.sql, true)
 	}
-	return atom(a.sql+opSQL[op]+b.sql, anyNull)
+	return nullAtom(a.sql+opSQL[op]+b.sql, []colRef{a, b})
 }
 
 func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
@@ -787,17 +860,17 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			case 0:
 				return c.cmpColValue(ref, partial.Eq, nil), nil
 			case 1:
-				return errAtom(ref.sql+" = ?", vals[0]), nil
+				return errAtom([]string{ref.sql}, ref.sql+" = ?", vals[0]), nil
 			}
-			return errAtom(ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
+			return errAtom([]string{ref.sql}, ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
 		}
 		var parts []frag
 		switch len(vals) {
 		case 0:
 		case 1:
-			parts = append(parts, atom(ref.sql+" = ?", ref.nullable, vals[0]))
+			parts = append(parts, nullAtom(ref.sql+" = ?", []colRef{ref}, vals[0]))
 		default:
-			parts = append(parts, atom(ref.sql+" IN ("+placeholders(len(vals))+")", ref.nullable, vals...))
+			parts = append(parts, nullAtom(ref.sql+" IN ("+placeholders(len(vals))+")", []colRef{ref}, vals...))
 		}
 		if hasNil {
 			parts = append(parts, c.cmpColValue(ref, partial.Eq, nil))
@@ -836,18 +909,44 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 			c.pop()
 			return frag{}, err
 		}
-		// Inside the subquery a NULL condition excludes the element, whatever
-		// the polarity outside (an error inside an exists under not is read
-		// as false; see docs/sql-mapping.md).
-		neg := c.neg
-		c.neg = false
-		inner, err := c.filter(&binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}, &x.Cond)
-		c.neg = neg
+		// An element whose condition is an error (a missing relation) makes
+		// the decision's loop an error. Compile the condition exactly first
+		// to see whether that can happen; if not, compile it again for the
+		// simpler shapes.
+		exact := c.exact
+		bind := &binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}
+		c.exact = true
+		inner, err := c.filter(bind, &x.Cond)
+		errInner := err == nil && inner.errNull
+		if err == nil && !errInner {
+			c.exact = false
+			inner, err = c.filter(bind, &x.Cond)
+		}
+		c.exact = exact
 		corr := c.pop()
 		if err != nil {
 			return frag{}, err
 		}
-		return c.wrap(items, inner, corr, false)
+		if !errInner {
+			return c.wrap(items, inner, corr, false)
+		}
+		// The decision visits elements in an order SQL does not have: any
+		// erroring element makes the exists an error (exact), or false
+		// (otherwise: fail closed). One correlated aggregate reads the
+		// condition once: 1 for true, 0 for false, 2 for an error.
+		score := frag{sql: "MAX(CASE (" + inner.sql + ") WHEN TRUE THEN 1 WHEN FALSE THEN 0 ELSE 2 END)", args: inner.args}
+		agg, err := c.scalarQuery(items, score)
+		if err != nil {
+			return frag{}, err
+		}
+		if exact {
+			sql := "CASE " + agg.sql + " WHEN 2 THEN NULL WHEN 1 THEN TRUE ELSE FALSE END"
+			if g := missingGuard(items); g != "" {
+				sql = "CASE WHEN " + g + " THEN " + sql + " END"
+			}
+			return frag{sql: sql, args: agg.args, errNull: true}, nil
+		}
+		return frag{sql: agg.sql + " = 1", args: agg.args, valNull: true}, nil
 	}
 	if len(ctx.items) == 0 {
 		return build()

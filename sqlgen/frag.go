@@ -19,6 +19,12 @@ type frag struct {
 	// carries both: and/or coalesce valNull parts when an errNull part is
 	// present.
 	errNull bool
+	// guard: for an errNull fragment, columns that are all NOT NULL exactly
+	// when it is not an error (nil: unknown; join then tests the fragment).
+	guard []string
+	// nguard: for a valNull atom, the nullable columns that make it NULL;
+	// coalesce then writes `x AND col IS NOT NULL`, which keeps index use.
+	nguard []string
 	// prec is the top-level operator, for parenthesization.
 	prec prec
 }
@@ -55,8 +61,8 @@ func atom(sql string, valNull bool, args ...any) frag {
 	return frag{sql: sql, args: args, valNull: valNull}
 }
 
-func errAtom(sql string, args ...any) frag {
-	return frag{sql: sql, args: args, errNull: true}
+func errAtom(guard []string, sql string, args ...any) frag {
+	return frag{sql: sql, args: args, errNull: true, guard: guard}
 }
 
 // coalesce makes a valNull fragment two-valued.
@@ -64,7 +70,14 @@ func coalesce(f frag) frag {
 	if !f.valNull || f.k != fSQL {
 		return f
 	}
-	return frag{sql: "COALESCE(" + f.sql + ", FALSE)", args: f.args, errNull: f.errNull}
+	if len(f.nguard) > 0 && f.prec == pAtom {
+		sql := f.sql
+		for _, g := range f.nguard {
+			sql += " AND " + g + " IS NOT NULL"
+		}
+		return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard, prec: pAnd}
+	}
+	return frag{sql: "COALESCE(" + f.sql + ", FALSE)", args: f.args, errNull: f.errNull, guard: f.guard}
 }
 
 // falseSQL is how a constant false condition is written when it must be
@@ -88,69 +101,152 @@ func and(fs ...frag) frag { return join(fs, pAnd, false) }
 // or disjoins fragments, folding constants.
 func or(fs ...frag) frag { return join(fs, pOr, false) }
 
-// join combines fragments with AND or OR. fix makes the result negatable:
-// when some part is errNull, valNull parts are coalesced to two-valued, so
-// that a NULL of the result always means an error. (Only needed under a
-// negation; elsewhere every NULL reads as false and the plain form keeps
-// the planner's index use.)
-func join(fs []frag, op prec, fix bool) frag {
+// join combines fragments with AND (pAnd) or OR (pOr), in order.
+//
+// The decision evaluates left to right and an error (errNull) stops it:
+// `a or b` with a an error is an error even if b holds, and `a and b` with a
+// an error is an error even if b is false. SQL's AND/OR are commutative, so a
+// part that may be an error is written so that its NULL propagates:
+//
+//	a OR b   ->  a OR (<a defined> AND b)
+//	a AND b  ->  a AND (<a undefined> OR b)
+//
+// where <a defined> is "the guard columns of a are NOT NULL" when known;
+// otherwise a simple CASE on a, which evaluates a once. Parts that may be NULL for a nil value (valNull) are then
+// made two-valued, so that a NULL of the result always means an error.
+// Without errNull parts this is the plain, planner-friendly a AND b / a OR b.
+//
+// exact says the result must tell an error from false; if not, only "true"
+// matters: an AND is then plain (any NULL or false part makes it not true),
+// and an OR only needs its non-last parts exact (the caller compiles them so).
+func join(fs []frag, op prec, exact bool) frag {
 	absorb, unit := fFalse, fTrue // AND
-	sep := " AND "
 	if op == pOr {
 		absorb, unit = fTrue, fFalse
-		sep = " OR "
 	}
-	n := 0
-	var last frag
+	parts := make([]frag, 0, len(fs))
 	for _, f := range fs {
-		if f.k == absorb {
-			return f
-		}
 		if f.k == unit {
 			continue
 		}
-		n++
-		last = f
+		parts = append(parts, f)
+		if f.k == absorb {
+			break // later parts are never evaluated
+		}
 	}
+	n := len(parts)
 	switch n {
 	case 0:
 		return frag{k: unit}
 	case 1:
-		return last
+		return parts[0]
 	}
-	var b strings.Builder
-	out := frag{prec: op}
-	first := true
 	hasErr := false
-	for _, f := range fs {
-		hasErr = hasErr || (fix && f.errNull)
+	for _, p := range parts[:n-1] {
+		hasErr = hasErr || p.errNull
 	}
-	for _, f := range fs {
-		if f.k != fSQL {
-			continue
+	if parts[n-1].k == absorb && (!hasErr || (!exact && op == pAnd)) {
+		return parts[n-1]
+	}
+	if !exact && op == pAnd {
+		hasErr = false // plain AND
+		for i := range parts {
+			parts[i].errNull = false
 		}
-		if hasErr {
-			f = coalesce(f)
+	}
+	if exact && (hasErr || parts[n-1].errNull) || (op == pOr && hasErr) {
+		for i := range parts {
+			parts[i] = coalesce(parts[i])
 		}
-		if !first {
-			b.WriteString(sep)
-		}
-		first = false
-		// Parenthesize anything that is not an atom, so that mixed AND/OR
-		// always read unambiguously.
-		if f.prec != pAtom {
-			b.WriteByte('(')
-			b.WriteString(f.sql)
-			b.WriteByte(')')
+	}
+	res := parts[n-1]
+	for i := n - 2; i >= 0; i-- {
+		res = joinStep(parts[i], res, op)
+	}
+	return res
+}
+
+// joinStep returns `p op res` (see join).
+func joinStep(p, res frag, op prec) frag {
+	sep := " AND "
+	if op == pOr {
+		sep = " OR "
+	}
+	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull}
+	var b strings.Builder
+	writeOperand(&b, p, op)
+	out.args = append(out.args, p.args...)
+	b.WriteString(sep)
+	if !p.errNull {
+		if res.k != fSQL { // an absorbing constant after an error part
+			b.WriteString(res.sqlText())
+		} else if res.prec == op || res.prec == pAtom {
+			b.WriteString(res.sql)
 		} else {
-			b.WriteString(f.sql)
+			b.WriteString("(" + res.sql + ")")
 		}
-		out.args = append(out.args, f.args...)
-		out.valNull = out.valNull || f.valNull
-		out.errNull = out.errNull || f.errNull
+		out.args = append(out.args, res.args...)
+		out.sql = b.String()
+		return out
+	}
+	// p may be an error: make it stop the evaluation.
+	if len(p.guard) == 0 {
+		// A simple CASE evaluates p once (a searched CASE or p IS NOT NULL
+		// would repeat it, and nesting would grow the SQL exponentially):
+		//   OR:  CASE (p) WHEN TRUE THEN TRUE WHEN FALSE THEN res END
+		//   AND: CASE (p) WHEN TRUE THEN res WHEN FALSE THEN FALSE END
+		// A NULL p matches no WHEN: the result is NULL.
+		var b strings.Builder
+		b.WriteString("CASE (" + p.sql + ") WHEN TRUE THEN ")
+		args := append([]any{}, p.args...)
+		if op == pOr {
+			b.WriteString("TRUE WHEN FALSE THEN " + res.sqlText() + " END")
+		} else {
+			b.WriteString(res.sqlText() + " WHEN FALSE THEN FALSE END")
+		}
+		args = append(args, res.args...)
+		return frag{sql: b.String(), args: args, errNull: true}
+	}
+	parts := make([]string, len(p.guard))
+	for i, g := range p.guard {
+		if op == pOr {
+			parts[i] = g + " IS NOT NULL"
+		} else {
+			parts[i] = g + " IS NULL"
+		}
+	}
+	guard := strings.Join(parts, " OR ")
+	inner := " OR "
+	if op == pOr {
+		guard = strings.Join(parts, " AND ")
+		inner = " AND "
+	}
+	b.WriteByte('(')
+	b.WriteString(guard)
+	if (op == pOr && res.k == fTrue) || (op == pAnd && res.k == fFalse) {
+		b.WriteByte(')')
+	} else {
+		b.WriteString(inner)
+		if res.prec == pAtom {
+			b.WriteString(res.sql)
+		} else {
+			b.WriteString("(" + res.sql + ")")
+		}
+		out.args = append(out.args, res.args...)
+		b.WriteByte(')')
 	}
 	out.sql = b.String()
 	return out
+}
+
+func writeOperand(b *strings.Builder, f frag, op prec) {
+	// Parenthesize anything that is not an atom, so that mixed AND/OR
+	// always read unambiguously.
+	if f.prec != pAtom {
+		b.WriteString("(" + f.sql + ")")
+	} else {
+		b.WriteString(f.sql)
+	}
 }
 
 // not negates a fragment: a NULL that stands for false becomes true (NOT
@@ -170,5 +266,5 @@ func not(f frag) frag {
 	} else {
 		sql = "NOT (" + f.sql + ")"
 	}
-	return frag{sql: sql, args: f.args, errNull: f.errNull}
+	return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard}
 }

@@ -89,9 +89,9 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 		return frag{}, false, fmt.Errorf("%w: predicates nested too deeply", ErrUnsupported)
 	}
 	c.predStack = append(c.predStack, p.Name)
-	neg := c.neg
-	c.neg = false // membership is computed positively; the caller negates
-	defer func() { c.predStack = c.predStack[:len(c.predStack)-1]; c.neg = neg }()
+	exact := c.exact
+	c.exact = false // membership is computed on its own; the caller negates
+	defer func() { c.predStack = c.predStack[:len(c.predStack)-1]; c.exact = exact }()
 	for name, q := range p.Body.Preds {
 		if _, ok := c.preds[name]; !ok {
 			c.preds[name] = q
