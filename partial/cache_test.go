@@ -2,6 +2,7 @@ package partial_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ursa-authz/ursa/partial"
@@ -72,5 +73,75 @@ func TestCacheSkipsHostCalls(t *testing.T) {
 	}
 	if f1.String() != f2.String() {
 		t.Errorf("not deterministic: %s vs %s", f1, f2)
+	}
+}
+
+func TestEvalStopsOnCancel(t *testing.T) {
+	p := loadPolicy(t, goldenPolicySource(t, "repo_inherit"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// Uncached path: Query always evaluates.
+	if _, err := partial.Query(ctx, p, "allow", actors["alice"], "read", partial.Unknown{Type: "Repo"}); err == nil {
+		t.Fatal("no error on a cancelled context")
+	}
+}
+
+func TestEvalBadArguments(t *testing.T) {
+	p := loadPolicy(t, goldenPolicySource(t, "ownership"))
+	ctx := context.Background()
+	if _, err := partial.Eval(ctx, p, actors["alice"], "read", "NoSuchClass"); err == nil {
+		t.Error("unknown class: no error")
+	}
+	if _, err := partial.Eval(ctx, nil, actors["alice"], "read", "Doc"); err == nil {
+		t.Error("nil policy: no error")
+	}
+	if _, err := partial.Query(ctx, p, "allow", actors["alice"], "read", &Doc{}); err == nil {
+		t.Error("no unknown: no error")
+	}
+	// A nil actor is an ordinary value: no rule applies.
+	f, err := partial.Eval(ctx, p, nil, "read", "Doc")
+	if err != nil || !f.IsDenyAll() {
+		t.Errorf("nil actor: %v %v", f, err)
+	}
+}
+
+// Concurrent Eval calls (cache hits and misses, several actors and actions)
+// give the same filters as sequential ones. Run with -race.
+func TestEvalConcurrent(t *testing.T) {
+	p := loadPolicy(t, goldenPolicySource(t, "repo_inherit"))
+	ctx := context.Background()
+	names := []string{"alice", "bob", "mallory", "nobody"}
+	actions := []string{"read", "push", "delete"}
+	want := map[string]string{}
+	for _, n := range names {
+		for _, a := range actions {
+			f, err := partial.Query(ctx, p, "allow", actors[n], a, partial.Unknown{Type: "Repo"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[n+"/"+a] = f.String()
+		}
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 50; i++ {
+				n, a := names[(g+i)%len(names)], actions[(g*7+i)%len(actions)]
+				f, err := partial.Eval(ctx, p, actors[n], a, "Repo")
+				if err == nil && f.String() != want[n+"/"+a] {
+					err = fmt.Errorf("%s %s: got %s want %s", n, a, f, want[n+"/"+a])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -50,15 +50,18 @@ func Eval(ctx context.Context, p *engine.Policy, actor any, action string, resou
 	if p == nil {
 		return nil, fmt.Errorf("partial: no policy")
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	fp, cacheable := fingerprint(actor)
 	key := cacheKey{p: p, action: action, typ: resourceType, actor: fp}
 	if cacheable {
 		if f, ok := cacheGet(key); ok {
 			return f, nil
 		}
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	e := newEvaluator(ctx, policyHost{p})
 	f, err := e.run("allow", []any{actor, action, Unknown{Type: resourceType}})

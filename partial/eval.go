@@ -302,7 +302,18 @@ func (e *evaluator) classCompatible(a, b string) bool {
 
 // run evaluates name(args...) and returns the simplified filter. Exactly one
 // argument is an Unknown.
-func (e *evaluator) run(name string, args []any) (*Filter, error) {
+func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
+	defer func() {
+		// Fail closed: a bug or a host panic is an error, never a filter.
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("partial: internal error evaluating %s: %v", name, r)
+		}
+	}()
+	if e.ctx != nil {
+		if err := e.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	terms := make([]term, len(args))
 	resType := ""
 	for i, a := range args {
@@ -345,7 +356,11 @@ func (e *evaluator) run(name string, args []any) (*Filter, error) {
 	for len(e.pending) > 0 {
 		tb := e.pending[0]
 		e.pending = e.pending[1:]
-		param := e.fresh(strings.ToLower(tb.t.class[:1]))
+		hint := "x"
+		if tb.t.class != "" {
+			hint = strings.ToLower(tb.t.class[:1])
+		}
+		param := e.fresh(hint)
 		args := append([]term(nil), tb.args...)
 		args[tb.pos] = &unk{path: Path{Var: param}, t: tb.t}
 		body, err := e.residual(func(k func() error) error {
