@@ -432,3 +432,41 @@ func TestAgreement(t *testing.T) {
 		}
 	})
 }
+
+// TestInjectionRoundTrip stores hostile strings and finds each one, and only
+// it, with a compiled filter: the values travel as bind arguments.
+func TestInjectionRoundTrip(t *testing.T) {
+	values := []string{`o'brien`, `'; DROP TABLE orgs; --`, `" OR 1=1 --`, "back\\slash\\'", `$1`, `?`, `??`,
+		"line\nbreak", "\u202eright-to-left", "zero\u200bwidth", "emoji 🐻", "`backtick`", `/* c */`, `%_`, "nul\x00byte"}
+	s := sqlgen.GitClubSchema()
+	dbtest.All(t, func(t *testing.T, db *dbtest.DB) {
+		d := dialectOf[db.Dialect]
+		if _, err := db.SQL.Exec(`CREATE TABLE orgs (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, base_repo_role VARCHAR(100))`); err != nil {
+			t.Fatal(err)
+		}
+		var stored []string
+		for i, v := range values {
+			if d != sqlgen.SQLite && strings.ContainsRune(v, 0) {
+				continue // Postgres and MariaDB text columns refuse NUL bytes
+			}
+			q, _ := d.PlaceholderFormat().ReplacePlaceholders(`INSERT INTO orgs (id, name) VALUES (?, ?)`)
+			if _, err := db.SQL.Exec(q, i+1, v); err != nil {
+				t.Fatalf("insert %q: %v", v, err)
+			}
+			stored = append(stored, v)
+		}
+		for i, v := range stored {
+			f := &partial.Filter{Type: "Org", Branches: []partial.Branch{{Conds: []partial.Cond{
+				&partial.Compare{Op: partial.Eq, L: partial.Path{Var: partial.RootVar, Fields: []string{"Name"}}, R: partial.Value{V: v}}}}}}
+			q, args, err := sqlgen.Select(f, s, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := queryIDs(t, db.SQL, q, args)
+			want := int64(slices.Index(values, v) + 1)
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("%d %q: rows %v, want [%d]", i, v, got, want)
+			}
+		}
+	})
+}

@@ -240,6 +240,9 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 	for i, f := range p.Fields {
 		last := i == len(p.Fields)-1
 		if colName, ok := o.t.column(f); ok {
+			if colName == "" {
+				return nil, "", nil, false, fmt.Errorf("%w: %s.%s maps to an empty column name", ErrInvalidIdent, o.typ, f)
+			}
 			if !last {
 				return nil, "", nil, false, fmt.Errorf("%w: %s.%s is a field, not a relation (path %s)", ErrInvalidFilter, o.typ, f, pathString(p))
 			}
