@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -29,8 +30,9 @@ var (
 // norm returns the canonical form of a scalar Go value: every integer kind
 // becomes int64 (an unsigned value above MaxInt64 becomes float64), every
 // float kind float64, named string and bool kinds string and bool, nil
-// pointers/interfaces nil. time.Time and time.Duration stay as they are.
-// Slices, arrays and maps are kept as they are (they are read lazily as lists
+// pointers/interfaces nil, pointers to non-struct values (and *time.Time)
+// the value they point to, sql.Null* and gorm.DeletedAt their value or nil.
+// time.Time and time.Duration stay as they are. Slices, arrays and maps are kept as they are (they are read lazily as lists
 // and dictionaries).
 func norm(v any) any {
 	switch x := v.(type) {
@@ -96,6 +98,21 @@ func normValue(rv reflect.Value) any {
 		if rv.Kind() == reflect.Interface {
 			return normValue(rv.Elem())
 		}
+		// Pointers to scalars (*string, *int, *time.Time: nullable columns in
+		// GORM models) read as the value they point to; pointers to structs
+		// are objects.
+		if et := rv.Type().Elem(); et.Kind() != reflect.Struct || et == timeType || isNullType(et) {
+			return normValue(rv.Elem())
+		}
+	case reflect.Struct:
+		if isNullType(rv.Type()) && rv.CanInterface() {
+			// sql.NullString & co., gorm.DeletedAt: NULL reads as nil.
+			v, err := rv.Interface().(driver.Valuer).Value()
+			if err != nil {
+				return nil
+			}
+			return norm(v)
+		}
 	case reflect.Func, reflect.Chan:
 		if rv.IsNil() {
 			return nil
@@ -107,12 +124,31 @@ func normValue(rv reflect.Value) any {
 	return rv.Interface()
 }
 
+var valuerType = reflect.TypeOf((*driver.Valuer)(nil)).Elem()
+
+// isNullType reports whether t is a nullable-column wrapper from
+// database/sql (sql.NullString, sql.NullInt64, sql.NullTime, ...) or GORM
+// (gorm.DeletedAt): a struct implementing driver.Valuer.
+func isNullType(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	switch t.PkgPath() {
+	case "database/sql", "gorm.io/gorm":
+		return t.Implements(valuerType)
+	}
+	return false
+}
+
 // Normalize converts a Go value to the canonical form the engine works on:
 // every integer kind becomes int64 (unsigned values above MaxInt64 become
 // float64), every float kind float64, named string/bool kinds string/bool,
-// nil pointers and interfaces nil, slices and arrays []any and string-keyed
-// maps map[string]any (both converted deeply, element by element). Structs,
-// pointers to structs, time.Time and time.Duration are returned as they are.
+// nil pointers and interfaces nil, pointers to non-struct values (*string,
+// *int, *time.Time: nullable columns) the value they point to, sql.Null*
+// and gorm.DeletedAt their value (nil when NULL), slices and arrays []any and
+// string-keyed maps map[string]any (both converted deeply, element by
+// element). Structs, pointers to structs, time.Time and time.Duration are
+// returned as they are.
 //
 // The VM itself reads slices and maps lazily (without copying); Normalize is
 // for callers that want plain values.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"database/sql"
 	"errors"
 	"math"
 	"reflect"
@@ -36,6 +37,7 @@ type myStr string
 
 func TestNormalize(t *testing.T) {
 	var nilPtr *Person
+	sval, ival := "s", 5
 	cases := []struct {
 		in, want any
 	}{
@@ -43,6 +45,8 @@ func TestNormalize(t *testing.T) {
 		{float32(1.5), 1.5}, {myInt(4), int64(4)}, {myStr("s"), "s"}, {nilPtr, nil},
 		{[]int{1, 2}, []any{int64(1), int64(2)}}, {[2]string{"a", "b"}, []any{"a", "b"}},
 		{map[string]int{"a": 1}, map[string]any{"a": int64(1)}}, {time.Second, time.Second},
+		{&sval, "s"}, {&ival, int64(5)}, {(*string)(nil), nil}, {&t0, t0},
+		{sql.NullString{String: "x", Valid: true}, "x"}, {sql.NullInt64{}, nil}, {&sql.NullInt64{Int64: 3, Valid: true}, int64(3)},
 	}
 	for _, c := range cases {
 		if got := Normalize(c.in); !reflect.DeepEqual(got, c.want) {
