@@ -37,11 +37,16 @@ func getSetup(tb testing.TB, policy string) *setup {
 		s.decErr, s.filErr, s.unavail = map[string]error{}, map[string]error{}, map[string]error{}
 		var env *CheckEnv
 		for _, e := range Engines() {
-			if d, err := e.NewDecider(fixture, policy); err != nil {
-				s.unavail["decision:"+e.Name] = err
-			} else {
-				s.deciders[e.Name] = d
-				s.decErr[e.Name] = CheckDecisions(ctx, fixture, policy, []string{e.Name}, []Decider{d})
+			if e.NewDecider != nil { // nil: a filter-only variant of another engine
+				if d, err := e.NewDecider(fixture, policy); err != nil {
+					s.unavail["decision:"+e.Name] = err
+				} else {
+					s.deciders[e.Name] = d
+					s.decErr[e.Name] = CheckDecisions(ctx, fixture, policy, []string{e.Name}, []Decider{d})
+				}
+			}
+			if e.NewFilter == nil {
+				continue
 			}
 			fl, err := e.NewFilter(fixture, policy)
 			if err != nil {
@@ -72,6 +77,9 @@ func BenchmarkDecision(b *testing.B) {
 	ctx := context.Background()
 	for _, policy := range Policies {
 		for _, e := range Engines() {
+			if e.NewDecider == nil {
+				continue
+			}
 			b.Run("policy="+policy+"/engine="+e.Name, func(b *testing.B) {
 				s := getSetup(b, policy)
 				if err := s.unavail["decision:"+e.Name]; err != nil {
@@ -108,6 +116,9 @@ func BenchmarkFilter(b *testing.B) {
 	ctx := context.Background()
 	for _, policy := range Policies {
 		for _, e := range Engines() {
+			if e.NewFilter == nil {
+				continue
+			}
 			b.Run("policy="+policy+"/engine="+e.Name, func(b *testing.B) {
 				s := getSetup(b, policy)
 				if err := s.unavail["filter:"+e.Name]; err != nil {

@@ -19,7 +19,10 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-var engineOrder = []string{"ursa", "cedar", "opa", "oso"}
+var engineOrder = []string{"ursa", "ursa-uncached", "cedar", "opa", "oso"}
+
+// isUrsa reports whether an engine is a variant of Ursa (ursa, ursa-uncached).
+func isUrsa(e string) bool { return e == "ursa" || strings.HasPrefix(e, "ursa-") }
 
 func main() {
 	in := flag.String("in", "results/bench.txt", "benchmark output")
@@ -116,54 +119,61 @@ func table(title string, samples map[key]map[string][]float64) {
 			}
 		}
 	}
-	peers := slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return e == "ursa" })
+	peers := slices.DeleteFunc(slices.Clone(engines), isUrsa)
+	ursas := slices.DeleteFunc(slices.Clone(engines), func(e string) bool { return !isUrsa(e) })
 
-	header := []string{"benchmark", "policy"}
-	for _, e := range engines {
-		header = append(header, e)
-	}
-	for _, p := range peers {
-		header = append(header, "ursa/"+p)
-	}
-	fmt.Printf("%s: median (n = runs), and Ursa's time divided by each peer's:\n", title)
-	fmt.Println()
+	med := map[key]map[string]float64{}
+	fmt.Printf("%s: median over the runs (n):\n\n", title)
+	header := append([]string{"benchmark", "policy"}, engines...)
 	fmt.Println("| " + strings.Join(header, " | ") + " |")
 	fmt.Println("|" + strings.Repeat("---|", len(header)))
-	var goals []string
 	for _, k := range keys {
+		med[k] = map[string]float64{}
 		row := []string{k.bench, k.policy}
-		med := map[string]float64{}
 		for _, e := range engines {
 			if s := samples[k][e]; len(s) > 0 {
-				med[e] = median(s)
-				row = append(row, fmt.Sprintf("%s (n=%d)", dur(med[e]), len(s)))
-			} else {
-				row = append(row, "—")
-			}
-		}
-		for _, p := range peers {
-			u, uok := med["ursa"]
-			v, pok := med[p]
-			if uok && pok {
-				row = append(row, fmt.Sprintf("%.3g×", u/v))
+				med[k][e] = median(s)
+				row = append(row, fmt.Sprintf("%s (%d)", dur(med[k][e]), len(s)))
 			} else {
 				row = append(row, "—")
 			}
 		}
 		fmt.Println("| " + strings.Join(row, " | ") + " |")
+	}
 
-		u, uok := med["ursa"]
-		switch {
-		case !uok:
+	fmt.Printf("\nUrsa's median divided by each peer's (below 1: Ursa is faster):\n\n")
+	header = append([]string{"benchmark", "policy", "Ursa"}, peers...)
+	fmt.Println("| " + strings.Join(header, " | ") + " |")
+	fmt.Println("|" + strings.Repeat("---|", len(header)))
+	var goals []string
+	for _, k := range keys {
+		for _, u := range ursas {
+			um, ok := med[k][u]
+			if !ok {
+				continue
+			}
+			row := []string{k.bench, k.policy, u}
+			for _, p := range peers {
+				if pm, ok := med[k][p]; ok {
+					row = append(row, fmt.Sprintf("%.3g×", um/pm))
+				} else {
+					row = append(row, "—")
+				}
+			}
+			fmt.Println("| " + strings.Join(row, " | ") + " |")
+			switch k.bench {
+			case "Decision":
+				if c, ok := med[k]["cedar"]; ok {
+					goals = append(goals, fmt.Sprintf("- Decision %s, %s at or below cedar-go: %s (%s/cedar = %.3g)", k.policy, u, verdict(um <= c), u, um/c))
+				}
+			case "Filter":
+				if o, ok := med[k]["opa"]; ok {
+					goals = append(goals, fmt.Sprintf("- Filter %s, %s at least 10× faster than OPA's compile API: %s (opa/%s = %.3g)", k.policy, u, verdict(o >= 10*um), u, o/um))
+				}
+			}
+		}
+		if len(med[k]) > 0 && !slices.ContainsFunc(ursas, func(u string) bool { _, ok := med[k][u]; return ok }) {
 			goals = append(goals, fmt.Sprintf("- %s %s: no Ursa result", k.bench, k.policy))
-		case k.bench == "Decision":
-			if c, ok := med["cedar"]; ok {
-				goals = append(goals, fmt.Sprintf("- Decision %s: Ursa at or below cedar-go: %s (ursa/cedar = %.3g)", k.policy, verdict(u <= c), u/c))
-			}
-		case k.bench == "Filter":
-			if o, ok := med["opa"]; ok {
-				goals = append(goals, fmt.Sprintf("- Filter %s: Ursa at least 10× faster than OPA's compile API: %s (opa/ursa = %.3g)", k.policy, verdict(o >= 10*u), o/u))
-			}
 		}
 	}
 	fmt.Println()
