@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -167,4 +168,36 @@ func TestDecisionLog(t *testing.T) {
 	if rec.Result != "deny" || rec.Rules != nil {
 		t.Errorf("record: %s", lines[1])
 	}
+}
+
+func ExampleAuthorizer_Explain() {
+	type Member struct{ Name string }
+	type Page struct {
+		Author string
+		Draft  bool
+	}
+	authz, _ := ursa.New()
+	_ = authz.RegisterClass(Member{})
+	_ = authz.RegisterClass(Page{})
+	_ = authz.LoadString("pages.polar", `
+allow(m: Member, "read", p: Page) if not p.draft or wrote(m, p);
+wrote(m, p) if p.author = m.name;
+`)
+	ex, _ := authz.Explain(context.Background(), Member{Name: "ann"}, "read", Page{Author: "ann", Draft: true})
+	fmt.Print(ex)
+	ex, _ = authz.Explain(context.Background(), Member{Name: "bob"}, "read", Page{Author: "ann", Draft: true})
+	fmt.Print(ex)
+	// Output:
+	// allow(Member{Name: "ann"}, "read", Page{Author: "ann", Draft: true}) succeeded
+	//   ✓ allow(m: Member, "read", p: Page) (branch 2 of or)  [pages.polar:2:1]
+	//     wrote(Member{Name: "ann"}, Page{Author: "ann", Draft: true})
+	//       ✓ wrote(m, p)  [pages.polar:3:1]
+	// allow(Member{Name: "bob"}, "read", Page{Author: "ann", Draft: true}) failed
+	//   ✗ allow(m: Member, "read", p: Page) (branch 1 of or)  [pages.polar:2:1]
+	//       failed at not p.draft  [pages.polar:2:38] (0 of 1 goals satisfied)
+	//   ✗ allow(m: Member, "read", p: Page) (branch 2 of or)  [pages.polar:2:1]
+	//       failed at wrote(m, p)  [pages.polar:2:53] (0 of 1 goals satisfied)
+	//     wrote(Member{Name: "bob"}, Page{Author: "ann", Draft: true})
+	//       ✗ wrote(m, p)  [pages.polar:3:1]
+	//           failed at p.author = m.name  [pages.polar:3:25] (0 of 1 goals satisfied)
 }
