@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/ursa-authz/ursa/engine/ast"
+	"github.com/ursa-authz/ursa/engine/loader"
 )
 
 // This file compiles rule bodies and heads from the AST into the VM's
@@ -605,7 +605,7 @@ func (c *compiler) goal0(e ast.Expr) goal {
 	return &gExpr{at: e.Pos(), e: c.expr(e)}
 }
 
-func predKey(name string, arity int) string { return fmt.Sprintf("%s/%d", name, arity) }
+func predKey(name string, arity int) string { return loader.Key(name, arity) }
 
 // compileRule compiles a rule's head and body.
 func (c *compiler) compileRule(r *ast.Rule, pred *predicate, index int) *crule {

@@ -109,7 +109,7 @@ type machine struct {
 	trail    []trailEntry
 	choices  []choice
 	cur      *cont
-	active   map[loopKey]struct{}
+	loops    loopStack
 	steps    int
 	maxSteps int
 	maxDepth int
@@ -147,9 +147,7 @@ func (m *machine) reset() {
 	clear(m.choices)
 	m.choices = m.choices[:0]
 	m.cur = nil
-	if len(m.active) > 0 {
-		clear(m.active)
-	}
+	m.loops.reset()
 	m.steps = 0
 	m.ctx, m.done, m.out, m.hook = nil, nil, nil, nil
 	m.dbg = debugState{}
@@ -194,9 +192,9 @@ func (m *machine) undo(mark int) {
 		if t.cell != nil {
 			t.cell.val, t.cell.bound = nil, false
 		} else if t.add {
-			m.active[*t.key] = struct{}{}
+			m.loops.push(t.key)
 		} else {
-			delete(m.active, *t.key)
+			m.loops.pop()
 		}
 		*t = trailEntry{}
 	}
@@ -406,7 +404,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 			}
 		case *gExit:
 			if e.lk != nil {
-				delete(m.active, *e.lk)
+				m.loops.pop()
 				m.trail = append(m.trail, trailEntry{key: e.lk, add: true})
 			}
 		case *gIn:
@@ -578,15 +576,12 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 	}
 	if pred.recursive {
 		if k, ok := makeLoopKey(pred, args); ok {
-			if _, dup := m.active[k]; dup {
+			if m.loops.contains(&k) {
 				return false, nil // loop: this exact call is already being proven
 			}
-			if m.active == nil {
-				m.active = map[loopKey]struct{}{}
-			}
-			m.active[k] = struct{}{}
 			kp := m.keys.alloc()
 			*kp = k
+			m.loops.push(kp)
 			m.trail = append(m.trail, trailEntry{key: kp})
 			ex := m.envs.alloc()
 			ex.lk = kp
@@ -598,6 +593,79 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 		m.choices = append(m.choices, choice{kind: chRules, trail: len(m.trail), next: next, env: e, cutB: cutB, call: g, args: args, rules: rules, idx: 1})
 	}
 	return m.tryRule(rules[0], g, args, e, next, cutB)
+}
+
+// loopStack is the set of calls active on the current derivation path, for
+// the loop check. Calls enter and exit in nested order (an exit pops the
+// most recent entry; the trail undoes pushes and pops in reverse), so it is a
+// stack; membership is a linear scan while the stack is short and a map
+// (mirroring the stack) once it is deep.
+type loopStack struct {
+	stack  []*loopKey
+	set    map[loopKey]int32
+	useSet bool
+}
+
+const (
+	loopSetOn  = 32 // build the map above this depth
+	loopSetOff = 16 // drop it at or below this depth
+)
+
+func (s *loopStack) contains(k *loopKey) bool {
+	if s.useSet {
+		return s.set[*k] > 0
+	}
+	for _, x := range s.stack {
+		if *x == *k {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *loopStack) push(k *loopKey) {
+	s.stack = append(s.stack, k)
+	if s.useSet {
+		s.set[*k]++
+	} else if len(s.stack) > loopSetOn {
+		if s.set == nil {
+			s.set = map[loopKey]int32{}
+		}
+		for _, x := range s.stack {
+			s.set[*x]++
+		}
+		s.useSet = true
+	}
+}
+
+func (s *loopStack) pop() {
+	last := len(s.stack) - 1
+	k := s.stack[last]
+	s.stack[last] = nil
+	s.stack = s.stack[:last]
+	if s.useSet {
+		if n := s.set[*k]; n > 1 {
+			s.set[*k] = n - 1
+		} else {
+			delete(s.set, *k)
+		}
+		if len(s.stack) <= loopSetOff {
+			clear(s.set)
+			s.useSet = false
+		}
+	}
+}
+
+func (s *loopStack) reset() {
+	clear(s.stack)
+	s.stack = s.stack[:0]
+	if len(s.set) > 0 {
+		clear(s.set)
+	}
+	if len(s.set) > 1<<12 {
+		s.set = nil
+	}
+	s.useSet = false
 }
 
 func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {

@@ -22,6 +22,7 @@ type Policy struct {
 	reg     *Registry
 	version uint64
 	preds   map[string]*predicate
+	byName  map[string][]*predicate // by name, indexed by arity (nil gaps)
 	// Warnings from loading (singleton variables, ...).
 	Warnings ast.ErrorList
 
@@ -103,6 +104,7 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 		reg:     reg,
 		version: versionCounter.Add(1),
 		preds:   map[string]*predicate{},
+		byName:  map[string][]*predicate{},
 		goalSrc: map[goal]ast.Expr{},
 	}
 	for _, name := range reg.Classes() {
@@ -127,10 +129,24 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 			pred.rules = append(pred.rules, c.compileRule(r, pred, i))
 		}
 		pred.finish()
+		byArity := p.byName[pred.name]
+		for len(byArity) <= pred.arity {
+			byArity = append(byArity, nil)
+		}
+		byArity[pred.arity] = pred
+		p.byName[pred.name] = byArity
 	}
 	p.markRecursive()
 	c.errs.Sort()
 	return p, c.errs
+}
+
+// pred returns the predicate name/arity, or nil.
+func (p *Policy) pred(name string, arity int) *predicate {
+	if byArity := p.byName[name]; arity < len(byArity) {
+		return byArity[arity]
+	}
+	return nil
 }
 
 // markRecursive flags predicates that can reach themselves through calls.

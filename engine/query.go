@@ -132,7 +132,7 @@ func (m *machine) start(q *compiledQuery) *env {
 // one solution. Arguments are Go values (normalised); a Variable argument is
 // left unbound. Any error means deny: (false, err).
 func (p *Policy) Decide(ctx context.Context, opts *QueryOptions, name string, args ...any) (bool, error) {
-	pred := p.preds[predKey(name, len(args))]
+	pred := p.pred(name, len(args))
 	if pred == nil {
 		return false, nil
 	}
@@ -176,7 +176,7 @@ func (g *gStart) pos() ast.Pos { return ast.NoPos }
 // consumer stops.
 func (p *Policy) QueryRule(ctx context.Context, opts *QueryOptions, name string, args ...any) iter.Seq2[Bindings, error] {
 	return func(yield func(Bindings, error) bool) {
-		pred := p.preds[predKey(name, len(args))]
+		pred := p.pred(name, len(args))
 		if pred == nil {
 			return
 		}

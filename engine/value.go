@@ -130,7 +130,7 @@ var valuerType = reflect.TypeOf((*driver.Valuer)(nil)).Elem()
 // database/sql (sql.NullString, sql.NullInt64, sql.NullTime, ...) or GORM
 // (gorm.DeletedAt): a struct implementing driver.Valuer.
 func isNullType(t reflect.Type) bool {
-	if t.Kind() != reflect.Struct {
+	if t.Kind() != reflect.Struct || t.NumMethod() == 0 {
 		return false
 	}
 	switch t.PkgPath() {
