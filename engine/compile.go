@@ -178,8 +178,9 @@ var (
 // ---- specializers ----
 
 type specField struct {
-	key string
-	val expr
+	key    string
+	val    expr
+	fields typeCache[*FieldInfo] // field accessor by receiver type
 }
 
 // spec is a compiled specializer or matches operand: a class (Fields empty),

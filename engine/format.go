@@ -168,11 +168,11 @@ func specString(s *spec) string {
 		}
 	}
 	b.WriteString("{")
-	for i, f := range s.fields {
+	for i := range s.fields {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(f.key)
+		b.WriteString(s.fields[i].key)
 		b.WriteString(": ...")
 	}
 	b.WriteString("}")

@@ -971,8 +971,9 @@ func (m *machine) matchSpec(v any, s *spec, e *env) (bool, error) {
 	if !s.dict && !m.p.specIsa(v, s) {
 		return false, nil
 	}
-	for _, f := range s.fields {
-		fv, err := m.p.fieldOf(v, f.key, s.dict)
+	for i := range s.fields {
+		f := &s.fields[i]
+		fv, err := m.p.fieldOf(v, f)
 		if err == errFail {
 			return false, nil
 		}
@@ -1160,19 +1161,12 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 		}
 		return v, err
 	}
-	if fi := x.fieldFor(recv); fi != nil {
-		rv := reflect.ValueOf(recv)
-		if rv.Kind() == reflect.Pointer {
-			if rv.IsNil() {
-				return nil, m.errorf(x.at, "cannot look up %s on a nil %s", x.name, rv.Type())
-			}
-			rv = rv.Elem()
-		}
-		f, err := rv.FieldByIndexErr(fi.Index)
+	if fi := fieldVia(&x.fields, x.name, recv); fi != nil {
+		v, err := readField(recv, fi, x.name)
 		if err != nil {
-			return nil, m.errorf(x.at, "cannot look up %s: %v", x.name, err)
+			return nil, m.errAt(x.at, err)
 		}
-		return normValue(f), nil
+		return v, nil
 	}
 	v, err := m.p.lookup(recv, x.name)
 	if err != nil && err != errFail {
@@ -1181,14 +1175,15 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 	return v, err
 }
 
-// fieldFor returns the struct field x.name of recv's type, if it is one.
-func (x *eDot) fieldFor(recv any) *FieldInfo {
+// fieldVia returns the struct field name of recv's type, if it is one,
+// through a call site's inline cache.
+func fieldVia(c *typeCache[*FieldInfo], name string, recv any) *FieldInfo {
 	switch recv.(type) {
-	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue:
+	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue, *Cell:
 		return nil
 	}
 	t := reflect.TypeOf(recv)
-	if fi, ok := x.fields.get(t); ok {
+	if fi, ok := c.get(t); ok {
 		return fi
 	}
 	var fi *FieldInfo
@@ -1197,8 +1192,24 @@ func (x *eDot) fieldFor(recv any) *FieldInfo {
 		et = et.Elem()
 	}
 	if et.Kind() == reflect.Struct {
-		fi = infoFor(et).fields[x.name]
+		fi = infoFor(et).fields[name]
 	}
-	x.fields.put(t, fi)
+	c.put(t, fi)
 	return fi
+}
+
+// readField reads field fi of a struct or pointer-to-struct value.
+func readField(recv any, fi *FieldInfo, name string) (any, error) {
+	rv := reflect.ValueOf(recv)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, fmt.Errorf("cannot look up %s on a nil %s", name, rv.Type())
+		}
+		rv = rv.Elem()
+	}
+	f, err := rv.FieldByIndexErr(fi.Index)
+	if err != nil {
+		return nil, fmt.Errorf("cannot look up %s: %v", name, err)
+	}
+	return normValue(f), nil
 }

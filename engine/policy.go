@@ -461,15 +461,18 @@ func (p *Policy) lookup(v any, name string) (any, error) {
 
 // fieldOf reads a pattern field: a dictionary key (missing: errFail) or a
 // host field.
-func (p *Policy) fieldOf(v any, key string, dictPattern bool) (any, error) {
+func (p *Policy) fieldOf(v any, f *specField) (any, error) {
+	if fi := fieldVia(&f.fields, f.key, v); fi != nil {
+		return readField(v, fi, f.key)
+	}
 	if d, ok := asDict(v); ok {
-		r, ok := d.get(key)
+		r, ok := d.get(f.key)
 		if !ok {
 			return nil, errFail
 		}
 		return r, nil
 	}
-	return p.lookup(v, key)
+	return p.lookup(v, f.key)
 }
 
 // CallMethod calls method name on v with positional and keyword arguments:
@@ -571,8 +574,9 @@ func (p *Policy) specApplies(v any, s *spec) (bool, error) {
 			}
 		}
 	}
-	for _, f := range s.fields {
-		fv, err := p.fieldOf(v, f.key, s.dict)
+	for i := range s.fields {
+		f := &s.fields[i]
+		fv, err := p.fieldOf(v, f)
 		if err == errFail {
 			return false, nil
 		}
