@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/ursa-authz/ursa/engine"
@@ -141,8 +143,16 @@ func (r *repl) query(src string) bool {
 
 // run runs a query and prints its solutions, or false.
 func (r *repl) run(src string, opts *engine.QueryOptions) {
+	ctx := context.Background()
+	if r.in.Interactive() {
+		// Ctrl-C stops a long query (the engine checks its context) instead
+		// of the REPL.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+	}
 	n := 0
-	for b, err := range r.l.policy.Query(context.Background(), opts, src) {
+	for b, err := range r.l.policy.Query(ctx, opts, src) {
 		if err != nil {
 			r.fail(err)
 			return
