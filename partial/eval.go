@@ -412,6 +412,10 @@ func (e *evaluator) buildBranch() Branch {
 		var in, out []Cond
 		at := -1
 		for _, c := range cs {
+			if ei, ok := c.(*errIf); ok && errMentions(ei, x.name) {
+				// An error region under an existential is not tracked.
+				continue
+			}
 			if mentions(c, x.name) {
 				if at < 0 {
 					at = len(out)
@@ -540,6 +544,14 @@ func (e *evaluator) solveAnd(goals []ast.Expr, sc *scope, k func() error) error 
 // unconstrained; an unconstrained derivation -> fail; else the negation of R
 // is added (a disjunction of single conditions becomes a conjunction of their
 // negations; anything else a NotFilter). Bindings made by G are discarded.
+//
+// Error regions: inside G, a lookup through a relation that may be nil is an
+// error in a decision when the relation is nil, which denies the row; a
+// negation must not turn it into an accepted row. Such lookups leave an
+// errIf marker in their branch; the rows where a branch's conditions before
+// the marker hold and the relation is nil are added to R before negating
+// (so they are excluded), and passed on to an enclosing negation as its own
+// error region.
 func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error {
 	e.neg++
 	r, err := e.residual(g)
@@ -547,6 +559,62 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 	if err != nil {
 		return err
 	}
+	r, errRegion := splitErrors(r)
+	m := e.mark()
+	if len(errRegion.Branches) > 0 && e.neg > 0 {
+		e.push(&errIf{F: *errRegion})
+	}
+	err = e.negated(r, k)
+	e.undo(m)
+	return err
+}
+
+// errIf is an internal marker (never in a returned filter): the decision
+// errors on the rows where F holds (given the conditions before it).
+type errIf struct{ F Filter }
+
+func (*errIf) cond() {}
+
+// splitErrors removes the errIf markers of r's branches and returns r with
+// the error regions added as branches, and the error regions alone.
+func splitErrors(r *Filter) (*Filter, *Filter) {
+	has := false
+	for _, br := range r.Branches {
+		for _, c := range br.Conds {
+			if _, ok := c.(*errIf); ok {
+				has = true
+			}
+		}
+	}
+	if !has {
+		return r, &Filter{Type: r.Type}
+	}
+	out := &Filter{Type: r.Type}
+	errs := &Filter{Type: r.Type}
+	for _, br := range r.Branches {
+		var plain []Cond
+		for _, c := range br.Conds {
+			x, ok := c.(*errIf)
+			if !ok {
+				plain = append(plain, c)
+				continue
+			}
+			for _, fb := range x.F.Branches {
+				eb := append(append([]Cond(nil), plain...), fb.Conds...)
+				errs.Branches = append(errs.Branches, Branch{Conds: eb})
+			}
+		}
+		out.Branches = append(out.Branches, Branch{Conds: plain})
+	}
+	// Error regions first: evaluated in order (Match), they decide a nil
+	// relation before any lookup through it.
+	out.Branches = append(append([]Branch(nil), errs.Branches...), out.Branches...)
+	s := simplifier{}
+	return s.filter(out), s.filter(errs)
+}
+
+// negated continues with the negation of residual r added to the branch.
+func (e *evaluator) negated(r *Filter, k func() error) error {
 	switch {
 	case r.IsDenyAll():
 		return k()
@@ -563,6 +631,7 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 		}
 	}
 	m := e.mark()
+	var err error
 	var positives []*Filter
 	for _, br := range r.Branches {
 		if nf, ok := br.Conds[0].(*NotFilter); ok {
@@ -1321,6 +1390,11 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		if !ok {
 			return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 		}
+		if e.neg > 0 && x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.isLocalExists(x.path.Var) {
+			// Inside a negation: this lookup errors in a decision when the
+			// relation is nil (see solveNot).
+			e.push(&errIf{F: Filter{Branches: []Branch{{Conds: []Cond{&Compare{Op: Eq, L: x.path, R: Value{V: nil}}}}}}})
+		}
 		return &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}, nil
 	case *cell:
 		// As in a decision: a field of an unbound variable is an error (bind
@@ -1359,6 +1433,16 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		return nil, e.runtime(pos, err)
 	}
 	return v, nil
+}
+
+// isLocalExists reports whether v is an existential of the current branch.
+func (e *evaluator) isLocalExists(v string) bool {
+	for _, x := range e.exs {
+		if x.name == v {
+			return true
+		}
+	}
+	return false
 }
 
 // noteConstant marks the evaluation impure if it uses a constant that is
@@ -1438,4 +1522,15 @@ func describeValue(v any) string {
 		return Value{V: v}.String()
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+func errMentions(x *errIf, v string) bool {
+	for _, br := range x.F.Branches {
+		for _, c := range br.Conds {
+			if mentions(c, v) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -89,10 +89,22 @@ func (w *world) docs() {
 	}
 }
 
-func (w *world) repos() {
+func (w *world) repos() { w.reposNil(false) }
+
+// reposWithNilOrgs has personal repositories (no org) too.
+func (w *world) reposWithNilOrgs() { w.reposNil(true) }
+
+func (w *world) reposNil(nilOrgs bool) {
 	for i := 0; i < 12; i++ {
 		o := pick(w.r, w.orgs)
-		rp := &Repo{ID: int64(100 + i), OrgID: o.ID, Org: o, CreatorID: int64(7 + w.r.Intn(4)), Public: w.r.Intn(3) == 0, Archived: w.r.Intn(3) == 0}
+		if nilOrgs && w.r.Intn(3) == 0 {
+			o = nil
+		}
+		orgID := int64(0)
+		if o != nil {
+			orgID = o.ID
+		}
+		rp := &Repo{ID: int64(100 + i), OrgID: orgID, Org: o, CreatorID: int64(7 + w.r.Intn(4)), Public: w.r.Intn(3) == 0, Archived: w.r.Intn(3) == 0}
 		for j := 0; j < w.r.Intn(4); j++ {
 			rp.Memberships = append(rp.Memberships, &RepoMembership{ID: int64(j), UserID: int64(7 + w.r.Intn(4)), RepoID: rp.ID, Role: pick(w.r, []string{"reader", "admin", "writer"})})
 		}
@@ -185,9 +197,10 @@ var propCases = []propCase{
 	{"ownership", "Doc", []string{"read", "edit", "delete"}, (*world).docs},
 	{"negation", "Doc", []string{"read", "edit", "list", "hide"}, (*world).docs},
 	{"forall", "Doc", []string{"read", "skip"}, (*world).docs},
-	{"actor_data", "Repo", []string{"read", "list", "see"}, (*world).repos},
 	{"branches", "Repo", []string{"read", "both"}, (*world).repos},
-	{"repo_inherit", "Repo", []string{"read", "push", "delete"}, (*world).repos},
+	{"repo_inherit", "Repo", []string{"read", "push", "delete"}, (*world).reposWithNilOrgs},
+	{"nil_negation", "Repo", []string{"read", "nested", "exists"}, (*world).reposWithNilOrgs},
+	{"actor_data", "Repo", []string{"read", "list", "see"}, (*world).reposWithNilOrgs},
 	{"org_roles", "Org", []string{"read", "admin", "list"}, (*world).orgObjects},
 	{"teams", "Team", []string{"read"}, (*world).teams},
 	{"folders", "Folder", []string{"read", "view"}, (*world).folders},
@@ -207,7 +220,7 @@ func TestMatchAgreesWithDecision(t *testing.T) {
 	for _, pc := range propCases {
 		t.Run(pc.policy, func(t *testing.T) {
 			p := loadPolicy(t, goldenPolicySource(t, pc.policy))
-			checked, allowed := 0, 0
+			checked, allowed, errored := 0, 0, 0
 			for seed := int64(0); seed < int64(rounds); seed++ {
 				w := &world{r: rand.New(rand.NewSource(seed))}
 				w.orgsList()
@@ -222,8 +235,17 @@ func TestMatchAgreesWithDecision(t *testing.T) {
 						for _, obj := range w.objects {
 							want, derr := p.Decide(ctx, nil, "allow", actor, action, obj)
 							got, merr := partial.Match(p, f, obj)
-							if derr != nil || merr != nil {
-								t.Fatalf("seed %d: errors: decision %v, match %v", seed, derr, merr)
+							if derr != nil {
+								// A decision error is a deny: the filter must
+								// not accept the object.
+								if got {
+									t.Fatalf("seed %d: decision error %v but Match accepts %+v\nfilter: %s", seed, derr, obj, f)
+								}
+								errored++
+								continue
+							}
+							if merr != nil {
+								t.Fatalf("seed %d: Match error %v, decision %v", seed, merr, want)
 							}
 							if got != want {
 								t.Fatalf("seed %d: actor %+v action %s object %+v: Match %v, decision %v\nfilter: %s", seed, actor, action, obj, got, want, f)
@@ -239,7 +261,7 @@ func TestMatchAgreesWithDecision(t *testing.T) {
 			if allowed == 0 || allowed == checked {
 				t.Errorf("degenerate data: %d of %d allowed", allowed, checked)
 			}
-			t.Logf("%d checks, %d allowed", checked, allowed)
+			t.Logf("%d checks, %d allowed, %d decision errors", checked, allowed, errored)
 		})
 	}
 }
