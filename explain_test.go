@@ -201,3 +201,26 @@ wrote(m, p) if p.author = m.name;
 	//       ✗ wrote(m, p)  [pages.polar:3:1]
 	//           failed at p.author = m.name  [pages.polar:3:25] (0 of 1 goals satisfied)
 }
+
+func TestExplainConcurrent(t *testing.T) {
+	a := explainAuthz(t)
+	ctx := context.Background()
+	done := make(chan string, 8)
+	for i := range 8 {
+		go func() {
+			ex, err := a.Explain(ctx, xUser{Name: "ann"}, []string{"read", "edit"}[i%2], xDoc{Owner: "ann"})
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- ex.String()
+		}()
+	}
+	seen := map[string]bool{}
+	for range 8 {
+		seen[<-done] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("want 2 distinct explanations, got %d: %v", len(seen), seen)
+	}
+}
