@@ -42,9 +42,46 @@
 // evaluation (`ursa sql`) sees typed fields and relations exactly as it sees
 // application structs.
 //
+// # Check
+//
+// `ursa check` prints every error and warning as `file:line:col: message`
+// followed by the source line and a caret, then `N errors, N warnings`, and
+// `ok: N files, N rules` when there is no error. Inline queries run as when
+// the policy is loaded by the library. Exit 1 on any error.
+//
 // # Tests
 //
-// `ursa test` loads the policy without running its inline queries, then runs
-// every inline `?=` query and every zero-argument rule named test_*; each is
-// reported PASS or FAIL with its location, followed by `N passed, N failed`.
+// `ursa test` loads the policy without running its inline queries (the
+// engine's Load always runs them and fails on the first failure, so the CLI
+// loads with loader.Load and engine.Compile itself), then runs every inline
+// `?=` query and every zero-argument rule named test_*, in source order; each
+// is reported `PASS file:line:col: name` or `FAIL ...` (an error is a
+// failure, printed indented below), followed by `N passed, N failed`. Exit 1
+// when any failed.
+//
+// # Explain
+//
+// `ursa explain --query 'allow(...)'` (and the REPL's explain) print
+// ursa.ExplainPolicyQuery: for a success each rule that succeeded (✓) with,
+// below it, each call of its body and the rule that proved it; for a failure
+// every rule's attempt (✗), closest first, with the goal where it stopped.
+//
+// # SQL
+//
+// `ursa sql` prints the filter IR of allow(actor, action, resource) for an
+// unknown resource of --type (partial.Eval), then the statement of
+// sqlgen.Select for the dialect and its bind arguments, one per line:
+//
+//	-- filter
+//	resource.IsPublic = true or resource.CreatorId = 7
+//	-- postgres
+//	SELECT "repos".* FROM "repos" WHERE "repos"."is_public" = $1 OR "repos"."creator_id" = $2
+//	-- args
+//	1: true
+//	2: 7
+//
+// The actor is JSON: a Polar dictionary by default, or with --actor-type an
+// instance of a schema class. The schema comes from --schema (format in
+// schema.go) or from a live PostgreSQL with --dsn (tables of the current
+// schema; see pg.go), or both (the file's declarations win).
 package main
