@@ -103,10 +103,26 @@
 // closed. An evaluation stops after maxSteps steps and on context
 // cancellation.
 //
-// Known limitation: a path through a nil to-one relation (`resource.org.name`
-// with no org) is an error in a decision (deny) and in Match, but is simply
-// not matched by SQL; under `not` the SQL of such a filter may accept a row
-// the decision denies.
+// # Nil relations and decision errors
+//
+// A to-one relation (a pointer field) may be nil. The evaluator follows the
+// decision exactly where it can:
+//   - a nil relation is an instance of no class, so a specializer on it
+//     requires the relation: `resource.Org != nil` before the rule's
+//     conditions; compared as an object with a known or unknown object, it is
+//     unequal (guard first, then key comparison);
+//   - a lookup through it (`resource.org.name`) is an error in a decision,
+//     which denies the row whatever other rules say. The rows where such a
+//     lookup is reached with a nil relation (its "error region": the branch's
+//     conditions before the lookup, and `relation = nil`) are excluded from
+//     the whole filter, from a negation's complement (`not` never turns an
+//     error into an accepted row), and passed on through nested negations.
+//     The decision stops at its first success, so a row another rule accepts
+//     before the error is reached is allowed by the decision but excluded by
+//     the filter: narrower, never wider. Error regions under an existential
+//     (`m in resource.ms and m.user.name = ...`) and inside recursive
+//     predicates are not tracked: there Match reports the lookup's error and
+//     SQL does not match the row.
 //
 // # Cache
 //

@@ -351,6 +351,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 	if err != nil {
 		return nil, err
 	}
+	out = excludeErrors(out)
 	out.Type = resType
 	// Define the recursive predicates found (which may find more).
 	for len(e.pending) > 0 {
@@ -370,6 +371,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		if err != nil {
 			return nil, err
 		}
+		body = excludeErrors(body)
 		body.Type = tb.t.class
 		if out.Preds == nil {
 			out.Preds = map[string]*Pred{}
@@ -567,6 +569,71 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 	err = e.negated(r, k)
 	e.undo(m)
 	return err
+}
+
+// excludeErrors removes the errIf markers of a complete residual and
+// excludes their error regions from it: a row on which some derivation
+// errors is an error of the decision (a deny), whatever other branches say.
+// (The decision stops at its first success, so a row accepted by an earlier
+// rule before the error is reached is allowed there; the filter does not
+// model rule order and excludes the row: narrower, never wider.)
+func excludeErrors(r *Filter) *Filter {
+	has := false
+	for _, br := range r.Branches {
+		for _, c := range br.Conds {
+			if _, ok := c.(*errIf); ok {
+				has = true
+			}
+		}
+	}
+	if !has {
+		return r
+	}
+	_, errs := splitErrors(r)
+	plain := &Filter{Type: r.Type, Preds: r.Preds}
+	for _, br := range r.Branches {
+		var cs []Cond
+		for _, c := range br.Conds {
+			if _, ok := c.(*errIf); !ok {
+				cs = append(cs, c)
+			}
+		}
+		plain.Branches = append(plain.Branches, Branch{Conds: cs})
+	}
+	if errs.IsDenyAll() {
+		return plain
+	}
+	var guard []Cond
+	single := true
+	for _, br := range errs.Branches {
+		if len(br.Conds) != 1 {
+			single = false
+		}
+	}
+	if single {
+		for _, br := range errs.Branches {
+			guard = append(guard, negate(br.Conds[0]))
+		}
+	} else {
+		guard = []Cond{&NotFilter{F: *errs}}
+	}
+	out := &Filter{Type: r.Type, Preds: r.Preds}
+	for _, br := range plain.Branches {
+		var cs []Cond
+		for _, g := range guard {
+			// A branch that itself reads through the relation already
+			// denies the row when it is nil (no match, or the same error).
+			if p, ok := nilGuardPath(g); ok && readsThrough(br, p) {
+				continue
+			}
+			cs = append(cs, g)
+		}
+		out.Branches = append(out.Branches, Branch{Conds: append(cs, br.Conds...)})
+	}
+	s := simplifier{}
+	res := s.filter(out)
+	res.Preds = r.Preds
+	return res
 }
 
 // errIf is an internal marker (never in a returned filter): the decision
@@ -1390,9 +1457,9 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		if !ok {
 			return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 		}
-		if e.neg > 0 && x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.isLocalExists(x.path.Var) {
-			// Inside a negation: this lookup errors in a decision when the
-			// relation is nil (see solveNot).
+		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.isLocalExists(x.path.Var) && !e.guarded(x.path) {
+			// This lookup errors in a decision when the relation is nil
+			// (see solveNot and excludeErrors).
 			e.push(&errIf{F: Filter{Branches: []Branch{{Conds: []Cond{&Compare{Op: Eq, L: x.path, R: Value{V: nil}}}}}}})
 		}
 		return &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}, nil
@@ -1433,6 +1500,32 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		return nil, e.runtime(pos, err)
 	}
 	return v, nil
+}
+
+// guarded reports whether the branch already requires p != nil.
+func (e *evaluator) guarded(p Path) bool {
+	for _, c := range e.conds {
+		if x, ok := c.(*Compare); ok && x.Op == Neq {
+			if l, ok := x.L.(Path); ok && samePath(l, p) {
+				if v, ok := x.R.(Value); ok && v.V == nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func samePath(a, b Path) bool {
+	if a.Var != b.Var || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i] != b.Fields[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // isLocalExists reports whether v is an existential of the current branch.
@@ -1528,6 +1621,63 @@ func errMentions(x *errIf, v string) bool {
 	for _, br := range x.F.Branches {
 		for _, c := range br.Conds {
 			if mentions(c, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nilGuardPath returns p for a guard `p != nil`.
+func nilGuardPath(c Cond) (Path, bool) {
+	x, ok := c.(*Compare)
+	if !ok || x.Op != Neq {
+		return Path{}, false
+	}
+	p, ok := x.L.(Path)
+	v, vok := x.R.(Value)
+	if !ok || !vok || v.V != nil {
+		return Path{}, false
+	}
+	return p, true
+}
+
+// readsThrough reports whether a condition of br (outside negations) reads a
+// path strictly extending p, or requires p != nil.
+func readsThrough(br Branch, p Path) bool {
+	ext := func(q Path) bool {
+		if q.Var != p.Var || len(q.Fields) <= len(p.Fields) {
+			return false
+		}
+		for i := range p.Fields {
+			if q.Fields[i] != p.Fields[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range br.Conds {
+		switch x := c.(type) {
+		case *Compare:
+			if q, ok := x.L.(Path); ok && ext(q) {
+				return true
+			}
+			if q, ok := x.R.(Path); ok && ext(q) {
+				return true
+			}
+			if q, ok := nilGuardPath(x); ok && samePath(q, p) {
+				return true
+			}
+		case *In:
+			if ext(x.L) {
+				return true
+			}
+		case *Exists:
+			if ext(x.Over) {
+				return true
+			}
+		case *InSet:
+			if ext(x.Path) || samePath(x.Path, p) {
 				return true
 			}
 		}

@@ -199,7 +199,7 @@ var propCases = []propCase{
 	{"forall", "Doc", []string{"read", "skip"}, (*world).docs},
 	{"branches", "Repo", []string{"read", "both"}, (*world).repos},
 	{"repo_inherit", "Repo", []string{"read", "push", "delete"}, (*world).reposWithNilOrgs},
-	{"nil_negation", "Repo", []string{"read", "nested", "exists"}, (*world).reposWithNilOrgs},
+	{"nil_negation", "Repo", []string{"read", "nested", "exists", "either", "only"}, (*world).reposWithNilOrgs},
 	{"actor_data", "Repo", []string{"read", "list", "see"}, (*world).reposWithNilOrgs},
 	{"org_roles", "Org", []string{"read", "admin", "list"}, (*world).orgObjects},
 	{"teams", "Team", []string{"read"}, (*world).teams},

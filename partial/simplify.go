@@ -191,6 +191,15 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 			j++
 		}
 		out.Conds = out.Conds[:j]
+		// A condition and its negation: always false (a = b and a != b;
+		// p = nil and p != nil).
+		for _, c := range out.Conds {
+			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
+				if seen[CondString(negate(x))] {
+					return Branch{}, false
+				}
+			}
+		}
 	}
 	return out, true
 }
