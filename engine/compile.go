@@ -732,7 +732,7 @@ func (p *predicate) candidates(args []any) *candSet {
 			a = int64(x)
 		}
 	case string, int64, bool:
-	case *Cell:
+	case *cell:
 		return p.all
 	default:
 		return p.nonLit

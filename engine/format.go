@@ -31,7 +31,7 @@ func formatValue(b *strings.Builder, v any, depth int) {
 	case nil:
 		b.WriteString("nil")
 		return
-	case *Cell:
+	case *cell:
 		b.WriteString("_")
 		return
 	case Variable:

@@ -35,13 +35,13 @@ import (
 
 type env struct {
 	rule   *crule
-	cells  []Cell
+	cells  []cell
 	parent *env
 	call   *gCall // the call that created this frame; nil for a query
 	args   []any
 	depth  int
 	lk     *loopKey // set when this frame's call is in the active set
-	small  [4]Cell
+	small  [4]cell
 }
 
 type cont struct {
@@ -89,7 +89,7 @@ type inColl struct {
 }
 
 type trailEntry struct {
-	cell *Cell
+	cell *cell
 	key  *loopKey
 	add  bool // for key entries: true = re-add on undo, false = remove on undo
 }
@@ -181,7 +181,7 @@ func (m *machine) errorf(at ast.Pos, format string, args ...any) error {
 	return ast.NewError(m.fset, at, ast.KindRuntime, format, args...)
 }
 
-func (m *machine) bind(c *Cell, v any) {
+func (m *machine) bind(c *cell, v any) {
 	c.val, c.bound = v, true
 	m.trail = append(m.trail, trailEntry{cell: c})
 }
@@ -220,7 +220,7 @@ func initEnv(e *env, r *crule, parent *env) *env {
 		if r.nslots <= len(e.small) {
 			e.cells = e.small[:r.nslots]
 		} else {
-			e.cells = make([]Cell, r.nslots)
+			e.cells = make([]cell, r.nslots)
 		}
 	}
 	return e
@@ -422,7 +422,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 				return false, nil
 			}
 		case *gAssign:
-			c, unbound := deref(&e.cells[x.slot]).(*Cell)
+			c, unbound := deref(&e.cells[x.slot]).(*cell)
 			if !unbound {
 				return false, m.errorf(x.at, "cannot assign to %s: it is already bound to %s", x.name, FormatValue(resolve(&e.cells[x.slot])))
 			}
@@ -441,7 +441,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 				if !b {
 					return false, nil
 				}
-			case *Cell:
+			case *cell:
 				name := "a variable"
 				if ev, ok := x.e.(*eVar); ok {
 					name = ev.name
@@ -491,7 +491,7 @@ func (m *machine) evalFail(at ast.Pos, err error) (bool, error) {
 }
 
 func (m *machine) checkBound(at ast.Pos, ex expr, v any, op string) error {
-	if c, ok := deref(v).(*Cell); ok && c != nil {
+	if c, ok := deref(v).(*cell); ok && c != nil {
 		name := "a variable"
 		if ev, ok := ex.(*eVar); ok {
 			name = ev.name
@@ -675,7 +675,7 @@ func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
 	}
 	for i, a := range args {
 		switch x := a.(type) {
-		case nil, bool, int64, float64, string, time.Duration, *Cell:
+		case nil, bool, int64, float64, string, time.Duration, *cell:
 			// an unbound cell is identified by identity: the call is
 			// literally the same term as its ancestor
 		case *restList, []any, map[string]any:
@@ -700,7 +700,7 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 		p := &r.params[i]
 		a := args[i]
 		if p.hasLit {
-			if c, ok := a.(*Cell); ok {
+			if c, ok := a.(*cell); ok {
 				m.bind(c, p.lit)
 				a = p.lit
 			} else if !equal(a, p.lit) {
@@ -708,7 +708,7 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 			}
 		}
 		if p.slot >= 0 {
-			ne.cells[p.slot] = Cell{val: a, bound: true}
+			ne.cells[p.slot] = cell{val: a, bound: true}
 		} else if _, isConst := p.term.(*eConst); !isConst || !p.hasLit {
 			t, err := m.eval(p.term, ne)
 			if err != nil {
@@ -719,7 +719,7 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 			}
 		}
 		if p.spec != nil {
-			if _, unbound := a.(*Cell); unbound && p.deferred != nil {
+			if _, unbound := a.(*cell); unbound && p.deferred != nil {
 				next = m.newCont(p.deferred, 0, ne, cutB, next)
 				continue
 			}
@@ -786,7 +786,7 @@ func (m *machine) applies(r *crule, args []any, lits bool) (bool, error) {
 	for i := range r.params {
 		p := &r.params[i]
 		a := args[i]
-		if _, unbound := a.(*Cell); unbound {
+		if _, unbound := a.(*cell); unbound {
 			if p.spec != nil && p.deferred == nil {
 				return false, fmt.Errorf("cannot check the specializer %s of %s on an unbound argument", specString(p.spec), r.pred.name)
 			}
@@ -818,7 +818,7 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 	}
 	var coll inColl
 	switch rv := r.(type) {
-	case *Cell:
+	case *cell:
 		return false, m.errorf(x.at, "in: the right side is unbound")
 	case string:
 		coll = inColl{kind: 2, str: rv}
@@ -900,14 +900,14 @@ func (m *machine) inExhausted(ch *choice) bool {
 // unify unifies two terms, binding cells (trailed).
 func (m *machine) unify(a, b any) bool {
 	a, b = deref(a), deref(b)
-	if ca, ok := a.(*Cell); ok {
-		if cb, ok := b.(*Cell); ok && ca == cb {
+	if ca, ok := a.(*cell); ok {
+		if cb, ok := b.(*cell); ok && ca == cb {
 			return true
 		}
 		m.bind(ca, b)
 		return true
 	}
-	if cb, ok := b.(*Cell); ok {
+	if cb, ok := b.(*cell); ok {
 		m.bind(cb, a)
 		return true
 	}
@@ -958,7 +958,7 @@ func (m *machine) unifyRest(x *restList, b any) bool {
 // matchSpec checks v against a specializer, unifying pattern fields.
 func (m *machine) matchSpec(v any, s *spec, e *env) (bool, error) {
 	v = deref(v)
-	if c, ok := v.(*Cell); ok {
+	if c, ok := v.(*cell); ok {
 		if s.isLit {
 			m.bind(c, s.lit)
 			return true, nil
@@ -1099,7 +1099,7 @@ func (m *machine) evalArgs(args []expr, kwkeys []string, kwvals []expr, e *env) 
 			if err != nil {
 				return nil, nil, err
 			}
-			if c, ok := v.(*Cell); ok && !c.bound {
+			if c, ok := v.(*cell); ok && !c.bound {
 				return nil, nil, m.errorf(a.pos(), "argument %d is unbound", i+1)
 			}
 			out[i] = resolve(v)
@@ -1113,7 +1113,7 @@ func (m *machine) evalArgs(args []expr, kwkeys []string, kwvals []expr, e *env) 
 			if err != nil {
 				return nil, nil, err
 			}
-			if c, ok := v.(*Cell); ok && !c.bound {
+			if c, ok := v.(*cell); ok && !c.bound {
 				return nil, nil, m.errorf(kwvals[i].pos(), "keyword argument %s is unbound", k)
 			}
 			kw[k] = resolve(v)
@@ -1128,7 +1128,7 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 		return nil, err
 	}
 	recv = deref(recv)
-	if _, ok := recv.(*Cell); ok {
+	if _, ok := recv.(*cell); ok {
 		what := x.name
 		if ev, ok := x.x.(*eVar); ok {
 			return nil, m.errorf(x.at, "cannot look up %s on the unbound variable %s", what, ev.name)
@@ -1179,7 +1179,7 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 // through a call site's inline cache.
 func fieldVia(c *typeCache[*FieldInfo], name string, recv any) *FieldInfo {
 	switch recv.(type) {
-	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue, *Cell:
+	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue, *cell:
 		return nil
 	}
 	t := reflect.TypeOf(recv)

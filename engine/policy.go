@@ -293,7 +293,7 @@ func (p *Policy) IsA(v any, class string) bool { return p.isa(norm(v), class) }
 // specIsa is isa with the specializer's inline cache.
 func (p *Policy) specIsa(v any, s *spec) bool {
 	switch v.(type) {
-	case nil, int64, float64, string, bool, []any, map[string]any, *Cell:
+	case nil, int64, float64, string, bool, []any, map[string]any, *cell:
 		return p.isa(v, s.class)
 	}
 	t := reflect.TypeOf(v)
@@ -330,7 +330,7 @@ func (p *Policy) isa(v any, class string) bool {
 		return ok
 	}
 	switch v.(type) {
-	case nil, int64, float64, string, bool, []any, map[string]any, *Cell:
+	case nil, int64, float64, string, bool, []any, map[string]any, *cell:
 		return false
 	}
 	t := reflect.TypeOf(v)

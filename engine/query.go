@@ -146,10 +146,10 @@ func (m *machine) startCall(pred *predicate, args []any, top *env) {
 	vals := m.anys.alloc(len(args))
 	for i, a := range args {
 		if v, ok := a.(Variable); ok {
-			c := &Cell{}
+			c := &cell{}
 			if top != nil {
 				// reported through the query frame
-				top.cells = append(top.cells, Cell{})
+				top.cells = append(top.cells, cell{})
 				c = &top.cells[len(top.cells)-1]
 				_ = v
 			}
@@ -183,7 +183,7 @@ func (p *Policy) QueryRule(ctx context.Context, opts *QueryOptions, name string,
 		m := p.getMachine(ctx, opts)
 		defer putMachine(m)
 		var names []string
-		top := &env{cells: make([]Cell, 0, len(args))}
+		top := &env{cells: make([]cell, 0, len(args))}
 		for _, a := range args {
 			if v, ok := a.(Variable); ok {
 				names = append(names, string(v))

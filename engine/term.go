@@ -1,9 +1,9 @@
 package engine
 
-// Cell is a logic variable slot. An unbound cell stands for itself; a bound
+// cell is a logic variable slot. An unbound cell stands for itself; a bound
 // cell holds a value (possibly another cell). Cells never escape the engine:
 // results are resolved to plain values first.
-type Cell struct {
+type cell struct {
 	val   any
 	bound bool
 }
@@ -17,7 +17,7 @@ type restList struct {
 // deref follows bound cells to a value or an unbound cell.
 func deref(v any) any {
 	for {
-		c, ok := v.(*Cell)
+		c, ok := v.(*cell)
 		if !ok || !c.bound {
 			return v
 		}
@@ -29,7 +29,7 @@ func deref(v any) any {
 func isGround(v any) bool {
 	v = deref(v)
 	switch x := v.(type) {
-	case *Cell:
+	case *cell:
 		return false
 	case *restList:
 		return false
@@ -53,7 +53,7 @@ func isGround(v any) bool {
 // pattern, bound or not.
 func hasCells(v any) bool {
 	switch x := v.(type) {
-	case *Cell, *restList:
+	case *cell, *restList:
 		return true
 	case []any:
 		for _, e := range x {
@@ -76,7 +76,7 @@ func hasCells(v any) bool {
 func resolve(v any) any {
 	v = deref(v)
 	switch x := v.(type) {
-	case *Cell:
+	case *cell:
 		return Variable("_")
 	case []any:
 		if !hasCells(x) {

@@ -36,7 +36,7 @@ var (
 // and dictionaries).
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, string, time.Time, time.Duration, []any, map[string]any, *Cell, Variable:
+	case nil, bool, int64, float64, string, time.Time, time.Duration, []any, map[string]any, *cell, Variable:
 		return v
 	case int:
 		return int64(x)
@@ -184,7 +184,7 @@ func asList(v any) (listView, bool) {
 	switch x := v.(type) {
 	case []any:
 		return listView{s: x, isAny: true}, true
-	case nil, string, int64, float64, bool, time.Time, time.Duration, map[string]any, *Cell:
+	case nil, string, int64, float64, bool, time.Time, time.Duration, map[string]any, *cell:
 		return listView{}, false
 	}
 	rv := reflect.ValueOf(v)
@@ -235,7 +235,7 @@ func asDict(v any) (dictView, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		return dictView{m: x}, true
-	case nil, string, int64, float64, bool, []any, *Cell:
+	case nil, string, int64, float64, bool, []any, *cell:
 		return dictView{}, false
 	}
 	rv := reflect.ValueOf(v)
@@ -331,14 +331,14 @@ func equal(a, b any) bool {
 	case time.Duration:
 		y, ok := b.(time.Duration)
 		return ok && x == y
-	case *Cell:
+	case *cell:
 		return x == b
 	}
 	if b == nil {
 		return false
 	}
 	switch b.(type) {
-	case int64, float64, string, bool, time.Time, time.Duration, *Cell:
+	case int64, float64, string, bool, time.Time, time.Duration, *cell:
 		return false
 	}
 	if eq, ok := structEqual(a, b, equal); ok {
@@ -423,7 +423,7 @@ func describe(v any) string {
 	switch v.(type) {
 	case nil:
 		return "nil"
-	case *Cell:
+	case *cell:
 		return "an unbound variable"
 	}
 	return fmt.Sprintf("%s (%s)", FormatValue(v), typeName(v))
@@ -442,7 +442,7 @@ func typeName(v any) string {
 		return "String"
 	case bool:
 		return "Boolean"
-	case *Cell:
+	case *cell:
 		return "unbound variable"
 	}
 	if _, ok := asList(v); ok {
