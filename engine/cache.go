@@ -17,7 +17,10 @@ type typeEntry[V any] struct {
 	v V
 }
 
-const typeCacheMax = 16
+const (
+	typeCacheMax  = 16
+	tupleCacheMax = 64
+)
 
 func (c *typeCache[V]) get(t reflect.Type) (V, bool) {
 	if l := c.p.Load(); l != nil {
@@ -77,7 +80,7 @@ func (c *tupleCache[V]) put(k *typeTuple, v V) {
 		old := c.p.Load()
 		var n []tupleEntry[V]
 		if old != nil {
-			if len(*old) >= typeCacheMax {
+			if len(*old) >= tupleCacheMax {
 				return
 			}
 			n = append(n, *old...)
