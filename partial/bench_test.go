@@ -38,14 +38,9 @@ func TestGitClubFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `(resource.Org != nil and resource.Org.ID = 2) or ` +
-		`exists role in resource.Roles: (role.UserID = 7 and role.Name = "admin") or ` +
-		`exists grant in resource.TeamRoles: (grant.Name = "admin" and grant.Team in in_team) or ` +
-		`exists role2 in resource.Roles: (role2.UserID = 7 and role2.Name = "maintainer") or ` +
-		`exists grant2 in resource.TeamRoles: (grant2.Name = "maintainer" and grant2.Team in in_team) or ` +
-		`(resource.Org != nil and resource.Org.ID = 1) or (resource.Org != nil and resource.Org.ID = 3) or ` +
-		`exists role3 in resource.Roles: (role3.UserID = 7 and role3.Name = "reader") or ` +
-		`exists grant3 in resource.TeamRoles: (grant3.Name = "reader" and grant3.Team in in_team) or ` +
+	want := `(resource.Org != nil and resource.Org.ID in [1, 2, 3]) or ` +
+		`exists role in resource.Roles: (role.UserID = 7 and role.Name in ["admin", "maintainer", "reader"]) or ` +
+		`exists grant in resource.TeamRoles: (grant.Name in ["admin", "maintainer", "reader"] and grant.Team in in_team) or ` +
 		`resource.IsPublic = true` + "\n" +
 		`where in_team(t: Team) := exists m in t.Memberships: (m.UserID = 7) or t.Parent in in_team`
 	if got := f.String(); got != want {

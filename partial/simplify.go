@@ -31,7 +31,7 @@ func (f *Filter) Simplify() *Filter {
 		preds = make(map[string]*Pred, len(f.Preds))
 		changed := false
 		for n, p := range f.Preds {
-			s := &simplifier{empty: empty}
+			s := &simplifier{empty: empty, merge: true}
 			body := s.filter(&p.Body)
 			preds[n] = &Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: *body}
 			if body.IsDenyAll() && !empty[n] {
@@ -68,7 +68,7 @@ func (f *Filter) Simplify() *Filter {
 			break
 		}
 	}
-	s := &simplifier{empty: empty}
+	s := &simplifier{empty: empty, merge: true}
 	out := s.filter(f)
 	// Keep only the predicates reachable from the main filter.
 	if len(preds) > 0 {
@@ -99,6 +99,7 @@ func (f *Filter) Simplify() *Filter {
 
 type simplifier struct {
 	empty map[string]bool // deny-all predicates
+	merge bool            // merge branches that differ in one condition (final Simplify only)
 }
 
 // filter simplifies an OR of ANDs (not its Preds).
@@ -153,7 +154,156 @@ func (s *simplifier) filter(f *Filter) *Filter {
 			out.Branches = append(out.Branches, k.br)
 		}
 	}
+	if s.merge && len(out.Branches) > 1 {
+		out.Branches = s.mergeBranches(out.Branches)
+	}
 	return out
+}
+
+// mergeBranches merges two branches that are equal except for one
+// condition each, when those two conditions combine into one:
+//   - p = a and p = b (or p in [...]) become p in [a, b, ...];
+//   - exists x in P: A and exists y in P: B become exists x in P: (A or B[y:=x])
+//     (some element satisfies A, or some satisfies B).
+//
+// The merged branch takes the place of the first; repeated until no pair
+// merges.
+func (s *simplifier) mergeBranches(bs []Branch) []Branch {
+	keys := make([][]string, len(bs))
+	for i, br := range bs {
+		keys[i] = make([]string, len(br.Conds))
+		for j, c := range br.Conds {
+			keys[i][j] = CondString(c)
+		}
+	}
+	for merged := true; merged; {
+		merged = false
+	outer:
+		for i := 0; i < len(bs); i++ {
+			for j := i + 1; j < len(bs); j++ {
+				if len(bs[i].Conds) != len(bs[j].Conds) {
+					continue
+				}
+				di, dj, ok := oneDiff(keys[i], keys[j])
+				if !ok {
+					continue
+				}
+				c, ok := s.combine(bs[i].Conds[di], bs[j].Conds[dj])
+				if !ok {
+					continue
+				}
+				conds := append([]Cond(nil), bs[i].Conds...)
+				conds[di] = c
+				bs[i] = Branch{Conds: conds}
+				keys[i] = append([]string(nil), keys[i]...)
+				keys[i][di] = CondString(c)
+				bs = append(bs[:j:j], bs[j+1:]...)
+				keys = append(keys[:j:j], keys[j+1:]...)
+				merged = true
+				break outer
+			}
+		}
+	}
+	return bs
+}
+
+// oneDiff returns the positions of the only condition of a not in b and the
+// only condition of b not in a (as multisets of keys).
+func oneDiff(a, b []string) (int, int, bool) {
+	count := make(map[string]int, len(a))
+	for _, k := range b {
+		count[k]++
+	}
+	da := -1
+	for i, k := range a {
+		if count[k] > 0 {
+			count[k]--
+			continue
+		}
+		if da >= 0 {
+			return 0, 0, false
+		}
+		da = i
+	}
+	if da < 0 {
+		return 0, 0, false
+	}
+	count = make(map[string]int, len(a))
+	for _, k := range a {
+		count[k]++
+	}
+	db := -1
+	for i, k := range b {
+		if count[k] > 0 {
+			count[k]--
+			continue
+		}
+		if db >= 0 {
+			return 0, 0, false
+		}
+		db = i
+	}
+	return da, db, db >= 0
+}
+
+// combine returns one condition equivalent to `a or b`, if there is one.
+func (s *simplifier) combine(a, b Cond) (Cond, bool) {
+	switch x := a.(type) {
+	case *Compare, *In:
+		pa, va, ok1 := eqValues(a)
+		pb, vb, ok2 := eqValues(b)
+		if !ok1 || !ok2 || !samePath(pa, pb) {
+			return nil, false
+		}
+		_ = x
+		seen := map[string]bool{}
+		var vals []Value
+		for _, v := range append(va, vb...) {
+			k := v.String()
+			if _, isF := v.V.(float64); !isF && seen[k] {
+				continue
+			}
+			seen[k] = true
+			vals = append(vals, v)
+		}
+		sortValues(vals)
+		return &In{L: pa, Values: vals}, true
+	case *Exists:
+		y, ok := b.(*Exists)
+		if !ok || !samePath(x.Over, y.Over) || x.Type != y.Type {
+			return nil, false
+		}
+		f := Filter{Type: x.Cond.Type}
+		f.Branches = append(f.Branches, x.Cond.Branches...)
+		for _, br := range y.Cond.Branches {
+			cs := make([]Cond, len(br.Conds))
+			for i, c := range br.Conds {
+				cs[i] = renameCond(c, y.Var, x.Var)
+			}
+			f.Branches = append(f.Branches, Branch{Conds: cs})
+		}
+		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *s.filter(&f)}, true
+	}
+	return nil, false
+}
+
+// eqValues reads `p = v` or `p in [...]` with known values.
+func eqValues(c Cond) (Path, []Value, bool) {
+	switch x := c.(type) {
+	case *Compare:
+		if x.Op != Eq {
+			return Path{}, nil, false
+		}
+		p, ok := x.L.(Path)
+		v, vok := x.R.(Value)
+		if !ok || !vok {
+			return Path{}, nil, false
+		}
+		return p, []Value{v}, true
+	case *In:
+		return x.L, x.Values, true
+	}
+	return Path{}, nil, false
 }
 
 func subset(keys []string, set map[string]bool) bool {
@@ -413,4 +563,21 @@ func renameCond(c Cond, from, to string) Cond {
 		return &InSet{Path: rp(x.Path), Pred: x.Pred}
 	}
 	return c
+}
+
+// sortValues orders values of one kind (all integers or all strings), for
+// readable and canonical merged lists; mixed lists keep their order.
+func sortValues(vs []Value) {
+	allInt, allStr := true, true
+	for _, v := range vs {
+		_, i := v.V.(int64)
+		_, s := v.V.(string)
+		allInt, allStr = allInt && i, allStr && s
+	}
+	switch {
+	case allInt:
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.(int64) < vs[j].V.(int64) })
+	case allStr:
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.(string) < vs[j].V.(string) })
+	}
 }
