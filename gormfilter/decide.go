@@ -408,6 +408,10 @@ func (p *Plugin) createCallback(db *gorm.DB) {
 		_ = db.AddError(fmt.Errorf("%w: Create on an authorized statement needs a model", ErrUnknownModel))
 		return
 	}
+	if err := writeGuards(db, false, true); err != nil {
+		_ = db.AddError(err)
+		return
+	}
 	var objs []any
 	rv := db.Statement.ReflectValue
 	switch rv.Kind() {
@@ -432,7 +436,11 @@ func (p *Plugin) createCallback(db *gorm.DB) {
 	tx := db.Session(&gorm.Session{NewDB: true})
 	for _, r := range reqs {
 		for _, o := range objs {
-			ok, err := IsAllowed(tx, r.actor, r.action, o)
+			// Decide on a shallow copy: associations loaded for the decision
+			// must not become part of what GORM inserts.
+			cp := reflect.New(reflect.TypeOf(o).Elem())
+			cp.Elem().Set(reflect.ValueOf(o).Elem())
+			ok, err := IsAllowed(tx, r.actor, r.action, cp.Interface())
 			if err != nil {
 				_ = db.AddError(err)
 				return

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/ursa-authz/ursa/partial"
 	"github.com/ursa-authz/ursa/sqlgen"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 )
 
 // Authorizer is what gormfilter needs from an authorization engine. The root
@@ -135,13 +137,15 @@ func (p *Plugin) Initialize(db *gorm.DB) error {
 	if err := cb.Row().Before("gorm:row").Register("ursa:filter_row", p.filterCallback(opQuery)); err != nil {
 		return err
 	}
-	if err := cb.Update().Before("gorm:update").Register("ursa:filter_update", p.filterCallback(opUpdate)); err != nil {
+	// Writes are checked before GORM's hooks and association saves, so a
+	// refused statement changes nothing.
+	if err := cb.Update().Before("gorm:before_update").Register("ursa:filter_update", p.filterCallback(opUpdate)); err != nil {
 		return err
 	}
-	if err := cb.Delete().Before("gorm:delete").Register("ursa:filter_delete", p.filterCallback(opDelete)); err != nil {
+	if err := cb.Delete().Before("gorm:before_delete").Register("ursa:filter_delete", p.filterCallback(opDelete)); err != nil {
 		return err
 	}
-	if err := cb.Create().Before("gorm:create").Register("ursa:filter_create", p.createCallback); err != nil {
+	if err := cb.Create().Before("gorm:before_create").Register("ursa:filter_create", p.createCallback); err != nil {
 		return err
 	}
 	return cb.Raw().Before("gorm:raw").Register("ursa:filter_raw", p.rawCallback)
@@ -238,6 +242,11 @@ func (p *Plugin) apply(db *gorm.DB, reqs []*request, o op) error {
 	}
 	if stmt.Schema == nil {
 		return fmt.Errorf("%w: the statement has no model; use db.Model(&T{}) or a typed destination", ErrUnknownModel)
+	}
+	if o != opQuery {
+		if err := writeGuards(db, o == opDelete, false); err != nil {
+			return err
+		}
 	}
 	dialect, err := dialectOf(db)
 	if err != nil {
@@ -416,6 +425,88 @@ func primaryKeySet(stmt *gorm.Statement) bool {
 		}
 	}
 	return false
+}
+
+// writeGuards refuses what GORM would write beside the filtered statement,
+// unfiltered: associations saved by a Create/Update (GORM upserts them in
+// sessions of their own), associations deleted by Select(...).Delete, and
+// upserts whose ON CONFLICT clause updates an existing row.
+func writeGuards(db *gorm.DB, del, create bool) error {
+	stmt := db.Statement
+	if c, ok := stmt.Clauses["ON CONFLICT"]; ok {
+		if oc, ok := c.Expression.(clause.OnConflict); ok && !oc.DoNothing && (oc.UpdateAll || len(oc.DoUpdates) > 0) {
+			return fmt.Errorf("%w: an upsert (ON CONFLICT ... UPDATE, also Save of a row the filter did not update) would change a row without its filter; use Update/Updates", ErrUnsupported)
+		}
+	}
+	if stmt.Schema == nil {
+		return nil
+	}
+	if del {
+		sel, restricted := stmt.SelectAndOmitColumns(true, false)
+		if restricted {
+			for name, on := range sel {
+				if _, isRel := stmt.Schema.Relationships.Relations[name]; on && isRel {
+					return fmt.Errorf("%w: deleting association %s with Select would delete its rows without a filter", ErrUnsupported, name)
+				}
+			}
+		}
+		return nil
+	}
+	if db.FullSaveAssociations {
+		return fmt.Errorf("%w: FullSaveAssociations would update associated rows without a filter", ErrUnsupported)
+	}
+	sel, restricted := stmt.SelectAndOmitColumns(create, !create)
+	var bad string
+	forEachRelation(stmt.Schema, "", func(name string, rel *schema.Relationship) {
+		if bad != "" || strings.Contains(name, ".") {
+			return
+		}
+		if v, ok := sel[name]; (ok && !v) || (!ok && restricted) {
+			return // GORM will not save it
+		}
+		if hasAssociationValue(stmt, rel.Field) {
+			bad = name
+		}
+	})
+	if bad != "" {
+		return fmt.Errorf("%w: an authorized write does not save associations (%s would be written without a filter); Omit(clause.Associations) or save it with its own authorized statement", ErrUnsupported, bad)
+	}
+	return nil
+}
+
+// hasAssociationValue reports whether the statement's model value(s) hold a
+// value for the association field that GORM would save.
+func hasAssociationValue(stmt *gorm.Statement, f *schema.Field) bool {
+	check := func(v reflect.Value) bool {
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return false
+			}
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Struct || v.Type() != stmt.Schema.ModelType {
+			return false
+		}
+		fv := f.ReflectValueOf(stmt.Context, v)
+		switch fv.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			return !fv.IsNil()
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return fv.Len() > 0
+		}
+		return !fv.IsZero()
+	}
+	rv := stmt.ReflectValue
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < rv.Len(); i++ {
+			if check(rv.Index(i)) {
+				return true
+			}
+		}
+		return false
+	}
+	return rv.IsValid() && check(rv)
 }
 
 func typeOf(model any) reflect.Type {

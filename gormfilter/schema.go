@@ -145,10 +145,29 @@ func forEachRelation(gs *schema.Schema, prefix string, fn func(key string, rel *
 }
 
 func forEachRelationIn(rs *schema.Relationships, prefix string, fn func(key string, rel *schema.Relationship)) {
-	for name, rel := range rs.Relations {
-		fn(prefix+name, rel)
+	// GORM adds to a model's map, under "_Owner_Field" keys and while it
+	// parses other models, the has-one/has-many relations that point at it
+	// from other models: skip those, and read under GORM's lock.
+	rs.Mux.RLock()
+	type kv struct {
+		name string
+		rel  *schema.Relationship
 	}
+	rels := make([]kv, 0, len(rs.Relations))
+	for name, rel := range rs.Relations {
+		if !strings.HasPrefix(name, "_") {
+			rels = append(rels, kv{name, rel})
+		}
+	}
+	subs := make(map[string]*schema.Relationships, len(rs.EmbeddedRelations))
 	for name, sub := range rs.EmbeddedRelations {
+		subs[name] = sub
+	}
+	rs.Mux.RUnlock()
+	for _, r := range rels {
+		fn(prefix+r.name, r.rel)
+	}
+	for name, sub := range subs {
 		forEachRelationIn(sub, prefix+name+".", fn)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/glebarez/sqlite"
 	"github.com/ursa-authz/ursa/partial"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -355,4 +356,50 @@ type failingAuth struct{ *fakeAuth }
 
 func (f *failingAuth) Filter(ctx context.Context, actor any, action, typ string) (*partial.Filter, error) {
 	return nil, errBoom
+}
+
+// TestWriteGuards: what GORM would write beside the filtered statement is
+// refused before anything is written.
+func TestWriteGuards(t *testing.T) {
+	db, _ := openSQLite(t, decisionAuth())
+	// Save of an allowed row updates it (alice created repo 3, not archived).
+	var r3 Repo
+	db.First(&r3, 3)
+	r3.Name = "saved"
+	if err := Authorized(db, alice, "update").Save(&r3).Error; err != nil || repoNames(t, db)[3] != "saved" {
+		t.Errorf("save allowed: %v", err)
+	}
+	// Save of a forbidden row: the filtered UPDATE changes nothing and
+	// GORM's fallback upsert is refused, so the row stays.
+	var r4 Repo
+	db.First(&r4, 4)
+	r4.Name = "stolen"
+	r4.CreatorID = uptr(7)
+	if err := Authorized(db, alice, "update").Save(&r4).Error; !errors.Is(err, ErrUnsupported) || repoNames(t, db)[4] != "b2" {
+		t.Errorf("save forbidden: %v, name %q", err, repoNames(t, db)[4])
+	}
+	// An authorized Create does not save associations...
+	withOrg := Repo{Name: "with-org", OrgID: 3, Org: &Org{ID: 3, Name: "alice-org"}}
+	if err := Authorized(db, alice, "create").Create(&withOrg).Error; !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Org") {
+		t.Errorf("create with association: %v", err)
+	}
+	// ... unless they are omitted.
+	if err := Authorized(db, alice, "create").Omit(clause.Associations).Create(&withOrg).Error; err != nil || withOrg.ID == 0 {
+		t.Errorf("create omitting associations: %v", err)
+	}
+	// The decision's loading does not leak into the insert.
+	plain := Repo{Name: "plain", OrgID: 3}
+	if err := Authorized(db, alice, "create").Create(&plain).Error; err != nil || plain.Org != nil {
+		t.Errorf("create: %v, Org %+v", err, plain.Org)
+	}
+	// Deleting associations with Select, and FullSaveAssociations.
+	if err := Authorized(db, alice, "delete").Select("Memberships").Delete(&Repo{ID: 3}).Error; !errors.Is(err, ErrUnsupported) {
+		t.Errorf("delete with associations: %v", err)
+	}
+	if err := Authorized(db.Session(&gorm.Session{FullSaveAssociations: true}), alice, "update").Model(&Repo{ID: 3}).Update("name", "x").Error; !errors.Is(err, ErrUnsupported) {
+		t.Errorf("full save associations: %v", err)
+	}
+	if n := repoNames(t, db); n[3] != "saved" {
+		t.Errorf("repo 3 changed by a refused statement: %q", n[3])
+	}
 }
