@@ -47,6 +47,16 @@
 // the whole statement if one is not allowed. Raw SQL (Raw, Exec) on an
 // authorized statement is refused: it cannot be filtered.
 //
+// What GORM would write beside the filtered statement is refused, before any
+// hook or association runs: an upsert whose ON CONFLICT updates a row
+// (including Save's fallback when the filtered UPDATE matched no row: a
+// forbidden row stays unchanged and Save returns ErrUnsupported), saving
+// associations with a Create/Update/Save (Omit(clause.Associations), or save
+// them with their own authorized statement), deleting associations with
+// Select(...).Delete, and FullSaveAssociations. (On MySQL, whose affected-row
+// count skips unchanged rows, a Save that changes nothing also takes GORM's
+// upsert fallback and is refused; use Updates there.)
+//
 // # Schema
 //
 // The table schema is read from GORM's parsed model schemas: table names
