@@ -53,10 +53,10 @@ type LoadOptions = QueryOptions
 // types, checks), compiles the rules against reg and runs the inline `?=`
 // queries (a failing one is a load error). The returned list holds errors
 // and warnings; when it has errors the Policy is nil.
-func Load(sources []Source, reg *Registry, opts *LoadOptions) (*Policy, ast.ErrorList) {
+func Load(sources []Source, reg *Registry, opts *LoadOptions) (p *Policy, errs ast.ErrorList) {
+	defer recoverLoad(&p, &errs)
 	fset := ast.NewFileSet()
 	var files []*ast.PolicyFile
-	var errs ast.ErrorList
 	for _, s := range sources {
 		f, perrs := parser.ParseFile(fset, s.Name, s.Src)
 		errs = append(errs, perrs...)
@@ -72,7 +72,8 @@ func Load(sources []Source, reg *Registry, opts *LoadOptions) (*Policy, ast.Erro
 }
 
 // LoadFiles is Load on already parsed files.
-func LoadFiles(fset *ast.FileSet, files []*ast.PolicyFile, reg *Registry, opts *LoadOptions) (*Policy, ast.ErrorList) {
+func LoadFiles(fset *ast.FileSet, files []*ast.PolicyFile, reg *Registry, opts *LoadOptions) (p *Policy, errs ast.ErrorList) {
+	defer recoverLoad(&p, &errs)
 	if reg == nil {
 		reg = NewRegistry()
 	}
@@ -93,6 +94,15 @@ func LoadFiles(fset *ast.FileSet, files []*ast.PolicyFile, reg *Registry, opts *
 	}
 	p.Warnings = errs.Warnings()
 	return p, errs
+}
+
+// recoverLoad turns a panic while loading into an error (last resort: no
+// policy text may crash the host).
+func recoverLoad(p **Policy, errs *ast.ErrorList) {
+	if r := recover(); r != nil {
+		*p = nil
+		*errs = append(*errs, &ast.Error{Kind: ast.KindValidation, Msg: fmt.Sprintf("internal error while loading (please report): %v", r)})
+	}
 }
 
 // Compile compiles a loaded Program against a registry snapshot. reg must
