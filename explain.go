@@ -150,6 +150,11 @@ func ExplainPolicy(ctx context.Context, p *engine.Policy, opts *engine.QueryOpti
 	if err != nil {
 		return nil, err
 	}
+	if opts != nil && opts.Debug != nil { // rules run many times here: no debugger stops
+		o := *opts
+		o.Debug, o.DebugStep = nil, false
+		opts = &o
+	}
 	x := &explainer{ctx: ctx, d: d, opts: opts}
 	ex := &Explanation{Call: formatCall(name, args)}
 	ok, err := p.Decide(ctx, opts, name, args...)
