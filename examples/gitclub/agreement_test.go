@@ -6,7 +6,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/glebarez/sqlite"
 	"github.com/ursa-authz/ursa/gormfilter"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // Filter ⇔ decision on the demo data: for every user, class and action, the
@@ -173,4 +176,58 @@ func rowID(row any) int64 {
 		return r.ID
 	}
 	panic(fmt.Sprintf("rowID(%T)", row))
+}
+
+// A repository whose org_id names no organization (possible where foreign
+// keys are not enforced: SQLite without PRAGMA foreign_keys=ON, MySQL MyISAM,
+// tables without constraints) is denied by every decision
+// (repo.Org is nil, so has_relation(org, "parent", repo) finds no org), so
+// the list must not return it either. The filter is right —
+// `resource.Org != nil and resource.Org.ID = 99` — but the SQL compiled from
+// it is `"repositories"."org_id" = 99`: the existence check of the related
+// row is dropped, so the list is wider than the decisions. (sqlgen assumes
+// referential integrity: sqlgen/compile.go reads repo.Org.ID as repo.org_id,
+// a "virtual row"; the guide asks for agreement on any data.)
+func TestDanglingForeignKeyAgreement(t *testing.T) {
+	app := newApp(t, func(t *testing.T) *gorm.DB {
+		db, err := gorm.Open(sqlite.Open("file::memory:"), &gorm.Config{Logger: logger.Discard}) // foreign keys not enforced
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(1)
+		t.Cleanup(func() { sqlDB.Close() })
+		return db
+	})
+	ctx := context.Background()
+	if err := app.db.Create(&Repository{ID: 10, Name: "orphan", OrgID: 99}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := app.db.Create(&OrgRole{UserID: 2, OrgID: 99, Role: "member"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	var bob User
+	if err := app.db.Preload("OrgRoles").Preload("RepoRoles").Where("name = ?", "bob").Take(&bob).Error; err != nil {
+		t.Fatal(err)
+	}
+	var orphan Repository
+	if err := app.db.Preload("Org").Take(&orphan, 10).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := app.authz.Authorize(ctx, &bob, "read", &orphan); err == nil {
+		t.Fatal("Authorize allows bob to read a repository of a missing organization")
+	}
+	var bare Repository
+	app.db.Take(&bare, 10)
+	if ok, err := gormfilter.IsAllowed(app.db, &bob, "read", &bare); ok || err != nil {
+		t.Fatalf("gormfilter.IsAllowed = %v, %v; want false, nil", ok, err)
+	}
+	var listed []Repository
+	if err := gormfilter.Authorized(app.db, &bob, "read").Where("id = ?", 10).Find(&listed).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 0 {
+		f, _ := app.authz.Filter(ctx, &bob, "read", "Repository")
+		t.Errorf("gormfilter.Authorized(db, bob, \"read\").Find lists repository 10, which every decision denies\nfilter: %v", f)
+	}
 }

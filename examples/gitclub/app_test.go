@@ -471,3 +471,15 @@ func TestServe(t *testing.T) {
 		t.Errorf("run after cancel: %v", err)
 	}
 }
+
+// The app's SQLite database enforces foreign keys, so the rows the policy
+// follows (repo.Org, issue.Repo) exist.
+func TestSQLiteForeignKeys(t *testing.T) {
+	app := newApp(t, sqliteDB)
+	if err := app.db.Create(&Repository{Name: "orphan", OrgID: 99}).Error; err == nil {
+		t.Error("created a repository of a missing organization")
+	}
+	if err := app.db.Create(&Issue{Title: "orphan", RepoID: 99, CreatorID: 1}).Error; err == nil {
+		t.Error("created an issue of a missing repository")
+	}
+}

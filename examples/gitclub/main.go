@@ -125,7 +125,9 @@ func openDB(databaseURL string) (*gorm.DB, string, error) {
 		}
 		return db, "PostgreSQL (DATABASE_URL)", nil
 	}
-	db, err := gorm.Open(sqlite.Open("file::memory:"), cfg)
+	// foreign_keys(1): SQLite enforces the foreign keys AutoMigrate declares
+	// only when asked to.
+	db, err := gorm.Open(sqlite.Open("file::memory:?_pragma=foreign_keys(1)"), cfg)
 	if err != nil {
 		return nil, "", err
 	}
