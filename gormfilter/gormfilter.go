@@ -264,7 +264,12 @@ func (p *Plugin) apply(db *gorm.DB, reqs []*request, o op) error {
 		if o != opQuery && p.readOnly[r.action] {
 			return fmt.Errorf("%w: action %q cannot authorize an %s; pass the write's action (e.g. %q)", ErrReadOnlyAction, r.action, o, o.String())
 		}
-		e, err := p.compile(stmt.Context, comp, r, dialect, stmt.Table)
+		var e *filterExpr
+		if o != opQuery && dialect == dialectMySQL && len(stmt.Schema.PrimaryFieldDBNames) > 0 {
+			e, err = p.compileMySQLWrite(stmt, comp, r)
+		} else {
+			e, err = p.compile(stmt.Context, comp, r, dialect, stmt.Table)
+		}
 		if err != nil {
 			return err
 		}
@@ -332,6 +337,39 @@ func (p *Plugin) compile(ctx context.Context, comp *compiled, r *request, dialec
 	}
 	comp.sqlCache.put(key, compiledSQL{sql: sql, args: args})
 	return &filterExpr{SQL: sql, Vars: args, req: r}, nil
+}
+
+// writeAlias names the filtered table inside the derived table of a MySQL
+// write (compileMySQLWrite).
+const writeAlias = "ursa_w"
+
+// compileMySQLWrite compiles the filter of an UPDATE or DELETE for MySQL,
+// which refuses a subquery on the table being changed (error 1093, e.g. a
+// self-referencing or recursive filter on folders). The filter selects the
+// permitted keys in a derived table, which MySQL materializes first:
+//
+//	(t.pk) IN (SELECT DISTINCT k.pk FROM (SELECT w.pk FROM t AS w WHERE <filter over w>) AS k)
+func (p *Plugin) compileMySQLWrite(stmt *gorm.Statement, comp *compiled, r *request) (*filterExpr, error) {
+	inner, err := p.compile(stmt.Context, comp, r, dialectMySQL, writeAlias)
+	if err != nil {
+		return nil, err
+	}
+	table := stmt.Table
+	if stmt.TableExpr != nil || table == "" {
+		table = stmt.Schema.Table
+	}
+	const keys = "ursa_k"
+	cols := func(alias string) string {
+		parts := make([]string, len(stmt.Schema.PrimaryFieldDBNames))
+		for i, c := range stmt.Schema.PrimaryFieldDBNames {
+			parts[i] = stmt.Quote(clause.Column{Table: alias, Name: c})
+		}
+		return strings.Join(parts, ", ")
+	}
+	var b strings.Builder
+	b.WriteString("(" + cols(stmt.Table) + ") IN (SELECT DISTINCT " + cols(keys) + " FROM (SELECT " + cols(writeAlias) + " FROM ")
+	b.WriteString(stmt.Quote(clause.Table{Name: table}) + " AS " + stmt.Quote(writeAlias) + " WHERE " + inner.SQL + ") AS " + stmt.Quote(keys) + ")")
+	return &filterExpr{SQL: b.String(), Vars: inner.Vars, req: r}, nil
 }
 
 // dialectOf maps GORM's dialector name to a sqlgen dialect.
