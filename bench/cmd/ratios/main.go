@@ -3,7 +3,8 @@
 // for each benchmark and policy, and the ratio Ursa/peer (below 1 means Ursa
 // is faster), followed by the project's two goals checked against the medians.
 // It does so for the wall-clock time (sec/op) and for the process CPU time
-// the benchmarks report (cpu-ns/op), which a busy machine distorts less.
+// the benchmarks report (cpu-ns/op, read as cpu-sec/op), which a busy
+// machine distorts less.
 //
 //	go run ./cmd/ratios -in results/bench.txt
 package main
@@ -96,7 +97,8 @@ var units = []struct {
 	scale       float64 // to seconds
 }{
 	{"sec/op", "Wall-clock time per operation", 1},
-	{"cpu-ns/op", "Process CPU time per operation", 1e-9},
+	// benchfmt normalises the reported cpu-ns/op to cpu-sec/op.
+	{"cpu-sec/op", "Process CPU time per operation", 1},
 }
 
 func table(title string, samples map[key]map[string][]float64) {
