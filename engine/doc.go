@@ -19,6 +19,8 @@
 // every integer kind is int64, every float float64, named string/bool kinds
 // string/bool, nil pointers nil. Slices and arrays are Polar lists and
 // string-keyed maps Polar dictionaries; the VM reads them lazily (no copy).
+// `x in it` also iterates Go iterators (iter.Seq: elements; iter.Seq2:
+// [key, value] pairs), collected when the goal runs (at most 1,000,000).
 // time.Time and time.Duration compare and do arithmetic (Compare, Arith).
 // Structs and pointers to structs are instances of their registered class;
 // fields are readable by Go name, by GORM's snake_case column name

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,23 @@ func (p Person) Lookup(k string) (string, bool) {
 }
 
 func (p Person) IsAdmin() bool { return p.Name == "admin" }
+
+// Friends is a Go iterator (iter.Seq); AttrPairs an iter.Seq2.
+func (p *Person) Friends() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, f := range []string{"bo", "cy"} {
+			if !yield(f) {
+				return
+			}
+		}
+	}
+}
+
+func (p *Person) AttrPairs() iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		_ = yield("k", 1) && yield("j", 2)
+	}
+}
 
 type Node struct {
 	ID     int

@@ -831,12 +831,54 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 			coll = inColl{kind: 1, list: lv}
 		} else if dv, ok := asDict(rv); ok {
 			coll = inColl{kind: 3, dict: dv, keys: dv.keys()}
+		} else if elems, ok, err := collectSeq(rv); ok {
+			if err != nil {
+				return false, m.errAt(x.at, err)
+			}
+			coll = inColl{kind: 1, list: listView{s: elems, isAny: true}}
 		} else {
 			return false, m.errorf(x.at, "in: cannot iterate over %s", describe(rv))
 		}
 	}
 	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
 	return m.inFrom(len(m.choices) - 1)
+}
+
+// maxSeqElems bounds how many elements `in` collects from a Go iterator.
+const maxSeqElems = 1_000_000
+
+// collectSeq collects the elements of a Go iterator function (iter.Seq[T]:
+// elements; iter.Seq2[K, V]: [k, v] pairs). ok is false for other values.
+func collectSeq(v any) (elems []any, ok bool, err error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Func || rv.IsNil() {
+		return nil, false, nil
+	}
+	t := rv.Type()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("in: the iterator panicked: %v", r)
+		}
+	}()
+	switch {
+	case t.CanSeq():
+		for x := range rv.Seq() {
+			if len(elems) >= maxSeqElems {
+				return nil, true, fmt.Errorf("in: the iterator yielded more than %d elements", maxSeqElems)
+			}
+			elems = append(elems, normValue(x))
+		}
+	case t.CanSeq2():
+		for k, x := range rv.Seq2() {
+			if len(elems) >= maxSeqElems {
+				return nil, true, fmt.Errorf("in: the iterator yielded more than %d elements", maxSeqElems)
+			}
+			elems = append(elems, []any{normValue(k), normValue(x)})
+		}
+	default:
+		return nil, false, nil
+	}
+	return elems, true, nil
 }
 
 // inFrom tries the remaining elements of the `in` choice point at index top.
