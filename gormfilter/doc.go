@@ -40,7 +40,8 @@
 // row, unfiltered.
 //
 // Update and Delete use the action passed to Authorized, so only permitted
-// rows change; a read-only action (default "read", see ReadOnlyActions) is
+// rows change (on MySQL through a materialized derived table of permitted
+// keys, since MySQL refuses a subquery on the table being changed); a read-only action (default "read", see ReadOnlyActions) is
 // refused for a write, and GORM's missing-WHERE guard still applies (the
 // filter does not count as the caller's condition). A Create on an authorized
 // statement decides every new model in memory (see IsAllowed) and refuses

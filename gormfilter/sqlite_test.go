@@ -196,6 +196,31 @@ func TestSQLiteQueries(t *testing.T) {
 		t.Errorf("subquery: %+v %v", ms, err)
 	}
 
+	// Scan, Rows and FindInBatches go through the same callbacks.
+	var scanned []uint
+	if err := Authorized(db, alice, "read").Model(&Repo{}).Select("id").Order("id").Scan(&scanned).Error; err != nil || !slices.Equal(scanned, []uint{1, 2, 3, 5}) {
+		t.Errorf("scan: %v %v", scanned, err)
+	}
+	rows, err := Authorized(db, alice, "read").Model(&Repo{}).Select("id").Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n = 0
+	for rows.Next() {
+		n++
+	}
+	rows.Close()
+	if n != 4 {
+		t.Errorf("rows: %d", n)
+	}
+	var batched []uint
+	var batch []Repo
+	err = Authorized(db, alice, "read").FindInBatches(&batch, 3, func(tx *gorm.DB, _ int) error {
+		batched = append(batched, repoIDs(batch)...)
+		return nil
+	}).Error
+	check("find in batches", batched, []uint{1, 2, 3, 5}, err)
+
 	// Embedded struct fields and gorm.Model soft delete.
 	var ps []Post
 	if err := Authorized(db, alice, "read").Find(&ps).Error; err != nil || len(ps) != 1 || ps[0].Title != "p1" {
