@@ -10,16 +10,7 @@ import (
 // BenchmarkAuthorizeOwnership: allow if resource.owner_id == actor.id or
 // resource.public; the deciding branch is the second one (not the owner).
 func BenchmarkAuthorizeOwnership(b *testing.B) {
-	a, _ := ursa.New()
-	if err := a.RegisterClass(Doc{}); err != nil {
-		b.Fatal(err)
-	}
-	if err := a.RegisterClass(User{}); err != nil {
-		b.Fatal(err)
-	}
-	if err := a.LoadString("own.polar", ownershipPolicy); err != nil {
-		b.Fatal(err)
-	}
+	a := ownership(b)
 	ctx := context.Background()
 	u := &User{ID: 7000}
 	d := &Doc{ID: 1, OwnerID: 8000, Public: true}

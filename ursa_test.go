@@ -146,7 +146,9 @@ func TestAuthorizedActions(t *testing.T) {
 	}
 }
 
-func TestOwnership(t *testing.T) {
+// ownership returns an Authorizer with the ownership policy.
+func ownership(t testing.TB) *ursa.Authorizer {
+	t.Helper()
 	a, _ := ursa.New()
 	if err := a.RegisterClass(Doc{}); err != nil {
 		t.Fatal(err)
@@ -157,6 +159,11 @@ func TestOwnership(t *testing.T) {
 	if err := a.LoadString("own.polar", ownershipPolicy); err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+func TestOwnership(t *testing.T) {
+	a := ownership(t)
 	ctx := context.Background()
 	u := &User{ID: 7}
 	for _, c := range []struct {
