@@ -39,6 +39,8 @@ import (
 // the tree of rules.
 type Explanation struct {
 	Call    string         // the explained call with its argument values
+	Name    string         // the rule name
+	Args    []any          // the argument values
 	Allowed bool           // whether the call succeeded
 	Rules   []*ExplainNode // succeeded: the rules that succeeded; denied: the attempts, closest first
 }
@@ -46,6 +48,8 @@ type Explanation struct {
 // ExplainNode is one rule tried for one call.
 type ExplainNode struct {
 	Call      string       // the call with its argument values
+	Name      string       // the rule name
+	Args      []any        // the argument values
 	Rule      string       // the rule as written (head, or the shorthand rule of a resource block)
 	Pos       ast.Position // of the rule
 	Branch    int          // 1-based branch of a rule whose body is a top-level `or`; 0 otherwise
@@ -156,7 +160,7 @@ func ExplainPolicy(ctx context.Context, p *engine.Policy, opts *engine.QueryOpti
 		opts = &o
 	}
 	x := &explainer{ctx: ctx, d: d, opts: opts}
-	ex := &Explanation{Call: formatCall(name, args)}
+	ex := &Explanation{Call: formatCall(name, args), Name: name, Args: args}
 	ok, err := p.Decide(ctx, opts, name, args...)
 	if err != nil {
 		return nil, err
@@ -182,27 +186,43 @@ func ExplainPolicy(ctx context.Context, p *engine.Policy, opts *engine.QueryOpti
 }
 
 // String renders the explanation as an indented tree.
-func (e *Explanation) String() string {
+func (e *Explanation) String() string { return e.Format(engine.FormatValue) }
+
+// Format is String with a custom rendering of argument values.
+func (e *Explanation) Format(value func(any) string) string {
 	var b strings.Builder
+	call := callString(e.Name, e.Args, e.Call, value)
 	if e.Allowed {
-		fmt.Fprintf(&b, "%s succeeded\n", e.Call)
+		fmt.Fprintf(&b, "%s succeeded\n", call)
 	} else {
-		fmt.Fprintf(&b, "%s failed\n", e.Call)
+		fmt.Fprintf(&b, "%s failed\n", call)
 		if len(e.Rules) == 0 {
 			b.WriteString("  no rule of this name and arity applies\n")
 		}
 	}
 	for _, n := range e.Rules {
-		n.write(&b, 1, false)
+		n.write(&b, 1, false, value)
 	}
 	return b.String()
 }
 
-func (n *ExplainNode) write(b *strings.Builder, depth int, showCall bool) {
+// callString renders name(args) with value, or falls back to call.
+func callString(name string, args []any, call string, value func(any) string) string {
+	if name == "" {
+		return call
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = value(a)
+	}
+	return name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+func (n *ExplainNode) write(b *strings.Builder, depth int, showCall bool, value func(any) string) {
 	ind := strings.Repeat("  ", depth)
 	if depth > 1 {
 		if showCall {
-			fmt.Fprintf(b, "%s%s\n", ind, n.Call)
+			fmt.Fprintf(b, "%s%s\n", ind, callString(n.Name, n.Args, n.Call, value))
 		}
 		depth++
 		ind += "  "
@@ -225,7 +245,7 @@ func (n *ExplainNode) write(b *strings.Builder, depth int, showCall bool) {
 		fmt.Fprintf(b, "%s    %s\n", ind, n.Note)
 	}
 	for i, c := range n.Children {
-		c.write(b, depth+1, i == 0 || n.Children[i-1].Call != c.Call)
+		c.write(b, depth+1, i == 0 || n.Children[i-1].Call != c.Call, value)
 	}
 }
 
@@ -435,7 +455,7 @@ func (x *explainer) run(name string, args []any) (out [][]any, ok bool, err erro
 func (x *explainer) node(rc *ruleCopy, args []any) *ExplainNode {
 	r := rc.rule
 	fset := x.d.p.FileSet()
-	n := &ExplainNode{Call: formatCall(r.Name, args), Branch: rc.branch, Goals: len(rc.goals)}
+	n := &ExplainNode{Call: formatCall(r.Name, args), Name: r.Name, Args: args, Branch: rc.branch, Goals: len(rc.goals)}
 	if r.Source != nil {
 		n.Rule = strings.TrimSuffix(ast.String(r.Source), ";")
 		n.Pos = fset.Position(r.Source.At)
@@ -477,7 +497,7 @@ func (x *explainer) success(rc *ruleCopy, args []any, anc map[string]bool, depth
 func (x *explainer) proveCall(name string, args []any, anc map[string]bool, depth int) *ExplainNode {
 	cs := formatCall(name, args)
 	if anc[cs] || x.ctx.Err() != nil {
-		return &ExplainNode{Call: cs, Rule: cs, Succeeded: true, Note: "(recursive: the same call is being explained above)"}
+		return &ExplainNode{Call: cs, Name: name, Args: args, Rule: cs, Succeeded: true, Note: "(recursive: the same call is being explained above)"}
 	}
 	anc[cs] = true
 	defer delete(anc, cs)
@@ -486,14 +506,14 @@ func (x *explainer) proveCall(name string, args []any, anc map[string]bool, dept
 			return n
 		}
 	}
-	return &ExplainNode{Call: cs, Rule: cs, Note: "(no single rule proves this call on its own)"}
+	return &ExplainNode{Call: cs, Name: name, Args: args, Rule: cs, Note: "(no single rule proves this call on its own)"}
 }
 
 // attempts explains a call that failed: each rule's attempt, closest first.
 func (x *explainer) attempts(name string, args []any, anc map[string]bool, depth, limit int) []*ExplainNode {
 	cs := formatCall(name, args)
 	if anc[cs] || x.ctx.Err() != nil {
-		return []*ExplainNode{{Call: cs, Rule: cs, Note: "(recursive: the same call is being explained above)"}}
+		return []*ExplainNode{{Call: cs, Name: name, Args: args, Rule: cs, Note: "(recursive: the same call is being explained above)"}}
 	}
 	anc[cs] = true
 	defer delete(anc, cs)

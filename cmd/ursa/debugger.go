@@ -49,7 +49,7 @@ func (d *debugger) hook(ev engine.DebugEvent) engine.DebugAction {
 		if len(ev.Args) > 0 {
 			parts := make([]string, len(ev.Args))
 			for i, a := range ev.Args {
-				parts[i] = engine.FormatValue(a)
+				parts[i] = d.l.formatValue(a)
 			}
 			fmt.Fprintf(d.out, ": %s", strings.Join(parts, ", "))
 		}
@@ -113,7 +113,7 @@ func (d *debugger) stack(ev engine.DebugEvent) {
 		}
 		args := make([]string, len(f.Args))
 		for j, a := range f.Args {
-			args[j] = engine.FormatValue(a)
+			args[j] = d.l.formatValue(a)
 		}
 		fmt.Fprintf(d.out, "#%d %s at %s\n", i, strings.TrimSuffix(f.Rule, ";"), f.RulePos)
 		if f.CallPos.IsValid() {
@@ -143,15 +143,15 @@ func (d *debugger) bindings(ev engine.DebugEvent) {
 		return
 	}
 	for _, k := range sortedKeys(ev.Bindings) {
-		fmt.Fprintf(d.out, "%s = %s\n", k, formatBinding(ev.Bindings[k]))
+		fmt.Fprintf(d.out, "%s = %s\n", k, d.formatBinding(ev.Bindings[k]))
 	}
 }
 
-func formatBinding(v any) string {
+func (d *debugger) formatBinding(v any) string {
 	if _, ok := v.(engine.Variable); ok {
 		return "(unbound)"
 	}
-	return engine.FormatValue(v)
+	return d.l.formatValue(v)
 }
 
 func (d *debugger) variable(ev engine.DebugEvent, name string) {
@@ -164,7 +164,7 @@ func (d *debugger) variable(ev engine.DebugEvent, name string) {
 		fmt.Fprintf(d.out, "%s is not a variable of this frame\n", name)
 		return
 	}
-	fmt.Fprintf(d.out, "%s = %s\n", name, formatBinding(v))
+	fmt.Fprintf(d.out, "%s = %s\n", name, d.formatBinding(v))
 }
 
 // line prints two lines of context around pos, with a caret under its column.

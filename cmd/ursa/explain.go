@@ -33,6 +33,6 @@ func explainQuery(w io.Writer, l *loaded, src string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(w, ex.String())
+	fmt.Fprint(w, ex.Format(l.formatValue))
 	return nil
 }

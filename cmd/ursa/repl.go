@@ -158,7 +158,7 @@ func (r *repl) run(src string, opts *engine.QueryOptions) {
 			return
 		}
 		n++
-		fmt.Fprintln(r.out, engine.FormatBindings(b))
+		fmt.Fprintln(r.out, r.l.formatBindings(b))
 	}
 	if n == 0 {
 		fmt.Fprintln(r.out, "false")
