@@ -644,7 +644,11 @@ func (c *compiler) compileRule(r *ast.Rule, pred *predicate, index int) *crule {
 				cp.spec = s
 				cr.specd = true
 				if cp.slot >= 0 {
-					cp.deferred = &gMatches{at: s.at, l: &eVar{at: s.at, slot: cp.slot, name: c.names[cp.slot]}, spec: s}
+					name := c.names[cp.slot]
+					cp.deferred = &gMatches{at: s.at, l: &eVar{at: s.at, slot: cp.slot, name: name}, spec: s}
+					if c.src != nil { // for the debugger: `org matches Org`
+						c.src[cp.deferred] = &ast.Binary{At: p.At, Op: ast.OpMatches, L: &ast.Var{At: p.At, Name: name}, R: p.Spec}
+					}
 				}
 			}
 		}
