@@ -16,6 +16,7 @@ import (
 
 func init() {
 	register(Engine{Name: "opa", NewDecider: NewOPADecider, NewFilter: NewOPAFilter})
+	register(Engine{Name: "opa-perrequest", NewFilter: NewOPAPerRequestFilter})
 }
 
 type opaDecider struct {
@@ -86,27 +87,61 @@ func (d *opaDecider) Decide(ctx context.Context, prepared any) (bool, error) {
 type opaFilter struct {
 	prep  *compile.Prepared
 	table string
+	// perRequest: prepare on every call, as the /v1/compile handler does
+	// (it builds and prepares a compile.Compile per request).
+	newCompile func() *compile.Compile
 }
 
 // NewOPAFilter prepares the compile API for data.<policy>.allow with
-// input.resource unknown.
+// input.resource unknown, once; Filter runs only Prepared.Compile.
 func NewOPAFilter(_ *Fixture, policy string) (Filterer, error) {
+	f, err := newOPAFilter(policy)
+	if err != nil {
+		return nil, err
+	}
+	if f.prep, err = f.newCompile().Prepare(context.Background()); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// NewOPAPerRequestFilter is the compile API as OPA's server runs it for one
+// POST /v1/compile: compile.New(...).Prepare then Compile on every call
+// (without the HTTP and JSON work around it).
+func NewOPAPerRequestFilter(_ *Fixture, policy string) (Filterer, error) {
+	f, err := newOPAFilter(policy)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.newCompile().Prepare(context.Background()); err != nil { // fail early
+		return nil, err
+	}
+	return f, nil
+}
+
+func newOPAFilter(policy string) (*opaFilter, error) {
 	if policy != "docs" && policy != "gitclub" {
 		return nil, unknownPolicy("opa", policy)
 	}
 	table := TableOf(ResourceKind(policy))
-	c := compile.New(
-		compile.Target("sql", "postgresql"),
-		compile.ParsedUnknowns(ast.MustParseTerm("input.resource")),
-		compile.ParsedQuery(ast.MustParseBody("data."+policy+".allow == true")),
-		compile.Mappings(map[string]any{"resource": map[string]any{"$self": table}}),
-		compile.Rego(rego.Module(policy+".rego", Policy(policy+".rego"))),
-	)
-	prep, err := c.Prepare(context.Background())
+	// Parse once, as a server with a loaded bundle has its modules compiled.
+	mod, err := ast.ParseModule(policy+".rego", Policy(policy+".rego"))
 	if err != nil {
 		return nil, err
 	}
-	return &opaFilter{prep: prep, table: table}, nil
+	c := ast.NewCompiler()
+	if c.Compile(map[string]*ast.Module{policy + ".rego": mod}); c.Failed() {
+		return nil, c.Errors
+	}
+	return &opaFilter{table: table, newCompile: func() *compile.Compile {
+		return compile.New(
+			compile.Target("sql", "postgresql"),
+			compile.ParsedUnknowns(ast.MustParseTerm("input.resource")),
+			compile.ParsedQuery(ast.MustParseBody("data."+policy+".allow == true")),
+			compile.Mappings(map[string]any{"resource": map[string]any{"$self": table}}),
+			compile.Rego(rego.Compiler(c)),
+		)
+	}}, nil
 }
 
 func (f *opaFilter) PrepareActor(u *User) (any, error) {
@@ -116,7 +151,14 @@ func (f *opaFilter) PrepareActor(u *User) (any, error) {
 func (f *opaFilter) Filter(ctx context.Context, actor any, action string) (Filtered, error) {
 	input := actor.(ast.Value).(ast.Object).Copy()
 	input.Insert(ast.InternedTerm("action"), ast.StringTerm(action))
-	fs, err := f.prep.Compile(ctx, rego.EvalParsedInput(input))
+	prep := f.prep
+	if prep == nil {
+		var err error
+		if prep, err = f.newCompile().Prepare(ctx); err != nil {
+			return nil, err
+		}
+	}
+	fs, err := prep.Compile(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, err
 	}
