@@ -110,6 +110,20 @@ allow_field(u: User, "write", s: Secret, "body") if s.owner = u.id;
 	}
 }
 
+func TestWarnings(t *testing.T) {
+	a, _ := ursa.New()
+	if a.Warnings() != nil {
+		t.Fatal("warnings before load")
+	}
+	if err := a.LoadString("w.polar", "f(x, y) if x = 1;"); err != nil {
+		t.Fatal(err)
+	}
+	ws := a.Warnings()
+	if len(ws) == 0 || !strings.Contains(ws[0].Error(), "w.polar:1:") {
+		t.Fatalf("warnings: %v", ws)
+	}
+}
+
 func TestWildcardActionsError(t *testing.T) {
 	a, _ := ursa.New()
 	if err := a.LoadString("w.polar", `allow(_, _, _);`); err != nil {

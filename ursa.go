@@ -254,6 +254,21 @@ func (a *Authorizer) LoadFS(fsys fs.FS, patterns ...string) error {
 // Policy returns the current immutable policy snapshot (nil before a load).
 func (a *Authorizer) Policy() *engine.Policy { return a.policy.Load() }
 
+// Warnings returns the load warnings of the current policy (singleton
+// variables, ambiguous and/or precedence, no allow rule, ...), each with
+// file:line:col; nil before a load.
+func (a *Authorizer) Warnings() []error {
+	p := a.policy.Load()
+	if p == nil {
+		return nil
+	}
+	out := make([]error, len(p.Warnings))
+	for i, w := range p.Warnings {
+		out[i] = w
+	}
+	return out
+}
+
 // ClassName returns the Polar name under which Go type t (or the type it
 // points to) is registered.
 func (a *Authorizer) ClassName(t reflect.Type) (string, bool) {
