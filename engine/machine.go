@@ -659,6 +659,9 @@ func (s *loopStack) pop() {
 func (s *loopStack) reset() {
 	clear(s.stack)
 	s.stack = s.stack[:0]
+	if cap(s.stack) > 1<<12 {
+		s.stack = nil
+	}
 	if len(s.set) > 0 {
 		clear(s.set)
 	}
