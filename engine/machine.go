@@ -662,11 +662,10 @@ func (s *loopStack) reset() {
 	if cap(s.stack) > 1<<12 {
 		s.stack = nil
 	}
-	if len(s.set) > 0 {
-		clear(s.set)
-	}
 	if len(s.set) > 1<<12 {
-		s.set = nil
+		s.set = nil // a map that grew large keeps its memory when cleared
+	} else if len(s.set) > 0 {
+		clear(s.set)
 	}
 	s.useSet = false
 }
