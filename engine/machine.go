@@ -98,7 +98,7 @@ type trailEntry struct {
 type loopKey struct {
 	pred *predicate
 	n    int
-	a    [4]any
+	a    [6]any
 }
 
 // machine runs one query. Machines are pooled per Policy.
