@@ -17,7 +17,7 @@ const debugHelp = `debugger commands:
   out, o           run until this rule's frame is left
   continue, c      run to the next debug() (or the end)
   stack, bt        the call stack, innermost first
-  goals            the goal about to run and the calls waiting on it
+  goals            the goal about to run and what is left after it, per frame
   bindings, b      the variables of the current frame
   var NAME         the value of one variable
   line, l          the policy source around the current goal
