@@ -578,15 +578,7 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 // rule before the error is reached is allowed there; the filter does not
 // model rule order and excludes the row: narrower, never wider.)
 func excludeErrors(r *Filter) *Filter {
-	has := false
-	for _, br := range r.Branches {
-		for _, c := range br.Conds {
-			if _, ok := c.(*errIf); ok {
-				has = true
-			}
-		}
-	}
-	if !has {
+	if !hasErrIf(r) {
 		return r
 	}
 	_, errs := splitErrors(r)
@@ -642,18 +634,22 @@ type errIf struct{ F Filter }
 
 func (*errIf) cond() {}
 
-// splitErrors removes the errIf markers of r's branches and returns r with
-// the error regions added as branches, and the error regions alone.
-func splitErrors(r *Filter) (*Filter, *Filter) {
-	has := false
+// hasErrIf reports whether a branch of r holds an errIf marker.
+func hasErrIf(r *Filter) bool {
 	for _, br := range r.Branches {
 		for _, c := range br.Conds {
 			if _, ok := c.(*errIf); ok {
-				has = true
+				return true
 			}
 		}
 	}
-	if !has {
+	return false
+}
+
+// splitErrors removes the errIf markers of r's branches and returns r with
+// the error regions added as branches, and the error regions alone.
+func splitErrors(r *Filter) (*Filter, *Filter) {
+	if !hasErrIf(r) {
 		return r, &Filter{Type: r.Type}
 	}
 	out := &Filter{Type: r.Type}

@@ -100,6 +100,20 @@ func (f *Filter) Simplify() *Filter {
 type simplifier struct {
 	empty map[string]bool // deny-all predicates
 	merge bool            // merge branches that differ in one condition (final Simplify only)
+	keys  map[Cond]string // CondString memo: conditions are shared between branches
+}
+
+// key returns CondString(c), memoised.
+func (s *simplifier) key(c Cond) string {
+	if k, ok := s.keys[c]; ok {
+		return k
+	}
+	if s.keys == nil {
+		s.keys = make(map[Cond]string, 16)
+	}
+	k := CondString(c)
+	s.keys[c] = k
+	return k
 }
 
 // filter simplifies an OR of ANDs (not its Preds).
@@ -130,7 +144,7 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		set := make(map[string]bool, len(nb.Conds))
 		keys := make([]string, 0, len(nb.Conds))
 		for _, c := range nb.Conds {
-			k := CondString(c)
+			k := s.key(c)
 			set[k] = true
 			keys = append(keys, k)
 		}
@@ -173,7 +187,7 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 	for i, br := range bs {
 		keys[i] = make([]string, len(br.Conds))
 		for j, c := range br.Conds {
-			keys[i][j] = CondString(c)
+			keys[i][j] = s.key(c)
 		}
 	}
 	for merged := true; merged; {
@@ -196,7 +210,7 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 				conds[di] = c
 				bs[i] = Branch{Conds: conds}
 				keys[i] = append([]string(nil), keys[i]...)
-				keys[i][di] = CondString(c)
+				keys[i][di] = s.key(c)
 				bs = append(bs[:j:j], bs[j+1:]...)
 				keys = append(keys[:j:j], keys[j+1:]...)
 				merged = true
@@ -332,7 +346,7 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		seen := make(map[string]bool, len(out.Conds))
 		j := 0
 		for _, c := range out.Conds {
-			k := CondString(c)
+			k := s.key(c)
 			if seen[k] {
 				continue
 			}
@@ -345,7 +359,7 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		// p = nil and p != nil).
 		for _, c := range out.Conds {
 			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
-				if seen[CondString(negate(x))] {
+				if seen[s.key(negate(x))] {
 					return Branch{}, false
 				}
 			}
