@@ -136,7 +136,11 @@ func (e *cedarEngine) Prepare(r Request) (any, error) {
 }
 
 func (e *cedarEngine) Decide(_ context.Context, prepared any) (bool, error) {
-	d, diag := cedar.Authorize(e.ps, e.entities, prepared.(cedar.Request))
+	return e.authorize(e.entities, prepared.(cedar.Request))
+}
+
+func (e *cedarEngine) authorize(entities types.EntityMap, req cedar.Request) (bool, error) {
+	d, diag := cedar.Authorize(e.ps, entities, req)
 	if len(diag.Errors) > 0 {
 		return false, fmt.Errorf("cedar: %v", diag.Errors)
 	}

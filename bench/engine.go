@@ -76,7 +76,8 @@ func register(e Engine) { engines = append(engines, e) }
 // Engines lists the engines compiled into this build, Ursa first. (oso is
 // present only when cgo is enabled.)
 func Engines() []Engine {
-	order := map[string]int{"ursa": 0, "ursa-uncached": 1, "cedar": 2, "opa": 3, "opa-perrequest": 4, "oso": 5}
+	order := map[string]int{"ursa": 0, "ursa-uncached": 1, "cedar": 2, "cedar-fromgo": 3,
+		"opa": 4, "opa-fromgo": 5, "opa-perrequest": 6, "oso": 7}
 	out := append([]Engine(nil), engines...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && order[out[j].Name] < order[out[j-1].Name]; j-- {

@@ -70,7 +70,11 @@ func (d *opaDecider) Prepare(r Request) (any, error) {
 }
 
 func (d *opaDecider) Decide(ctx context.Context, prepared any) (bool, error) {
-	rs, err := d.pq.Eval(ctx, rego.EvalParsedInput(prepared.(ast.Value)))
+	return d.result(d.pq.Eval(ctx, rego.EvalParsedInput(prepared.(ast.Value))))
+}
+
+// result reads the boolean of data.<policy>.allow; undefined is false.
+func (d *opaDecider) result(rs rego.ResultSet, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}

@@ -58,7 +58,7 @@ done
 	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), Ursa $(cat "$OUT/rev"), $(go version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "# load average per round: $(grep -o "load average: .*" "$raw" | cut -d: -f2 | paste -sd, -)"
 	echo
-	go tool benchstat -col '/engine@(ursa ursa-uncached cedar opa opa-perrequest oso)' "$raw"
+	go tool benchstat -col '/engine@(ursa ursa-uncached cedar cedar-fromgo opa opa-fromgo opa-perrequest oso)' "$raw"
 	echo
 	go run ./cmd/ratios -in "$raw"
 } | tee "$OUT/summary.txt"

@@ -20,7 +20,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-var engineOrder = []string{"ursa", "ursa-uncached", "cedar", "opa", "opa-perrequest", "oso"}
+var engineOrder = []string{"ursa", "ursa-uncached", "cedar", "cedar-fromgo", "opa", "opa-fromgo", "opa-perrequest", "oso"}
 
 // isUrsa reports whether an engine is a variant of Ursa (ursa, ursa-uncached).
 func isUrsa(e string) bool { return e == "ursa" || strings.HasPrefix(e, "ursa-") }
