@@ -1,23 +1,15 @@
 package gormfilter
 
 import (
-	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/glebarez/sqlite"
+	"github.com/ursa-authz/ursa/gormfilter/internal/golden"
 	"github.com/ursa-authz/ursa/partial"
 	"golang.org/x/tools/txtar"
-	"gorm.io/driver/mysql"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 var dialects = []string{"postgres", "mysql", "sqlite"}
 
@@ -57,20 +49,16 @@ func (r *recorder) Initialize(db *gorm.DB) error {
 // with the plugin (for auth, unless nil) and a recorder installed.
 func openDryRun(t testing.TB, dialect string, auth Authorizer, opts ...Option) (*gorm.DB, *recorder) {
 	t.Helper()
-	cfg := &gorm.Config{DryRun: true, DisableAutomaticPing: true, SkipDefaultTransaction: true, Logger: logger.Discard}
-	var d gorm.Dialector
-	switch dialect {
-	case "postgres":
-		d = postgres.New(postgres.Config{DSN: "host=127.0.0.1 port=1 user=none dbname=none sslmode=disable"})
-	case "mysql":
-		d = mysql.New(mysql.Config{DSN: "none@tcp(127.0.0.1:1)/none", SkipInitializeWithVersion: true})
-	case "sqlite":
-		d = sqlite.Open("file::memory:")
-	}
-	db, err := gorm.Open(d, cfg)
+	db, err := gorm.Open(golden.Dialector(dialect), golden.DryRunConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, install(t, db, auth, opts...)
+}
+
+// install installs the plugin (for auth, unless nil) and a recorder.
+func install(t testing.TB, db *gorm.DB, auth Authorizer, opts ...Option) *recorder {
+	t.Helper()
 	if auth != nil {
 		if err := db.Use(New(auth, opts...)); err != nil {
 			t.Fatal(err)
@@ -80,7 +68,7 @@ func openDryRun(t testing.TB, dialect string, auth Authorizer, opts ...Option) (
 	if err := db.Use(rec); err != nil {
 		t.Fatal(err)
 	}
-	return db, rec
+	return rec
 }
 
 var alice = &User{ID: 7, Name: "alice", OrgID: 3}
@@ -189,49 +177,23 @@ func runGolden(t *testing.T, file string, auth *fakeAuth, forms []struct {
 	name string
 	run  func(db *gorm.DB, u *User) error
 }) {
-	got := map[string]string{}
-	var order []string
+	t.Helper()
+	var got []txtar.File
 	for _, c := range forms {
 		for _, d := range dialects {
 			db, rec := openDryRun(t, d, auth)
-			key := c.name + "/" + d + ".sql"
-			order = append(order, key)
-			if err := c.run(db, alice); err != nil {
+			err := c.run(db, alice)
+			out := strings.Join(rec.stmts, "\n") + "\n"
+			if err != nil {
 				if !strings.HasPrefix(c.name, "err_") {
-					t.Errorf("%s: %v", key, err)
+					t.Errorf("%s/%s: %v", c.name, d, err)
 				}
-				got[key] = "error: " + err.Error() + "\n"
-				continue
+				out = "error: " + err.Error() + "\n"
 			}
-			got[key] = strings.Join(rec.stmts, "\n") + "\n"
+			got = append(got, txtar.File{Name: c.name + "/" + d + ".sql", Data: []byte(out)})
 		}
 	}
-	if *update {
-		ar := &txtar.Archive{Comment: []byte("Golden (SQL, args) per call form and dialect; regenerate with go test ./gormfilter -update\n")}
-		for _, k := range order {
-			ar.Files = append(ar.Files, txtar.File{Name: k, Data: []byte(got[k])})
-		}
-		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	want := map[string]string{}
-	for _, f := range txtar.Parse(data).Files {
-		want[f.Name] = string(f.Data)
-	}
-	for _, k := range order {
-		if !bytes.Equal([]byte(want[k]), []byte(got[k])) {
-			t.Errorf("%s:\n got: %s\nwant: %s", k, got[k], want[k])
-		}
-	}
-	if len(want) != len(order) {
-		t.Errorf("golden file has %d entries, tests produce %d (run -update)", len(want), len(order))
-	}
+	golden.Check(t, file, "Golden (SQL, args) per call form and dialect; regenerate with go test ./gormfilter -run Golden -update\n", got)
 }
 
 // relationForms: filters through every relation kind, compiled by sqlgen

@@ -1,42 +1,21 @@
 package gormfilter_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/glebarez/sqlite"
 	"github.com/ursa-authz/ursa/gormfilter"
+	"github.com/ursa-authz/ursa/gormfilter/internal/golden"
 	"golang.org/x/tools/txtar"
-	"gorm.io/driver/mysql"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
-
-// updating reports the -update flag (defined by the internal test package,
-// which shares the test binary).
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // dryRun opens a DryRun *gorm.DB of the dialect that never connects, with
 // the plugin installed.
 func dryRun(t *testing.T, dialect string, a gormfilter.Authorizer) *gorm.DB {
 	t.Helper()
-	var d gorm.Dialector
-	switch dialect {
-	case "postgres":
-		d = postgres.New(postgres.Config{DSN: "host=127.0.0.1 port=1 user=none dbname=none sslmode=disable"})
-	case "mysql":
-		d = mysql.New(mysql.Config{DSN: "none@tcp(127.0.0.1:1)/none", SkipInitializeWithVersion: true})
-	default:
-		d = sqlite.Open("file::memory:")
-	}
-	db, err := gorm.Open(d, &gorm.Config{DryRun: true, DisableAutomaticPing: true, SkipDefaultTransaction: true, Logger: logger.Discard})
+	db, err := gorm.Open(golden.Dialector(dialect), golden.DryRunConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,28 +83,5 @@ func TestGoldenPolicySQL(t *testing.T) {
 				Data: []byte(tx.Statement.SQL.String() + "\n  args: [" + strings.Join(args, ", ") + "]\n")})
 		}
 	}
-	const file = "testdata/policy_calls.txtar"
-	if updating() {
-		ar := &txtar.Archive{Comment: []byte("Golden (SQL, args): call forms x dialects with the GitClub policy (ursa_test.go); regenerate with go test ./gormfilter -run GoldenPolicy -update\n"), Files: files}
-		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	want := map[string]string{}
-	for _, f := range txtar.Parse(data).Files {
-		want[f.Name] = string(f.Data)
-	}
-	for _, f := range files {
-		if want[f.Name] != string(f.Data) {
-			t.Errorf("%s:\n got: %s\nwant: %s", f.Name, f.Data, want[f.Name])
-		}
-	}
-	if len(want) != len(files) {
-		t.Errorf("golden file has %d entries, tests produce %d (run -update)", len(want), len(files))
-	}
+	golden.Check(t, "testdata/policy_calls.txtar", "Golden (SQL, args): call forms x dialects with the GitClub policy (ursa_test.go); regenerate with go test ./gormfilter -run GoldenPolicy -update\n", files)
 }

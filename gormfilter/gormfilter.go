@@ -418,48 +418,37 @@ func containsReq(exprs []clause.Expression, r *request) bool {
 	return false
 }
 
+// anyModel reports whether pred holds for some model struct in v: v itself,
+// or an element of a slice or array, through pointers; values of other types
+// are skipped.
+func anyModel(stmt *gorm.Statement, v reflect.Value, pred func(reflect.Value) bool) bool {
+	for v.IsValid() && v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if !v.IsValid() {
+		return false
+	}
+	if v.Kind() == reflect.Slice || v.Kind() == reflect.Array {
+		for i := 0; i < v.Len(); i++ {
+			if anyModel(stmt, v.Index(i), pred) {
+				return true
+			}
+		}
+		return false
+	}
+	return v.Kind() == reflect.Struct && v.Type() == stmt.Schema.ModelType && pred(v)
+}
+
 // primaryKeySet reports whether the statement's model value carries a
 // primary key GORM will turn into a condition.
 func primaryKeySet(stmt *gorm.Statement) bool {
 	if stmt.Schema == nil || len(stmt.Schema.PrimaryFields) == 0 {
 		return false
 	}
-	check := func(v reflect.Value) bool {
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return false
-			}
-			v = v.Elem()
-		}
-		if v.Kind() != reflect.Struct || v.Type() != stmt.Schema.ModelType {
-			return false
-		}
-		for _, f := range stmt.Schema.PrimaryFields {
-			if _, zero := f.ValueOf(stmt.Context, v); !zero {
-				return true
-			}
-		}
-		return false
-	}
+	hasKey := func(v reflect.Value) bool { return saved(stmt.Context, stmt.Schema, v) }
 	for _, m := range []any{stmt.Model, stmt.Dest} {
-		if m == nil {
-			continue
-		}
-		v := reflect.ValueOf(m)
-		for v.Kind() == reflect.Pointer && !v.IsNil() {
-			v = v.Elem()
-		}
-		switch v.Kind() {
-		case reflect.Slice, reflect.Array:
-			for i := 0; i < v.Len(); i++ {
-				if check(v.Index(i)) {
-					return true
-				}
-			}
-		default:
-			if check(v) {
-				return true
-			}
+		if m != nil && anyModel(stmt, reflect.ValueOf(m), hasKey) {
+			return true
 		}
 	}
 	return false
@@ -515,16 +504,7 @@ func writeGuards(db *gorm.DB, del, create bool) error {
 // hasAssociationValue reports whether the statement's model value(s) hold a
 // value for the association field that GORM would save.
 func hasAssociationValue(stmt *gorm.Statement, f *schema.Field) bool {
-	check := func(v reflect.Value) bool {
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return false
-			}
-			v = v.Elem()
-		}
-		if v.Kind() != reflect.Struct || v.Type() != stmt.Schema.ModelType {
-			return false
-		}
+	return anyModel(stmt, stmt.ReflectValue, func(v reflect.Value) bool {
 		fv := f.ReflectValueOf(stmt.Context, v)
 		switch fv.Kind() {
 		case reflect.Pointer, reflect.Interface:
@@ -533,18 +513,7 @@ func hasAssociationValue(stmt *gorm.Statement, f *schema.Field) bool {
 			return fv.Len() > 0
 		}
 		return !fv.IsZero()
-	}
-	rv := stmt.ReflectValue
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < rv.Len(); i++ {
-			if check(rv.Index(i)) {
-				return true
-			}
-		}
-		return false
-	}
-	return rv.IsValid() && check(rv)
+	})
 }
 
 func typeOf(model any) reflect.Type {

@@ -34,16 +34,7 @@ func openSQLite(t testing.TB, auth Authorizer, opts ...Option) (*gorm.DB, *recor
 		t.Fatal(err)
 	}
 	seed(t, db)
-	if auth != nil {
-		if err := db.Use(New(auth, opts...)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rec := &recorder{}
-	if err := db.Use(rec); err != nil {
-		t.Fatal(err)
-	}
-	return db, rec
+	return db, install(t, db, auth, opts...)
 }
 
 func uptr(u uint) *uint { return &u }
