@@ -21,161 +21,77 @@ func TestFilterAgreesWithDecisions(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			app := newApp(t, open)
-			ctx := context.Background()
-			db := app.db.WithContext(ctx)
 			for _, u := range users {
 				var user User
-				if err := db.Preload("OrgRoles").Preload("RepoRoles").Where("name = ?", u).Take(&user).Error; err != nil {
+				if err := app.db.Preload("OrgRoles").Preload("RepoRoles").Where("name = ?", u).Take(&user).Error; err != nil {
 					t.Fatal(err)
 				}
-				type class struct {
-					actions []string
-					list    func(action string) ([]int64, error) // gormfilter.Authorized
-					rows    func() ([]any, []any, error)         // preloaded rows, bare rows
-					page    func(actions []string) ([][]string, error)
-				}
-				classes := map[string]class{
-					"Organization": {
-						actions: []string{"read", "manage_members"},
-						list: func(action string) ([]int64, error) {
-							var rows []Organization
-							err := gormfilter.Authorized(db, &user, action).Order("id").Find(&rows).Error
-							return idsOf(rows, func(r Organization) int64 { return r.ID }), err
-						},
-						rows: func() ([]any, []any, error) {
-							var full, bare []Organization
-							if err := db.Order("id").Find(&full).Error; err != nil {
-								return nil, nil, err
-							}
-							err := db.Order("id").Find(&bare).Error
-							return ptrs(full), ptrs(bare), err
-						},
-						page: func(actions []string) ([][]string, error) {
-							var rows []Organization
-							db.Order("id").Find(&rows)
-							return gormfilter.AuthorizedActionsFor(db, &user, rows, actions...)
-						},
-					},
-					"Repository": {
-						actions: []string{"read", "create_issue", "manage_issues", "manage_members"},
-						list: func(action string) ([]int64, error) {
-							var rows []Repository
-							err := gormfilter.Authorized(db, &user, action).Order("id").Find(&rows).Error
-							return idsOf(rows, func(r Repository) int64 { return r.ID }), err
-						},
-						rows: func() ([]any, []any, error) {
-							var full, bare []Repository
-							if err := db.Preload("Org").Order("id").Find(&full).Error; err != nil {
-								return nil, nil, err
-							}
-							err := db.Order("id").Find(&bare).Error
-							return ptrs(full), ptrs(bare), err
-						},
-						page: func(actions []string) ([][]string, error) {
-							var rows []Repository
-							db.Order("id").Find(&rows)
-							return gormfilter.AuthorizedActionsFor(db, &user, rows, actions...)
-						},
-					},
-					"Issue": {
-						actions: []string{"read", "close"},
-						list: func(action string) ([]int64, error) {
-							var rows []Issue
-							err := gormfilter.Authorized(db, &user, action).Order("id").Find(&rows).Error
-							return idsOf(rows, func(r Issue) int64 { return r.ID }), err
-						},
-						rows: func() ([]any, []any, error) {
-							var full, bare []Issue
-							if err := db.Preload("Repo.Org").Order("id").Find(&full).Error; err != nil {
-								return nil, nil, err
-							}
-							err := db.Order("id").Find(&bare).Error
-							return ptrs(full), ptrs(bare), err
-						},
-						page: func(actions []string) ([][]string, error) {
-							var rows []Issue
-							db.Order("id").Find(&rows)
-							return gormfilter.AuthorizedActionsFor(db, &user, rows, actions...)
-						},
-					},
-				}
-				for cname, c := range classes {
-					full, bare, err := c.rows()
-					if err != nil {
-						t.Fatal(err)
-					}
-					page, err := c.page(c.actions)
-					if err != nil {
-						t.Fatalf("%s AuthorizedActionsFor %s: %v", u, cname, err)
-					}
-					for _, action := range c.actions {
-						listed, err := c.list(action)
-						if err != nil {
-							t.Fatalf("%s %s %s: %v", u, action, cname, err)
-						}
-						var decided, loaded, marked []int64
-						for i := range full {
-							id := rowID(full[i])
-							if err := app.authz.Authorize(ctx, &user, action, full[i]); err == nil {
-								decided = append(decided, id)
-							}
-							ok, err := gormfilter.IsAllowed(db, &user, action, bare[i])
-							if err != nil {
-								t.Fatalf("%s gormfilter.IsAllowed %s %s %d: %v", u, action, cname, id, err)
-							}
-							if ok {
-								loaded = append(loaded, id)
-							}
-							if slices.Contains(page[i], action) {
-								marked = append(marked, id)
-							}
-						}
-						where := fmt.Sprintf("%s %s %s", u, action, cname)
-						if want, ok := map[string][]int64{"Repository": readsRepos[u], "Issue": readsIssues[u], "Organization": readsOrgs[u]}[cname]; ok && action == "read" && !slices.Equal(norm(decided), norm(want)) {
-							t.Errorf("%s: Authorize allows %v, want %v", where, decided, want)
-						}
-						if !slices.Equal(norm(listed), norm(decided)) {
-							t.Errorf("%s: Authorized lists %v, Authorize allows %v", where, listed, decided)
-						}
-						if !slices.Equal(norm(loaded), norm(decided)) {
-							t.Errorf("%s: gormfilter.IsAllowed on bare rows allows %v, Authorize on preloaded rows %v", where, loaded, decided)
-						}
-						if !slices.Equal(norm(marked), norm(decided)) {
-							t.Errorf("%s: AuthorizedActionsFor marks %v, Authorize allows %v", where, marked, decided)
-						}
-					}
-				}
+				agree(t, app, &user, readsOrgs[u], func(o *Organization) int64 { return o.ID }, "read", "manage_members")
+				agree(t, app, &user, readsRepos[u], func(r *Repository) int64 { return r.ID }, "read", "create_issue", "manage_issues", "manage_members")
+				agree(t, app, &user, readsIssues[u], func(i *Issue) int64 { return i.ID }, "read", "close")
 			}
 		})
 	}
 }
 
-func idsOf[T any](rows []T, id func(T) int64) []int64 {
-	var out []int64
-	for _, r := range rows {
-		out = append(out, id(r))
+// agree checks one user and class; reads is what the user may read.
+func agree[T any](t *testing.T, app *App, user *User, reads []int64, id func(*T) int64, actions ...string) {
+	t.Helper()
+	ctx := context.Background()
+	db := app.db.WithContext(ctx)
+	var full, bare []T
+	q := db.Order("id")
+	for _, p := range preloads(new(T)) {
+		q = q.Preload(p)
 	}
-	return out
-}
-
-func ptrs[T any](rows []T) []any {
-	out := make([]any, len(rows))
-	for i := range rows {
-		out[i] = &rows[i]
+	if err := q.Find(&full).Error; err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-func rowID(row any) int64 {
-	switch r := row.(type) {
-	case *Organization:
-		return r.ID
-	case *Repository:
-		return r.ID
-	case *Issue:
-		return r.ID
+	if err := db.Order("id").Find(&bare).Error; err != nil {
+		t.Fatal(err)
 	}
-	panic(fmt.Sprintf("rowID(%T)", row))
+	page, err := gormfilter.AuthorizedActionsFor(db, user, bare, actions...)
+	if err != nil {
+		t.Fatalf("%s AuthorizedActionsFor %T: %v", user.Name, bare, err)
+	}
+	for _, action := range actions {
+		where := fmt.Sprintf("%s %s %T", user.Name, action, full)
+		var rows []T
+		if err := gormfilter.Authorized(db, user, action).Order("id").Find(&rows).Error; err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		var listed, decided, loaded, marked []int64
+		for i := range rows {
+			listed = append(listed, id(&rows[i]))
+		}
+		for i := range full {
+			if err := app.authz.Authorize(ctx, user, action, &full[i]); err == nil {
+				decided = append(decided, id(&full[i]))
+			}
+			ok, err := gormfilter.IsAllowed(db, user, action, &bare[i])
+			if err != nil {
+				t.Fatalf("%s: gormfilter.IsAllowed on %d: %v", where, id(&bare[i]), err)
+			}
+			if ok {
+				loaded = append(loaded, id(&bare[i]))
+			}
+			if slices.Contains(page[i], action) {
+				marked = append(marked, id(&bare[i]))
+			}
+		}
+		if action == "read" && !slices.Equal(norm(decided), norm(reads)) {
+			t.Errorf("%s: Authorize allows %v, want %v", where, decided, reads)
+		}
+		if !slices.Equal(norm(listed), norm(decided)) {
+			t.Errorf("%s: Authorized lists %v, Authorize allows %v", where, listed, decided)
+		}
+		if !slices.Equal(norm(loaded), norm(decided)) {
+			t.Errorf("%s: gormfilter.IsAllowed on bare rows allows %v, Authorize on preloaded rows %v", where, loaded, decided)
+		}
+		if !slices.Equal(norm(marked), norm(decided)) {
+			t.Errorf("%s: AuthorizedActionsFor marks %v, Authorize allows %v", where, marked, decided)
+		}
+	}
 }
 
 // A repository whose org_id names no organization (possible where foreign

@@ -57,16 +57,16 @@ func NewApp(db *gorm.DB) (*App, error) {
 	a := &App{db: db, authz: authz, mux: http.NewServeMux()}
 	routes := map[string]http.HandlerFunc{
 		"GET /orgs":                        a.listOrgs,
-		"GET /orgs/{org}":                  a.getOrg,
+		"GET /orgs/{org}":                  getOne[Organization](a, "org"),
 		"GET /orgs/{org}/members":          a.listOrgMembers,
-		"PUT /orgs/{org}/members/{user}":   a.setOrgRole,
+		"PUT /orgs/{org}/members/{user}":   setRole(a, "org", orgRoles, replaceOrgRole),
 		"GET /repos":                       a.listRepos,
-		"GET /repos/{repo}":                a.getRepo,
-		"PUT /repos/{repo}/members/{user}": a.setRepoRole,
+		"GET /repos/{repo}":                getOne[Repository](a, "repo"),
+		"PUT /repos/{repo}/members/{user}": setRole(a, "repo", repoRoles, replaceRepoRole),
 		"GET /repos/{repo}/issues":         a.listRepoIssues,
 		"POST /repos/{repo}/issues":        a.createIssue,
 		"GET /issues":                      a.listIssues,
-		"GET /issues/{issue}":              a.getIssue,
+		"GET /issues/{issue}":              getOne[Issue](a, "issue"),
 		"POST /issues/{issue}/close":       a.closeIssue,
 	}
 	for pattern, h := range routes {
@@ -113,49 +113,79 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 
 func currentUser(r *http.Request) *User { return r.Context().Value(userKey{}).(*User) }
 
-// ---- loading one resource ----
+// ---- one resource: load, then authorize ----
+
+// preloads lists the associations the policy reads on each resource
+// (has_relation: repo.Org, issue.Repo); a decision only sees what is loaded.
+func preloads(row any) []string {
+	switch row.(type) {
+	case *Repository:
+		return []string{"Org"}
+	case *Issue:
+		return []string{"Repo.Org"}
+	}
+	return nil
+}
 
 // errNoRow answers 404 for a missing row, exactly like for a row the caller
 // may not read, so the answer does not tell them apart.
 var errNoRow = ursahttp.WithStatus(http.StatusNotFound, errors.New("not found"))
 
-// load fetches the row with the primary key in the path parameter param,
-// with the associations the policy reads (preloads).
-func (a *App) load(r *http.Request, dest any, param string, preloads ...string) error {
+// load fetches the row of T whose primary key is the path parameter param.
+func load[T any](a *App, r *http.Request, param string) (*T, error) {
 	id, err := strconv.ParseInt(r.PathValue(param), 10, 64)
 	if err != nil {
-		return errNoRow
+		return nil, errNoRow
 	}
+	row := new(T)
 	q := a.db.WithContext(r.Context())
-	for _, p := range preloads {
+	for _, p := range preloads(row) {
 		q = q.Preload(p)
 	}
-	if err := q.Take(dest, id).Error; err != nil {
+	if err := q.Take(row, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errNoRow
+			return nil, errNoRow
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	return row, nil
 }
 
-// The policy reads repo.Org and issue.Repo(.Org): load them with the row.
-func (a *App) loadOrg(r *http.Request) (*Organization, error) {
-	var org Organization
-	return &org, a.load(r, &org, "org")
+// authorized loads the row of T named by the path parameter param and
+// authorizes action on it for the caller. When it returns false it has
+// written the answer: 404 (no such row, or the caller may not read it),
+// 403 (may read it, may not do action) or 500.
+func authorized[T any](a *App, w http.ResponseWriter, r *http.Request, param, action string) (*T, bool) {
+	row, err := load[T](a, r, param)
+	if err != nil {
+		ursahttp.Error(w, r, err)
+		return nil, false
+	}
+	return row, ursahttp.Authorize(w, r, a.authz, currentUser(r), action, row)
 }
 
-func (a *App) loadRepo(r *http.Request) (*Repository, error) {
-	var repo Repository
-	return &repo, a.load(r, &repo, "repo", "Org")
+// withActions is one resource with the actions the caller may perform on it
+// (for a UI to show or hide buttons).
+type withActions struct {
+	Item    any      `json:"item"`
+	Actions []string `json:"actions"`
 }
 
-func (a *App) loadIssue(r *http.Request) (*Issue, error) {
-	var issue Issue
-	return &issue, a.load(r, &issue, "issue", "Repo.Org")
+// getOne: GET /orgs/{org}, /repos/{repo}, /issues/{issue}.
+func getOne[T any](a *App, param string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		row, ok := authorized[T](a, w, r, param, "read")
+		if !ok {
+			return
+		}
+		actions, err := a.authz.AuthorizedActions(r.Context(), currentUser(r), row)
+		if err != nil {
+			ursahttp.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, withActions{row, actions})
+	}
 }
-
-// ---- responses ----
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -163,64 +193,54 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// withActions is one resource with the actions the caller may perform on it
-// (for a UI to show or hide buttons).
-type withActions[T any] struct {
-	Item    T        `json:"item"`
-	Actions []string `json:"actions"`
-}
+// ---- lists: filtered in SQL ----
 
-func (a *App) writeOne(w http.ResponseWriter, r *http.Request, item any) {
-	actions, err := a.authz.AuthorizedActions(r.Context(), currentUser(r), item)
-	if err != nil {
+// readable answers the rows of T the caller may read, in id order; the
+// query (with optional extra conditions) returns only those rows.
+func readable[T any](a *App, w http.ResponseWriter, r *http.Request, conds ...any) {
+	q := gormfilter.Authorized(a.db.WithContext(r.Context()), currentUser(r), "read")
+	if len(conds) > 0 {
+		q = q.Where(conds[0], conds[1:]...)
+	}
+	rows := []T{}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
 		ursahttp.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, withActions[any]{item, actions})
+	writeJSON(w, http.StatusOK, rows)
 }
 
-// ---- organizations ----
+func (a *App) listOrgs(w http.ResponseWriter, r *http.Request) { readable[Organization](a, w, r) }
 
-func (a *App) listOrgs(w http.ResponseWriter, r *http.Request) {
-	var orgs []Organization
-	err := gormfilter.Authorized(a.db.WithContext(r.Context()), currentUser(r), "read").
-		Order("id").Find(&orgs).Error
-	if err != nil {
-		ursahttp.Error(w, r, err)
+func (a *App) listRepos(w http.ResponseWriter, r *http.Request) { readable[Repository](a, w, r) }
+
+func (a *App) listIssues(w http.ResponseWriter, r *http.Request) { readable[Issue](a, w, r) }
+
+// listRepoIssues: GET /repos/{repo}/issues; 404 if the caller may not read
+// the repository.
+func (a *App) listRepoIssues(w http.ResponseWriter, r *http.Request) {
+	repo, ok := authorized[Repository](a, w, r, "repo", "read")
+	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, orgs)
+	readable[Issue](a, w, r, "repo_id = ?", repo.ID)
 }
 
-func (a *App) getOrg(w http.ResponseWriter, r *http.Request) {
-	org, err := a.loadOrg(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "read", org) {
-		return
-	}
-	a.writeOne(w, r, org)
-}
+// ---- members ----
 
-// member is one row of GET /orgs/{org}/members and GET /repos/{repo}/members.
+// member is one row of GET /orgs/{org}/members and of a role change.
 type member struct {
 	User string `json:"user"`
 	Role string `json:"role"`
 }
 
 func (a *App) listOrgMembers(w http.ResponseWriter, r *http.Request) {
-	org, err := a.loadOrg(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "read", org) {
+	org, ok := authorized[Organization](a, w, r, "org", "read")
+	if !ok {
 		return
 	}
 	members := []member{}
-	err = a.db.WithContext(r.Context()).Model(&OrgRole{}).
+	err := a.db.WithContext(r.Context()).Model(&OrgRole{}).
 		Select("users.name AS user, org_roles.role AS role").
 		Joins("JOIN users ON users.id = org_roles.user_id").
 		Where("org_roles.org_id = ?", org.ID).Order("users.name, org_roles.role").
@@ -237,152 +257,59 @@ var (
 	repoRoles = []string{"reader", "maintainer", "admin"}
 )
 
-// roleRequest reads {"role": "..."} and the target user from the path.
-func (a *App) roleRequest(r *http.Request, allowed []string) (*User, string, error) {
-	var body struct {
-		Role string `json:"role"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		return nil, "", ursahttp.WithStatus(http.StatusBadRequest, fmt.Errorf("body: want {\"role\": ...}: %v", err))
-	}
-	if !slices.Contains(allowed, body.Role) {
-		return nil, "", ursahttp.WithStatus(http.StatusBadRequest, fmt.Errorf("role must be one of %q", allowed))
-	}
-	var target User
-	err := a.db.WithContext(r.Context()).Where("name = ?", r.PathValue("user")).Take(&target).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, "", ursahttp.WithStatus(http.StatusNotFound, fmt.Errorf("no user %q", r.PathValue("user")))
-	}
-	return &target, body.Role, err
-}
-
-// setOrgRole: PUT /orgs/{org}/members/{user} {"role": "admin"} makes user
-// an admin of org (replacing their role there). Only org admins may.
-func (a *App) setOrgRole(w http.ResponseWriter, r *http.Request) {
-	org, err := a.loadOrg(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "manage_members", org) {
-		return
-	}
-	target, role, err := a.roleRequest(r, orgRoles)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	err = a.db.WithContext(r.Context()).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ? AND org_id = ?", target.ID, org.ID).Delete(&OrgRole{}).Error; err != nil {
-			return err
+// setRole: PUT /orgs/{org}/members/{user} or /repos/{repo}/members/{user}
+// with {"role": "..."} replaces the user's role on the resource. Only who may
+// "manage_members" on it may (admins); the policy is checked before the
+// body, so an outsider learns nothing from a bad one.
+func setRole[T any](a *App, param string, roles []string, replace func(tx *gorm.DB, on *T, user *User, role string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		on, ok := authorized[T](a, w, r, param, "manage_members")
+		if !ok {
+			return
 		}
-		return tx.Create(&OrgRole{UserID: target.ID, OrgID: org.ID, Role: role}).Error
-	})
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, member{User: target.Name, Role: role})
-}
-
-// ---- repositories ----
-
-func (a *App) listRepos(w http.ResponseWriter, r *http.Request) {
-	var repos []Repository
-	err := gormfilter.Authorized(a.db.WithContext(r.Context()), currentUser(r), "read").
-		Order("id").Find(&repos).Error
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, repos)
-}
-
-func (a *App) getRepo(w http.ResponseWriter, r *http.Request) {
-	repo, err := a.loadRepo(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "read", repo) {
-		return
-	}
-	a.writeOne(w, r, repo)
-}
-
-// setRepoRole: PUT /repos/{repo}/members/{user} {"role": "maintainer"}.
-// Only repository admins (and so org admins) may.
-func (a *App) setRepoRole(w http.ResponseWriter, r *http.Request) {
-	repo, err := a.loadRepo(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "manage_members", repo) {
-		return
-	}
-	target, role, err := a.roleRequest(r, repoRoles)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	err = a.db.WithContext(r.Context()).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ? AND repo_id = ?", target.ID, repo.ID).Delete(&RepoRole{}).Error; err != nil {
-			return err
+		var body struct {
+			Role string `json:"role"`
 		}
-		return tx.Create(&RepoRole{UserID: target.ID, RepoID: repo.ID, Role: role}).Error
-	})
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || !slices.Contains(roles, body.Role) {
+			ursahttp.Error(w, r, ursahttp.WithStatus(http.StatusBadRequest, fmt.Errorf("role must be one of %q", roles)))
+			return
+		}
+		var user User
+		err := a.db.WithContext(r.Context()).Where("name = ?", r.PathValue("user")).Take(&user).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			err = errNoRow
+		}
+		if err == nil {
+			err = a.db.WithContext(r.Context()).Transaction(func(tx *gorm.DB) error { return replace(tx, on, &user, body.Role) })
+		}
+		if err != nil {
+			ursahttp.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, member{User: user.Name, Role: body.Role})
 	}
-	writeJSON(w, http.StatusOK, member{User: target.Name, Role: role})
+}
+
+func replaceOrgRole(tx *gorm.DB, org *Organization, user *User, role string) error {
+	if err := tx.Where("user_id = ? AND org_id = ?", user.ID, org.ID).Delete(&OrgRole{}).Error; err != nil {
+		return err
+	}
+	return tx.Create(&OrgRole{UserID: user.ID, OrgID: org.ID, Role: role}).Error
+}
+
+func replaceRepoRole(tx *gorm.DB, repo *Repository, user *User, role string) error {
+	if err := tx.Where("user_id = ? AND repo_id = ?", user.ID, repo.ID).Delete(&RepoRole{}).Error; err != nil {
+		return err
+	}
+	return tx.Create(&RepoRole{UserID: user.ID, RepoID: repo.ID, Role: role}).Error
 }
 
 // ---- issues ----
 
-// listIssues: GET /issues lists every issue the caller may read.
-func (a *App) listIssues(w http.ResponseWriter, r *http.Request) {
-	var issues []Issue
-	err := gormfilter.Authorized(a.db.WithContext(r.Context()), currentUser(r), "read").
-		Order("id").Find(&issues).Error
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, issues)
-}
-
-// listRepoIssues: GET /repos/{repo}/issues; 404 if the caller may not read
-// the repository.
-func (a *App) listRepoIssues(w http.ResponseWriter, r *http.Request) {
-	repo, err := a.loadRepo(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "read", repo) {
-		return
-	}
-	var issues []Issue
-	err = gormfilter.Authorized(a.db.WithContext(r.Context()), currentUser(r), "read").
-		Where("repo_id = ?", repo.ID).Order("id").Find(&issues).Error
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, issues)
-}
-
 // createIssue: POST /repos/{repo}/issues {"title": "..."}.
 func (a *App) createIssue(w http.ResponseWriter, r *http.Request) {
-	repo, err := a.loadRepo(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	user := currentUser(r)
-	if !ursahttp.Authorize(w, r, a.authz, user, "create_issue", repo) {
+	repo, ok := authorized[Repository](a, w, r, "repo", "create_issue")
+	if !ok {
 		return
 	}
 	var body struct {
@@ -392,7 +319,7 @@ func (a *App) createIssue(w http.ResponseWriter, r *http.Request) {
 		ursahttp.Error(w, r, ursahttp.WithStatus(http.StatusBadRequest, errors.New(`body: want {"title": "..."}`)))
 		return
 	}
-	issue := Issue{Title: body.Title, RepoID: repo.ID, CreatorID: user.ID}
+	issue := Issue{Title: body.Title, RepoID: repo.ID, CreatorID: currentUser(r).ID}
 	if err := a.db.WithContext(r.Context()).Create(&issue).Error; err != nil {
 		ursahttp.Error(w, r, err)
 		return
@@ -400,30 +327,13 @@ func (a *App) createIssue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, issue)
 }
 
-func (a *App) getIssue(w http.ResponseWriter, r *http.Request) {
-	issue, err := a.loadIssue(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
-		return
-	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "read", issue) {
-		return
-	}
-	a.writeOne(w, r, issue)
-}
-
 // closeIssue: POST /issues/{issue}/close. The repository's maintainers and
 // the issue's creator may.
 func (a *App) closeIssue(w http.ResponseWriter, r *http.Request) {
-	issue, err := a.loadIssue(r)
-	if err != nil {
-		ursahttp.Error(w, r, err)
+	issue, ok := authorized[Issue](a, w, r, "issue", "close")
+	if !ok {
 		return
 	}
-	if !ursahttp.Authorize(w, r, a.authz, currentUser(r), "close", issue) {
-		return
-	}
-	issue.Closed = true
 	if err := a.db.WithContext(r.Context()).Model(issue).Update("closed", true).Error; err != nil {
 		ursahttp.Error(w, r, err)
 		return
