@@ -34,6 +34,8 @@ func Example() {
 	}
 
 	db, _ := gorm.Open(sqlite.Open("file:example?mode=memory&cache=shared"), &gorm.Config{Logger: logger.Discard})
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close() // drops the in-memory database
 	_ = db.AutoMigrate(&User{}, &OrgMember{}, &Org{}, &Repo{}, &RepoMember{})
 	db.Create([]Org{{ID: 1, Name: "acme"}, {ID: 2, Name: "beta"}})
 	db.Create([]Repo{
