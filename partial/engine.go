@@ -34,6 +34,7 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		ctx:     ctx,
 		names:   map[string]bool{},
 		emitted: map[string]bool{},
+		keys:    map[Cond]string{},
 		types:   map[reflect.Type]*utype{},
 	}
 }

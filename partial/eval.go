@@ -47,8 +47,9 @@ type evaluator struct {
 	out     *[]Branch       // the branches collected by the innermost residual
 	defRoot bool            // the next call is the root of a predicate definition
 	types   map[reflect.Type]*utype
-	tabled  []*tabled // recursive call patterns, named
-	eager   bool      // calls matching a tabled pattern become InSet at once
+	tabled  []*tabled       // recursive call patterns, named
+	keys    map[Cond]string // condition keys memo shared by all simplifications
+	eager   bool            // calls matching a tabled pattern become InSet at once
 	// impure is set when the evaluation read something that may depend on
 	// state outside the actor and the policy (a host method, `new`, a
 	// non-scalar constant); such a filter is not cached.
@@ -347,11 +348,11 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 	e.names[RootVar] = true
 	e.eager = true
 	main := func(k func() error) error { return e.call(name, terms, ast.NoPos, k) }
-	out, err := e.residual(main)
+	out, err := e.rawResidual(main)
 	if err != nil {
 		return nil, err
 	}
-	out = excludeErrors(out)
+	out = e.excludeErrors(out)
 	out.Type = resType
 	// Define the recursive predicates found (which may find more).
 	for len(e.pending) > 0 {
@@ -364,27 +365,38 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		param := e.fresh(hint)
 		args := append([]term(nil), tb.args...)
 		args[tb.pos] = &unk{path: Path{Var: param}, t: tb.t}
-		body, err := e.residual(func(k func() error) error {
+		body, err := e.rawResidual(func(k func() error) error {
 			e.defRoot = true
 			return e.call(tb.pred.Name, args, ast.NoPos, k)
 		})
 		if err != nil {
 			return nil, err
 		}
-		body = excludeErrors(body)
+		body = e.excludeErrors(body)
 		body.Type = tb.t.class
 		if out.Preds == nil {
 			out.Preds = map[string]*Pred{}
 		}
 		out.Preds[tb.name] = &Pred{Name: tb.name, Type: tb.t.class, Param: param, Body: *body}
 	}
-	return out.Simplify(), nil
+	return out.simplify(e.keys), nil
 }
 
 // residual collects every derivation of run as an OR of ANDs, in a fresh
 // branch (the current constraints are set aside and restored); bindings made
 // by run are undone.
 func (e *evaluator) residual(run func(k func() error) error) (*Filter, error) {
+	out, err := e.rawResidual(run)
+	if err != nil {
+		return nil, err
+	}
+	s := simplifier{keys: e.keys}
+	return s.filter(out), nil
+}
+
+// rawResidual is residual without simplification (for results that are
+// simplified later as a whole).
+func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, error) {
 	savedConds, savedExs := e.conds, e.exs
 	e.conds, e.exs = nil, nil
 	m := e.mark()
@@ -401,8 +413,7 @@ func (e *evaluator) residual(run func(k func() error) error) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := simplifier{}
-	return s.filter(out), nil
+	return out, nil
 }
 
 // buildBranch closes the current branch: the constraints that mention an
@@ -561,7 +572,7 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 	if err != nil {
 		return err
 	}
-	r, errRegion := splitErrors(r)
+	r, errRegion := e.splitErrors(r)
 	m := e.mark()
 	if len(errRegion.Branches) > 0 && e.neg > 0 {
 		e.push(&errIf{F: *errRegion})
@@ -577,11 +588,11 @@ func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error
 // (The decision stops at its first success, so a row accepted by an earlier
 // rule before the error is reached is allowed there; the filter does not
 // model rule order and excludes the row: narrower, never wider.)
-func excludeErrors(r *Filter) *Filter {
+func (e *evaluator) excludeErrors(r *Filter) *Filter {
 	if !hasErrIf(r) {
 		return r
 	}
-	_, errs := splitErrors(r)
+	_, errs := e.splitErrors(r)
 	plain := &Filter{Type: r.Type, Preds: r.Preds}
 	for _, br := range r.Branches {
 		var cs []Cond
@@ -622,10 +633,7 @@ func excludeErrors(r *Filter) *Filter {
 		}
 		out.Branches = append(out.Branches, Branch{Conds: append(cs, br.Conds...)})
 	}
-	s := simplifier{}
-	res := s.filter(out)
-	res.Preds = r.Preds
-	return res
+	return out
 }
 
 // errIf is an internal marker (never in a returned filter): the decision
@@ -648,7 +656,7 @@ func hasErrIf(r *Filter) bool {
 
 // splitErrors removes the errIf markers of r's branches and returns r with
 // the error regions added as branches, and the error regions alone.
-func splitErrors(r *Filter) (*Filter, *Filter) {
+func (e *evaluator) splitErrors(r *Filter) (*Filter, *Filter) {
 	if !hasErrIf(r) {
 		return r, &Filter{Type: r.Type}
 	}
@@ -672,7 +680,7 @@ func splitErrors(r *Filter) (*Filter, *Filter) {
 	// Error regions first: evaluated in order (Match), they decide a nil
 	// relation before any lookup through it.
 	out.Branches = append(append([]Branch(nil), errs.Branches...), out.Branches...)
-	s := simplifier{}
+	s := simplifier{keys: e.keys}
 	return s.filter(out), s.filter(errs)
 }
 

@@ -20,7 +20,10 @@ import (
 //     predicates no longer referenced are dropped.
 //
 // f is not modified.
-func (f *Filter) Simplify() *Filter {
+func (f *Filter) Simplify() *Filter { return f.simplify(nil) }
+
+// simplify is Simplify sharing a memo of condition keys (the evaluator's).
+func (f *Filter) simplify(keys map[Cond]string) *Filter {
 	if f == nil {
 		return nil
 	}
@@ -31,7 +34,7 @@ func (f *Filter) Simplify() *Filter {
 		preds = make(map[string]*Pred, len(f.Preds))
 		changed := false
 		for n, p := range f.Preds {
-			s := &simplifier{empty: empty, merge: true}
+			s := &simplifier{empty: empty, merge: true, keys: keys}
 			body := s.filter(&p.Body)
 			preds[n] = &Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: *body}
 			if body.IsDenyAll() && !empty[n] {
@@ -68,7 +71,7 @@ func (f *Filter) Simplify() *Filter {
 			break
 		}
 	}
-	s := &simplifier{empty: empty, merge: true}
+	s := &simplifier{empty: empty, merge: true, keys: keys}
 	out := s.filter(f)
 	// Keep only the predicates reachable from the main filter.
 	if len(preds) > 0 {
