@@ -89,12 +89,13 @@ func runSQL(cl *cmdline, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ursa sql: %v\n", err)
 		return exitFail
 	}
+	fmt.Fprintf(stdout, "-- filter\n%s\n", f.String())
 	query, args, err := sqlgen.Select(f, schema.sqlSchema(), dialect)
 	if err != nil {
 		fmt.Fprintf(stderr, "ursa sql: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "-- filter\n%s\n-- %s\n%s\n-- args\n", f.String(), dialect, query)
+	fmt.Fprintf(stdout, "-- %s\n%s\n-- args\n", dialect, query)
 	for i, a := range args {
 		fmt.Fprintf(stdout, "%d: %s\n", i+1, engine.FormatValue(a))
 	}
