@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorm.io/driver/postgres"
@@ -134,15 +135,23 @@ func do(t *testing.T, h http.Handler, user, method, path, body string) (int, str
 // ids decodes a JSON list of objects with an "id" field.
 func ids(t *testing.T, body string) []int64 {
 	t.Helper()
+	out, err := decodeIDs(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func decodeIDs(body string) ([]int64, error) {
 	var rows []struct{ ID int64 }
 	if err := json.Unmarshal([]byte(body), &rows); err != nil {
-		t.Fatalf("decoding %q: %v", body, err)
+		return nil, fmt.Errorf("decoding %q: %v", body, err)
 	}
 	out := []int64{}
 	for _, r := range rows {
 		out = append(out, r.ID)
 	}
-	return out
+	return out, nil
 }
 
 func norm(xs []int64) []int64 {
@@ -481,5 +490,34 @@ func TestSQLiteForeignKeys(t *testing.T) {
 	}
 	if err := app.db.Create(&Issue{Title: "orphan", RepoID: 99, CreatorID: 1}).Error; err == nil {
 		t.Error("created an issue of a missing repository")
+	}
+}
+
+// Concurrent requests (reads, filtered lists, writes) on the one SQLite
+// connection neither deadlock nor change anyone's answers.
+func TestConcurrentRequests(t *testing.T) {
+	app := newApp(t, sqliteDB)
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			u := users[g%len(users)]
+			for i := 0; i < 20; i++ {
+				code, body := do(t, app, u, "GET", "/repos", "")
+				if got, err := decodeIDs(body); code != 200 || err != nil || !slices.Equal(got, readsRepos[u]) {
+					errs <- fmt.Sprintf("%s GET /repos: %d %s", u, code, body)
+				}
+				if code, _ := do(t, app, u, "POST", "/repos/3/issues", `{"title":"concurrent"}`); code != map[string]int{"alice": 201, "bob": 201, "carol": 403, "dave": 403}[u] {
+					errs <- fmt.Sprintf("%s POST /repos/3/issues: %d", u, code)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
