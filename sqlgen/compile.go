@@ -358,13 +358,44 @@ func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved
 // `(SELECT cond FROM ... WHERE link)`, which is NULL when a relation on the
 // way is missing (to-one relations give at most one row).
 func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag, error) {
+	if !hops || !c.exact {
+		return c.subquery(items, cond, corr, false)
+	}
+	// Exact: one to-one hop whose condition is not itself an error is
+	// exact as CASE WHEN fk IS NOT NULL THEN fk IN (SELECT ...) END (with
+	// referential integrity, a non-NULL key has its row); anything longer
+	// needs the scalar form. Either way the loose form (plain IN/EXISTS) is
+	// kept for positions where only "true" matters.
+	exact := c.exact
+	c.exact = false
+	loose, err := c.subquery(items, loosen(cond), corr, false)
+	c.exact = exact
+	if err != nil {
+		return frag{}, err
+	}
+	var out frag
+	if len(items) == 1 && !items[0].hasOne && !cond.errNull && !corr {
+		out, err = c.subquery(items, cond, corr, false)
+	} else {
+		out, err = c.subquery(items, cond, corr, true)
+	}
+	if err != nil {
+		return frag{}, err
+	}
+	if loose.k == fSQL || out.k == fSQL {
+		out.loose = &loose
+	}
+	return out, nil
+}
+
+// subquery writes the IN/ANY, EXISTS or (scalar) form of items and cond.
+func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) (frag, error) {
 	roots := 0
 	for _, it := range items {
 		if it.root {
 			roots++
 		}
 	}
-	scalar := hops && c.exact
 	if cond.k == fFalse && !scalar {
 		// no element can match; still an error where the relation that
 		// holds the elements is missing
@@ -467,6 +498,8 @@ func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag,
 			out.valNull = false
 			if c.exact {
 				// k IN (empty) is false even for a NULL k: guard it
+				plain := out
+				out.loose = &plain
 				out.sql = "CASE WHEN " + strings.Join(out.guard, " IS NOT NULL AND ") + " IS NOT NULL THEN " + out.sql + " END"
 				out.prec = pAtom
 			}
@@ -475,6 +508,8 @@ func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag,
 		// EXISTS is never NULL; if the link reads a missing relation, the
 		// decision errors, so where that matters guard it with CASE.
 		if g := missingGuard(items); g != "" && c.exact {
+			plain := out
+			out.loose = &plain
 			out.sql = "CASE WHEN " + g + " THEN " + out.sql + " END"
 			out.errNull = true
 			for _, it := range items {

@@ -1,6 +1,9 @@
 package sqlgen
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // frag is a compiled boolean SQL fragment with its bind arguments, or a
 // constant. Fragments use `?` placeholders; the dialect's placeholder format
@@ -25,6 +28,9 @@ type frag struct {
 	// nguard: for a valNull atom, the nullable columns that make it NULL;
 	// coalesce then writes `x AND col IS NOT NULL`, which keeps index use.
 	nguard []string
+	// loose, if set, is an equivalent of the fragment where only "true"
+	// matters (an error may read as false): planner-friendlier, same args.
+	loose *frag
 	// prec is the top-level operator, for parenthesization.
 	prec prec
 }
@@ -55,6 +61,14 @@ func fragConst(b bool) frag {
 		return fragTrue
 	}
 	return fragFalse
+}
+
+// loosen returns the loose variant of f (see frag.loose).
+func loosen(f frag) frag {
+	if f.loose != nil {
+		return *f.loose
+	}
+	return f
 }
 
 func atom(sql string, valNull bool, args ...any) frag {
@@ -151,9 +165,20 @@ func join(fs []frag, op prec, exact bool) frag {
 	if !exact && op == pAnd {
 		hasErr = false // plain AND
 		for i := range parts {
+			parts[i] = loosen(parts[i])
 			parts[i].errNull = false
 		}
 	}
+	if !exact && op == pOr {
+		if !hasErr {
+			for i := range parts {
+				parts[i] = loosen(parts[i])
+			}
+		} else {
+			return looseOr(parts)
+		}
+	}
+	orig := slices.Clone(parts)
 	if exact && (hasErr || parts[n-1].errNull) || (op == pOr && hasErr) {
 		for i := range parts {
 			parts[i] = coalesce(parts[i])
@@ -163,7 +188,89 @@ func join(fs []frag, op prec, exact bool) frag {
 	for i := n - 2; i >= 0; i-- {
 		res = joinStep(parts[i], res, op)
 	}
+	// If the first part may be an error and every part that may be one has
+	// the same guard, the result is an error exactly when that guard fails.
+	if res.errNull && parts[0].errNull && len(parts[0].guard) > 0 {
+		same := true
+		for _, p := range parts {
+			same = same && (!p.errNull || slices.Equal(p.guard, parts[0].guard))
+		}
+		if same {
+			res.guard = parts[0].guard
+		}
+	}
+	if exact && (hasErr || hasLoose(orig)) {
+		var l frag
+		if op == pOr {
+			l = looseOr(orig)
+		} else {
+			for i := range orig {
+				orig[i] = loosen(orig[i])
+				orig[i].errNull = false
+			}
+			l = join(orig, pAnd, false)
+		}
+		res.loose = &l
+	}
 	return res
+}
+
+func hasLoose(fs []frag) bool {
+	for _, f := range fs {
+		if f.loose != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// looseOr is an OR where only "true" matters, written flat so that each arm
+// can use its own index: a part that may be an error stops the evaluation,
+// so the arms after it require its guard columns to be NOT NULL:
+//
+//	a OR b OR c  ->  a OR (ga AND b) OR (ga AND gb AND c)
+//
+// A part whose errors have no guard columns ends the flat list with
+// CASE (p) WHEN TRUE THEN TRUE WHEN FALSE THEN <rest> END.
+func looseOr(parts []frag) frag {
+	var prefix []string
+	var arms []frag
+	for i, p := range parts {
+		if p.errNull && len(p.guard) == 0 && i < len(parts)-1 {
+			rest := looseOr(parts[i+1:])
+			step := joinStep(coalesce(p), rest, pOr)
+			arms = append(arms, withPrefix(prefix, step))
+			break
+		}
+		arms = append(arms, withPrefix(prefix, loosen(p)))
+		if p.errNull {
+			for _, g := range p.guard {
+				if c := g + " IS NOT NULL"; !slices.Contains(prefix, c) {
+					prefix = append(prefix, c)
+				}
+			}
+		}
+	}
+	for i := range arms {
+		arms[i].errNull = false // arms are only read for "true"
+	}
+	out := or(arms...)
+	out.errNull, out.guard, out.loose = false, nil, nil
+	out.valNull = out.k == fSQL
+	return out
+}
+
+// withPrefix is `g1 AND g2 AND f` (guards that are plain column tests).
+func withPrefix(prefix []string, f frag) frag {
+	if len(prefix) == 0 || f.k == fFalse {
+		return f
+	}
+	parts := make([]frag, 0, len(prefix)+1)
+	for _, g := range prefix {
+		parts = append(parts, atom(g, false))
+	}
+	f.errNull = false
+	return join(append(parts, f), pAnd, false)
 }
 
 // joinStep returns `p op res` (see join).

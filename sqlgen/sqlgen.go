@@ -75,7 +75,7 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	if err != nil {
 		return frag{}, nil, "", err
 	}
-	return fr, t, qa, nil
+	return loosen(fr), t, qa, nil
 }
 
 // Where compiles f into a boolean SQL condition over the table of f.Type,
