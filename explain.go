@@ -3,6 +3,7 @@ package ursa
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -200,10 +201,36 @@ func (e *Explanation) Format(value func(any) string) string {
 			b.WriteString("  no rule of this name and arity applies\n")
 		}
 	}
-	for _, n := range e.Rules {
-		n.write(&b, 1, false, value)
-	}
+	writeNodes(&b, e.Rules, 1, value)
 	return b.String()
+}
+
+// maxMismatches is how many attempts whose head does not match are shown per
+// call; the rest are counted.
+const maxMismatches = 3
+
+func (n *ExplainNode) headMismatch() bool {
+	return !n.Succeeded && n.Err == nil && n.Failed == "" && n.Note == ""
+}
+
+func writeNodes(b *strings.Builder, ns []*ExplainNode, depth int, value func(any) string) {
+	mism := 0
+	for i, c := range ns {
+		if c.headMismatch() {
+			mism++
+			if mism > maxMismatches {
+				continue
+			}
+		}
+		c.write(b, depth, i == 0 || ns[i-1].Call != c.Call, value)
+	}
+	if mism > maxMismatches {
+		ind := strings.Repeat("  ", depth)
+		if depth > 1 {
+			ind += "  "
+		}
+		fmt.Fprintf(b, "%s… and %d more rules whose head does not match\n", ind, mism-maxMismatches)
+	}
 }
 
 // callString renders name(args) with value, or falls back to call.
@@ -244,9 +271,7 @@ func (n *ExplainNode) write(b *strings.Builder, depth int, showCall bool, value 
 	if n.Note != "" {
 		fmt.Fprintf(b, "%s    %s\n", ind, n.Note)
 	}
-	for i, c := range n.Children {
-		c.write(b, depth+1, i == 0 || n.Children[i-1].Call != c.Call, value)
-	}
+	writeNodes(b, n.Children, depth+1, value)
 }
 
 func firstLine(err error) string {
@@ -510,6 +535,9 @@ func (x *explainer) proveCall(name string, args []any, anc map[string]bool, dept
 }
 
 // attempts explains a call that failed: each rule's attempt, closest first.
+// Below the top (limit > 0) at most limit attempts that got past their head
+// are kept; attempts whose head does not match are all kept (they are cheap
+// and the rendering counts them). Only the kept attempts are expanded.
 func (x *explainer) attempts(name string, args []any, anc map[string]bool, depth, limit int) []*ExplainNode {
 	cs := formatCall(name, args)
 	if anc[cs] || x.ctx.Err() != nil {
@@ -517,25 +545,38 @@ func (x *explainer) attempts(name string, args []any, anc map[string]bool, depth
 	}
 	anc[cs] = true
 	defer delete(anc, cs)
-	var out []*ExplainNode
+	type try struct {
+		n     *ExplainNode
+		rc    *ruleCopy
+		score int
+	}
+	var tries []try
 	for _, rc := range x.d.byPred[loader.Key(name, len(args))] {
-		out = append(out, x.attempt(rc, args, anc, depth))
-	}
-	score := func(n *ExplainNode) int {
-		if n.Failed == "" && n.Err == nil && !n.Succeeded {
-			return -1 // the head did not match
+		n := x.attempt(rc, args)
+		sc := n.Reached
+		if n.headMismatch() {
+			sc = -1
 		}
-		return n.Reached
+		tries = append(tries, try{n, rc, sc})
 	}
-	sortStable(out, func(a, b *ExplainNode) bool { return score(a) > score(b) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	sort.SliceStable(tries, func(i, j int) bool { return tries[i].score > tries[j].score })
+	var out []*ExplainNode
+	kept := 0
+	for _, t := range tries {
+		if t.score >= 0 {
+			kept++
+			if limit > 0 && kept > limit {
+				continue
+			}
+			x.expand(t.n, t.rc, args, anc, depth)
+		}
+		out = append(out, t.n)
 	}
 	return out
 }
 
 // attempt finds how far one rule gets on args.
-func (x *explainer) attempt(rc *ruleCopy, args []any, anc map[string]bool, depth int) *ExplainNode {
+func (x *explainer) attempt(rc *ruleCopy, args []any) *ExplainNode {
 	n := x.node(rc, args)
 	k := 0
 	for ; k <= len(rc.goals); k++ {
@@ -564,29 +605,27 @@ func (x *explainer) attempt(rc *ruleCopy, args []any, anc map[string]bool, depth
 	g := rc.goals[k]
 	n.Failed = ast.String(g)
 	n.FailedPos = x.d.p.FileSet().Position(g.Pos())
-	if depth+1 > explainFailDepth || rc.next[k] == "" {
-		return n
+	return n
+}
+
+// expand explains the failing goal of an attempt when it is a call (its
+// attempts) or `not call` (the proof of the call).
+func (x *explainer) expand(n *ExplainNode, rc *ruleCopy, args []any, anc map[string]bool, depth int) {
+	k := n.Reached
+	if n.Failed == "" || n.Err != nil || depth+1 > explainFailDepth || rc.next[k] == "" {
+		return
 	}
 	outs, ok, err := x.run(rc.next[k], args)
 	if err != nil || !ok || len(outs) == 0 {
-		return n
+		return
 	}
 	cargs := outs[len(outs)-1]
-	switch gg := unparen(g).(type) {
+	switch gg := unparen(rc.goals[k]).(type) {
 	case *ast.Call:
 		n.Children = x.attempts(gg.Name, cargs, anc, depth+1, explainMaxAttempts)
 	case *ast.Not:
 		if c, ok := unparen(gg.Goal).(*ast.Call); ok {
 			n.Children = []*ExplainNode{x.proveCall(c.Name, cargs, anc, depth+1)}
-		}
-	}
-	return n
-}
-
-func sortStable(ns []*ExplainNode, less func(a, b *ExplainNode) bool) {
-	for i := 1; i < len(ns); i++ {
-		for j := i; j > 0 && less(ns[j], ns[j-1]); j-- {
-			ns[j], ns[j-1] = ns[j-1], ns[j]
 		}
 	}
 }
