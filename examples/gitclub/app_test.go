@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -93,12 +94,52 @@ func postgresDB(t *testing.T) *gorm.DB {
 	return db
 }
 
+// mysqlDB gives each app its own database on the MYSQL_URL server (the
+// app itself runs on SQLite or Postgres; this checks the policy's SQL on
+// MySQL/MariaDB too).
+func mysqlDB(t *testing.T) *gorm.DB {
+	url := os.Getenv("MYSQL_URL")
+	cfg := &gorm.Config{Logger: logger.Discard}
+	admin, err := gorm.Open(mysql.Open(url), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("gitclub_example_%d", rand.Uint64())
+	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
+		t.Fatal(err)
+	}
+	cut := strings.LastIndex(url, "/")
+	rest := ""
+	if q := strings.Index(url[cut:], "?"); q >= 0 {
+		rest = url[cut+q:]
+	}
+	db, err := gorm.Open(mysql.Open(url[:cut]+"/"+name+rest), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if s, err := db.DB(); err == nil {
+			s.Close()
+		}
+		admin.Exec("DROP DATABASE " + name)
+		if s, err := admin.DB(); err == nil {
+			s.Close()
+		}
+	})
+	return db
+}
+
 func backends(t *testing.T) map[string]backend {
 	b := map[string]backend{"sqlite": sqliteDB}
 	if os.Getenv("DATABASE_URL") != "" {
 		b["postgres"] = postgresDB
 	} else {
 		t.Log("DATABASE_URL not set: Postgres not tested")
+	}
+	if os.Getenv("MYSQL_URL") != "" {
+		b["mysql"] = mysqlDB
+	} else {
+		t.Log("MYSQL_URL not set: MySQL/MariaDB not tested")
 	}
 	return b
 }
