@@ -255,3 +255,46 @@ func TestCreateDecided(t *testing.T) {
 		t.Errorf("batch partly inserted")
 	}
 }
+
+// TestSoftDeletedRelatedRows: a soft-deleted related row (gorm.DeletedAt)
+// grants nothing, in the filter as in decisions on rows GORM loads.
+func TestSoftDeletedRelatedRows(t *testing.T) {
+	db, _ := openSQLite(t, decisionAuth())
+	list := func(action string) []uint {
+		t.Helper()
+		var rs []Repo
+		if err := Authorized(db, alice, action).Order("id").Find(&rs).Error; err != nil {
+			t.Fatal(err)
+		}
+		return repoIDs(rs)
+	}
+	decide := func(action string, id uint) bool {
+		t.Helper()
+		var r Repo
+		db.First(&r, id)
+		ok, err := IsAllowed(db, alice, action, &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if got := list("memberread"); !slices.Equal(got, []uint{4}) || !decide("memberread", 4) {
+		t.Fatalf("before: %v", got)
+	}
+	if got := list("orgread"); !slices.Equal(got, []uint{1, 2}) || !decide("orgread", 1) {
+		t.Fatalf("before: %v", got)
+	}
+	// Revoke alice's membership and delete her org, softly.
+	if err := db.Delete(&Membership{}, 1).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete(&Org{}, 3).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := list("memberread"); len(got) != 0 || decide("memberread", 4) {
+		t.Errorf("revoked membership still grants: %v", got)
+	}
+	if got := list("orgread"); len(got) != 0 || decide("orgread", 1) {
+		t.Errorf("deleted org still grants: %v", got)
+	}
+}

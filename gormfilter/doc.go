@@ -74,6 +74,12 @@
 // relations are not described; a filter that uses one fails with
 // ErrUnsupported.
 //
+// Soft deletion: GORM hides soft-deleted rows (gorm.DeletedAt) from every
+// query, join and preload, so a decision on loaded data never sees them.
+// The filter agrees: a related row of a soft-deleting model counts only
+// while its DeletedAt is NULL (a revoked, soft-deleted membership grants
+// nothing). The queried model's own soft delete is GORM's as usual.
+//
 // # Failing closed
 //
 // Every error — plugin not installed, no or unregistered model, an

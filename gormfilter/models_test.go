@@ -13,9 +13,10 @@ import (
 // Test models: a GitClub-like schema exercising every GORM relationship kind.
 
 type Org struct {
-	ID    uint
-	Name  string
-	Repos []Repo
+	ID        uint
+	Name      string
+	Repos     []Repo
+	DeletedAt gorm.DeletedAt // soft delete
 }
 
 type User struct {
@@ -45,11 +46,12 @@ type Repo struct {
 }
 
 type Membership struct {
-	ID     uint
-	RepoID uint
-	UserID uint
-	User   *User
-	Role   string
+	ID        uint
+	RepoID    uint
+	UserID    uint
+	User      *User
+	Role      string
+	DeletedAt gorm.DeletedAt // soft delete
 }
 
 // Folder is self-referencing (a tree).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ursa-authz/ursa/partial"
 	"github.com/ursa-authz/ursa/sqlgen"
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 )
 
@@ -63,6 +64,10 @@ type model struct {
 	table    *sqlgen.Table
 	embedded map[string]bool   // named embedded struct prefixes ("Author" of Author.Name)
 	unsup    map[string]string // relation name -> why it is unsupported
+	// softDelete is the key of the gorm.DeletedAt field, if any: GORM
+	// hides soft-deleted rows from every query and preload, so a related
+	// row counts only while it is NULL.
+	softDelete string
 }
 
 // compiledFor returns the cached schema for root, building it on first use.
@@ -116,7 +121,7 @@ func (p *Plugin) build(root *schema.Schema) (*compiled, error) {
 		}
 		c.models[m.class] = m
 		c.schema.Tables[m.class] = m.table
-		if len(m.embedded) > 0 || len(m.unsup) > 0 {
+		if len(m.embedded) > 0 || len(m.unsup) > 0 || m.softDelete != "" {
 			c.needsRewrite = true
 		}
 		forEachRelation(gs, "", func(_ string, rel *schema.Relationship) {
@@ -192,6 +197,9 @@ func (p *Plugin) describe(gs *schema.Schema) *model {
 		for _, pre := range prefixes {
 			m.embedded[pre] = true
 		}
+		if f.IndirectFieldType == deletedAtType && m.softDelete == "" {
+			m.softDelete = key
+		}
 		if _, dup := t.Fields[key]; !dup {
 			t.Fields[key] = f.DBName
 		}
@@ -224,6 +232,8 @@ func (p *Plugin) describe(gs *schema.Schema) *model {
 	}
 	return m
 }
+
+var deletedAtType = reflect.TypeOf(gorm.DeletedAt{})
 
 // fieldKey is the canonical name of a GORM field: its Go field name, with
 // the names of named (non-anonymous) embedded structs before it
@@ -305,9 +315,17 @@ func (p *Plugin) relation(key string, rel *schema.Relationship) (*sqlgen.Relatio
 	return r, ""
 }
 
-// rewrite maps filter paths onto the schema: steps through named embedded
-// structs are merged into one dotted field name (Author, Name ->
-// "Author.Name"), and a path through an unsupported relation is an error.
+// rewrite maps filter paths onto the schema and GORM's semantics:
+//   - steps through named embedded structs are merged into one dotted field
+//     name (Author, Name -> "Author.Name");
+//   - a path through an unsupported relation is an error;
+//   - soft deletion: GORM never loads a soft-deleted row (gorm.DeletedAt),
+//     so a related row counts only while its DeletedAt is nil. Each EXISTS
+//     over a soft-deleting model gets `v.DeletedAt = nil` in every branch,
+//     and each branch that reaches a soft-deleting model through a to-one
+//     step gets `path.DeletedAt = nil` (also for paths under a negation:
+//     the decision on loaded data cannot see a deleted row at all).
+//
 // f is not modified.
 func (c *compiled) rewrite(f *partial.Filter) (*partial.Filter, error) {
 	if !c.needsRewrite {
@@ -333,20 +351,51 @@ func (c *compiled) rewrite(f *partial.Filter) (*partial.Filter, error) {
 }
 
 type rewriter struct {
-	c    *compiled
-	vars map[string]string // variable -> Polar class
+	c     *compiled
+	vars  map[string]string // variable -> Polar class
+	scope *guardScope       // the branch that receives soft-delete guards
 }
 
+// guardScope collects the soft-delete guards of one branch.
+type guardScope struct {
+	conds []partial.Cond
+	seen  map[string]bool
+}
+
+func (g *guardScope) add(p partial.Path) {
+	k := p.String()
+	if g.seen[k] {
+		return
+	}
+	g.seen[k] = true
+	g.conds = append(g.conds, &partial.Compare{Op: partial.Eq, L: p, R: partial.Value{V: nil}})
+}
+
+// filter rewrites f; each branch gets its own guards.
 func (rw *rewriter) filter(f *partial.Filter) (*partial.Filter, error) {
+	return rw.branches(f, true)
+}
+
+// branches rewrites f's branches; with own, each branch collects its own
+// guards, else (under a negation) they go to the enclosing branch.
+func (rw *rewriter) branches(f *partial.Filter, own bool) (*partial.Filter, error) {
 	out := &partial.Filter{Type: f.Type, Branches: make([]partial.Branch, len(f.Branches))}
+	outer := rw.scope
+	defer func() { rw.scope = outer }()
 	for i, br := range f.Branches {
-		conds := make([]partial.Cond, len(br.Conds))
-		for j, c := range br.Conds {
+		if own || rw.scope == nil {
+			rw.scope = &guardScope{seen: map[string]bool{}}
+		}
+		conds := make([]partial.Cond, 0, len(br.Conds))
+		for _, c := range br.Conds {
 			nc, err := rw.cond(c)
 			if err != nil {
 				return nil, err
 			}
-			conds[j] = nc
+			conds = append(conds, nc)
+		}
+		if own || outer == nil {
+			conds = append(conds, rw.scope.conds...)
 		}
 		out.Branches[i].Conds = conds
 	}
@@ -381,6 +430,13 @@ func (rw *rewriter) cond(c partial.Cond) (partial.Cond, error) {
 		if err != nil {
 			return nil, err
 		}
+		if m := rw.c.models[c.Type]; m != nil && m.softDelete != "" {
+			for i := range body.Branches {
+				br := &body.Branches[i]
+				br.Conds = append(br.Conds, &partial.Compare{Op: partial.Eq,
+					L: partial.Path{Var: c.Var, Fields: []string{m.softDelete}}, R: partial.Value{V: nil}})
+			}
+		}
 		return &partial.Exists{Var: c.Var, Type: c.Type, Over: over, Cond: *body}, nil
 	case *partial.Not:
 		inner, err := rw.cond(c.C)
@@ -389,7 +445,7 @@ func (rw *rewriter) cond(c partial.Cond) (partial.Cond, error) {
 		}
 		return &partial.Not{C: inner}, nil
 	case *partial.NotFilter:
-		inner, err := rw.filter(&c.F)
+		inner, err := rw.branches(&c.F, false)
 		if err != nil {
 			return nil, err
 		}
@@ -432,6 +488,10 @@ func (rw *rewriter) path(p partial.Path) (partial.Path, error) {
 		}
 		if rel := m.table.Relations[name]; rel != nil {
 			m = rw.c.models[rel.Target]
+			if m != nil && m.softDelete != "" && !rel.ToMany() && rw.scope != nil {
+				g := partial.Path{Var: p.Var, Fields: append(append([]string(nil), out.Fields...), m.softDelete)}
+				rw.scope.add(g)
+			}
 		} else {
 			m = nil
 		}
