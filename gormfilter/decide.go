@@ -106,6 +106,9 @@ func (p *Plugin) ensureLoaded(db *gorm.DB, actor any, action string, model any) 
 	}
 	f, err := p.auth.Filter(ctx, actor, action, comp.root)
 	if err != nil {
+		if errors.Is(err, partial.ErrUnsupported) {
+			return fmt.Errorf("gormfilter: cannot tell which associations deciding %q on %s needs (the rules cannot be filtered: %w); preload them and call the authorizer's IsAllowed directly", action, comp.root, err)
+		}
 		return fmt.Errorf("gormfilter: filter %s for %q: %w", comp.root, action, err)
 	}
 	if f == nil || f.IsAllowAll() || f.IsDenyAll() {
