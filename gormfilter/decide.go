@@ -56,7 +56,10 @@ func pluginOf(db *gorm.DB) (*Plugin, error) {
 // An association counts as not loaded when it is a nil pointer or a zero
 // struct while its foreign key is set (belongs-to), a nil pointer on a saved
 // model (has-one), or a nil slice on a saved model (has-many,
-// many-to-many); a non-nil empty slice is a loaded empty association.
+// many-to-many); a non-nil empty slice is a loaded empty association. In
+// strict mode a has-one that is genuinely absent, or a belongs-to whose row
+// was soft-deleted, cannot be told from one that was not loaded and is
+// reported too; the loading mode finds out with one query.
 func IsAllowed(db *gorm.DB, actor any, action string, model any) (bool, error) {
 	p, err := pluginOf(db)
 	if err != nil {
