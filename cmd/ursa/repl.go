@@ -102,11 +102,15 @@ func runREPL(cl *cmdline, stdin io.Reader, stdout, stderr io.Writer) int {
 func (r *repl) exec(src string) bool {
 	src = strings.TrimSpace(src)
 	src = strings.TrimSuffix(strings.TrimSuffix(src, "\\"), ";")
-	word, rest, _ := strings.Cut(src, " ")
-	rest = strings.TrimSpace(rest)
+	word, rest := src, ""
+	if i := strings.IndexAny(src, " \t\n"); i >= 0 {
+		word, rest = src[:i], strings.TrimSpace(src[i:])
+	}
 	switch word {
 	case "quit", "exit":
-		return rest == "" || r.query(src)
+		if rest == "" {
+			return true
+		}
 	case "help":
 		if rest == "" {
 			fmt.Fprint(r.out, replHelp)
@@ -135,10 +139,9 @@ func (r *repl) exec(src string) bool {
 	return false
 }
 
-func (r *repl) query(src string) bool {
+func (r *repl) query(src string) {
 	r.dbg.start(src)
 	r.run(src, &engine.QueryOptions{Print: r.out, Debug: r.dbg.hook})
-	return false
 }
 
 // run runs a query and prints its solutions, or false.
