@@ -1,11 +1,10 @@
-//go:build agreement
-
 package agreement
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"github.com/ursa-authz/ursa/integration/fixtures"
 	"github.com/ursa-authz/ursa/integration/fixtures/all"
 	"github.com/ursa-authz/ursa/sqlgen"
+	"gorm.io/gorm"
 )
 
 // maxReports bounds the disagreements printed per fixture and dialect.
@@ -47,7 +47,7 @@ func TestAgreement(t *testing.T) {
 	totals := map[string]int{}
 	for round := 0; round < rounds; round++ {
 		s := seed + uint64(round)
-		t.Logf("seed %d (rerun with: go test -tags agreement ./integration/agreement -run Agreement -seed=%d)", s, s)
+		t.Logf("seed %d (rerun with: go test ./integration/agreement -run Agreement -seed=%d)", s, s)
 		for _, dialect := range dbtest.Dialects {
 			t.Run(fmt.Sprintf("%s/seed=%d", dialect, s), func(t *testing.T) {
 				for _, f := range all.Fixtures() {
@@ -106,18 +106,32 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 		t.Fatal(err)
 	}
 
-	decisions, reports := 0, 0
+	decisions, reports, known := 0, 0, 0
 	for _, c := range f.Checks {
 		model := modelOf(f, c.Class)
 		for _, action := range c.Actions {
 			allowedSomewhere, deniedSomewhere := false, false
 			for _, actor := range f.Actors(w) {
+				// fail reports one failed comparison; the first maxReports get a reproduction.
+				fail := func(msg string, extra func() string) {
+					t.Errorf("%s/%s: %s", db.Dialect, f.Name, msg)
+					if reports < maxReports {
+						t.Log(extra())
+					}
+					reports++
+				}
+
 				// 1. Decisions on loaded rows.
 				var want []int64
+				decided := true
 				for _, res := range w.Rows(c.Class) {
 					ok, err := a.IsAllowed(ctx, actor, action, res)
 					if err != nil {
-						t.Fatalf("IsAllowed(%s, %q, %s %d): %v\n%s", describe(actor), action, c.Class, fixtures.ID(res), err, repro(f, db, seed, data, actor, action, c.Class, nil, "", nil))
+						fail(fmt.Sprintf("IsAllowed(%s, %q, %s %d): %v", describe(actor), action, c.Class, fixtures.ID(res), err), func() string {
+							return repro(f, db, seed, data, actor, action, c.Class, nil, "", nil, res)
+						})
+						decided = false
+						break
 					}
 					if ok {
 						want = append(want, fixtures.ID(res))
@@ -127,25 +141,48 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 					}
 					decisions++
 				}
+				if !decided {
+					continue
+				}
 
 				// 2. Plain sqlgen through database/sql.
 				filter, err := a.Filter(ctx, actor, action, c.Class)
 				if err != nil {
-					t.Fatalf("Filter(%s, %q, %s): %v\n%s", describe(actor), action, c.Class, err, repro(f, db, seed, data, actor, action, c.Class, nil, "", nil))
+					fail(fmt.Sprintf("Filter(%s, %q, %s): %v", describe(actor), action, c.Class, err), func() string {
+						return repro(f, db, seed, data, actor, action, c.Class, nil, "", nil)
+					})
+					continue
 				}
 				q, args, err := sqlgen.Select(filter, sch, dialect)
 				if err != nil {
-					t.Fatalf("sqlgen.Select: %v\nfilter: %v\n%s", err, filter, repro(f, db, seed, data, actor, action, c.Class, filter, "", nil))
+					fail(fmt.Sprintf("sqlgen.Select for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
+						return repro(f, db, seed, data, actor, action, c.Class, filter, "", nil)
+					})
+					continue
 				}
-				gotSQL, err := queryIDs(ctx, db, q, args)
-				if err != nil {
-					t.Fatalf("running sqlgen SQL: %v\n%s", err, repro(f, db, seed, data, actor, action, c.Class, filter, q, args))
+				gotSQL, sqlErr := queryIDs(ctx, db, q, args)
+				if sqlErr != nil {
+					fail(fmt.Sprintf("running sqlgen SQL for %s %q on %s: %v", describe(actor), action, c.Class, sqlErr), func() string {
+						return repro(f, db, seed, data, actor, action, c.Class, filter, q, args)
+					})
 				}
 
 				// 3. gormfilter.
 				rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model)))
 				if err := gormfilter.Authorized(gdb.WithContext(ctx), actor, action).Find(rows.Interface()).Error; err != nil {
-					t.Fatalf("gormfilter: %v\n%s", err, repro(f, db, seed, data, actor, action, c.Class, filter, q, args))
+					if why := knownIssue(db.Dialect, err); why != "" {
+						known++
+						decisions -= len(w.Rows(c.Class)) // not compared after all
+						t.Logf("KNOWN ISSUE (%s) for %s %q on %s: %v", why, describe(actor), action, c.Class, err)
+						continue
+					}
+					fail(fmt.Sprintf("gormfilter for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
+						return gormSQL(gdb, actor, action, model) + "\n" + repro(f, db, seed, data, actor, action, c.Class, filter, q, args)
+					})
+					continue
+				}
+				if sqlErr != nil {
+					continue
 				}
 				var gotGorm []int64
 				for i := 0; i < rows.Elem().Len(); i++ {
@@ -156,14 +193,13 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 				slices.Sort(gotSQL)
 				slices.Sort(gotGorm)
 				if !slices.Equal(want, gotSQL) || !slices.Equal(want, gotGorm) {
-					t.Errorf("%s/%s: %s %q on %s disagree:\n  IsAllowed:  %v\n  sqlgen:     %v  (missing %v, extra %v)\n  gormfilter: %v  (missing %v, extra %v)",
-						db.Dialect, f.Name, describe(actor), action, c.Class,
-						want, gotSQL, minus(want, gotSQL), minus(gotSQL, want), gotGorm, minus(want, gotGorm), minus(gotGorm, want))
-					if reports < maxReports {
-						diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
-						t.Log(repro(f, db, seed, data, actor, action, c.Class, filter, q, args, rowsOf(w, c.Class, diff)...))
-					}
-					reports++
+					diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
+					fail(fmt.Sprintf("%s %q on %s disagree:\n  IsAllowed:  %v\n  sqlgen:     %v  (missing %v, extra %v)\n  gormfilter: %v  (missing %v, extra %v)",
+						describe(actor), action, c.Class,
+						want, gotSQL, minus(want, gotSQL), minus(gotSQL, want), gotGorm, minus(want, gotGorm), minus(gotGorm, want)),
+						func() string {
+							return gormSQL(gdb, actor, action, model) + "\n" + repro(f, db, seed, data, actor, action, c.Class, filter, q, args, rowsOf(w, c.Class, diff)...)
+						})
 				}
 			}
 			if !allowedSomewhere || !deniedSomewhere {
@@ -173,9 +209,41 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 		}
 	}
 	if reports > maxReports {
-		t.Logf("... %d more disagreements not shown", reports-maxReports)
+		t.Logf("... %d more failures without reproduction", reports-maxReports)
+	}
+	if known > 0 {
+		t.Logf("%d comparisons hit known issues (set %s=1 to fail on them)", known, envStrict)
 	}
 	return decisions
+}
+
+// gormSQL renders the statement gormfilter builds, without running it.
+func gormSQL(db *gorm.DB, actor any, action string, model any) string {
+	rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model)))
+	tx := gormfilter.Authorized(db.Session(&gorm.Session{DryRun: true}), actor, action).Find(rows.Interface())
+	if tx.Error != nil {
+		return "gormfilter sql: (error: " + tx.Error.Error() + ")"
+	}
+	return fmt.Sprintf("gormfilter sql:  %s\ngormfilter args: %s", tx.Statement.SQL.String(), jsonOf(tx.Statement.Vars))
+}
+
+// envStrict makes known issues fail the test.
+const envStrict = "URSA_AGREEMENT_STRICT"
+
+// knownIssue names a known, reported defect an error comes from, or "".
+// Each entry is narrow (one dialect, one error) and is removed when fixed;
+// with URSA_AGREEMENT_STRICT=1 none applies.
+func knownIssue(dialect string, err error) string {
+	if os.Getenv(envStrict) == "1" {
+		return ""
+	}
+	if dialect == dbtest.SQLite && strings.Contains(err.Error(), "parser stack overflow") {
+		// gormfilter treats GORM int columns as nullable, and sqlgen nests one
+		// CASE per OR branch for nullable paths; past ~100 levels SQLite's
+		// parser gives up (e.g. GitClub Issue "read" for a user with 3 org roles).
+		return "sqlgen: CASE nesting depth exceeds SQLite's parser stack"
+	}
+	return ""
 }
 
 // queryIDs runs a sqlgen SELECT and returns the id column of its rows.
@@ -293,7 +361,7 @@ func jsonOf(v any) string {
 func repro(f *fixtures.Fixture, db *dbtest.DB, seed uint64, data *fixtures.Data, actor any, action, class string, filter any, q string, args []any, rows ...any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "---- reproduction ----\n")
-	fmt.Fprintf(&b, "rerun: go test -tags agreement ./integration/agreement -run 'Agreement/%s/.*/%s' -seed=%d -v\n", db.Dialect, f.Name, seed)
+	fmt.Fprintf(&b, "rerun: go test ./integration/agreement -run 'Agreement/%s/.*/%s' -seed=%d -v\n", db.Dialect, f.Name, seed)
 	fmt.Fprintf(&b, "fixture %s, dialect %s, data: %s\n", f.Name, db.Dialect, data.Describe())
 	if len(data.Notes) > 0 {
 		fmt.Fprintf(&b, "data notes: %s\n", strings.Join(data.Notes, "; "))

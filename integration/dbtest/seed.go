@@ -2,6 +2,8 @@ package dbtest
 
 import (
 	"flag"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -13,13 +15,22 @@ var (
 	longFlag = flag.Bool("long", false, "soak: larger data and more seeds")
 )
 
+// EnvSeed sets the seed when -seed is not given (CI fixes it, so a run is
+// repeatable; local runs explore a new seed each time).
+const EnvSeed = "URSA_SEED"
+
 var runSeed = uint64(time.Now().UnixNano())
 
-// Seed returns the data seed of this run (-seed, or one fixed per process)
-// and logs it with the flag that replays it.
+// Seed returns the data seed of this run (-seed, else $URSA_SEED, else one
+// fixed per process) and logs it with the flag that replays it.
 func Seed(t testing.TB) uint64 {
 	t.Helper()
 	s := *seedFlag
+	if s == 0 {
+		if v, err := strconv.ParseUint(os.Getenv(EnvSeed), 10, 64); err == nil && v != 0 {
+			s = v
+		}
+	}
 	if s == 0 {
 		s = runSeed
 	}
