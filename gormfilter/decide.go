@@ -314,6 +314,9 @@ func (l *loader) notLoaded(rel *schema.Relationship, owner, fv reflect.Value) bo
 		if !toOneEmpty(l.ctx, rel, fv) {
 			return false
 		}
+		if l.visited[loadedKey(l.ctx, rel, owner)] {
+			return false // loaded in this decision and absent (e.g. soft-deleted)
+		}
 		for _, ref := range rel.References {
 			if _, zero := ref.ForeignKey.ValueOf(l.ctx, owner); !zero {
 				return true
