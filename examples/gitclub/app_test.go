@@ -562,3 +562,23 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// The in-memory SQLite database lives in its one connection: a request
+// cancelled before or during its queries must not lose it.
+func TestSQLiteSurvivesCancelledRequests(t *testing.T) {
+	app := newApp(t, sqliteDB)
+	for i := 0; i < 50; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%2 == 0 {
+			cancel()
+		} else {
+			go cancel()
+		}
+		req := httptest.NewRequestWithContext(ctx, "GET", "/issues", nil)
+		req.Header.Set("X-User", "alice")
+		app.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if code, body := do(t, app, "alice", "GET", "/repos", ""); code != 200 || !slices.Equal(ids(t, body), readsRepos["alice"]) {
+		t.Fatalf("after cancelled requests: %d %s", code, body)
+	}
+}
