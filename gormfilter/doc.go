@@ -23,8 +23,8 @@
 // # How it works
 //
 // Authorized and Scope only record the request in the statement's settings.
-// Callbacks the plugin registers before gorm:query, gorm:row, gorm:update and
-// gorm:delete run once GORM knows the model: they ask the Authorizer for the
+// Callbacks the plugin registers before gorm:query and gorm:row, and before
+// the hooks of updates, deletes and creates, run once GORM knows the model: they ask the Authorizer for the
 // action's filter on the model's Polar class, compile it with sqlgen for the
 // dialect (db.Dialector.Name(): postgres, mysql, sqlite) against the
 // statement's table (or its alias, Table("repos AS r")), and AND it with the
