@@ -49,6 +49,10 @@ type evaluator struct {
 	types   map[reflect.Type]*utype
 	tabled  []*tabled       // recursive call patterns, named
 	keys    map[Cond]string // condition keys memo shared by all simplifications
+	// regions are the error regions recorded in the current residual: the
+	// branches (as far as evaluated) on which the decision reaches a lookup
+	// through a nil relation, an error. Not undone on backtracking.
+	regions []Branch
 	eager   bool            // calls matching a tabled pattern become InSet at once
 	// impure is set when the evaluation read something that may depend on
 	// state outside the actor and the policy (a host method, `new`, a
@@ -348,11 +352,11 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 	e.names[RootVar] = true
 	e.eager = true
 	main := func(k func() error) error { return e.call(name, terms, ast.NoPos, k) }
-	out, err := e.rawResidual(main)
+	out, regions, err := e.rawResidual(main)
 	if err != nil {
 		return nil, err
 	}
-	out = e.excludeErrors(out)
+	out = excludeRegions(out, regions)
 	out.Type = resType
 	// Define the recursive predicates found (which may find more).
 	for len(e.pending) > 0 {
@@ -365,14 +369,14 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		param := e.fresh(hint)
 		args := append([]term(nil), tb.args...)
 		args[tb.pos] = &unk{path: Path{Var: param}, t: tb.t}
-		body, err := e.rawResidual(func(k func() error) error {
+		body, regions, err := e.rawResidual(func(k func() error) error {
 			e.defRoot = true
 			return e.call(tb.pred.Name, args, ast.NoPos, k)
 		})
 		if err != nil {
 			return nil, err
 		}
-		body = e.excludeErrors(body)
+		body = excludeRegions(body, regions)
 		body.Type = tb.t.class
 		if out.Preds == nil {
 			out.Preds = map[string]*Pred{}
@@ -385,20 +389,20 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 // residual collects every derivation of run as an OR of ANDs, in a fresh
 // branch (the current constraints are set aside and restored); bindings made
 // by run are undone.
-func (e *evaluator) residual(run func(k func() error) error) (*Filter, error) {
-	out, err := e.rawResidual(run)
+func (e *evaluator) residual(run func(k func() error) error) (*Filter, []Branch, error) {
+	out, regions, err := e.rawResidual(run)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := simplifier{keys: e.keys}
-	return s.filter(out), nil
+	return s.filter(out), regions, nil
 }
 
 // rawResidual is residual without simplification (for results that are
 // simplified later as a whole).
-func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, error) {
-	savedConds, savedExs := e.conds, e.exs
-	e.conds, e.exs = nil, nil
+func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []Branch, error) {
+	savedConds, savedExs, savedRegions := e.conds, e.exs, e.regions
+	e.conds, e.exs, e.regions = nil, nil, nil
 	m := e.mark()
 	out := &Filter{}
 	savedOut := e.out
@@ -409,11 +413,22 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, error)
 	})
 	e.out = savedOut
 	e.undo(m)
-	e.conds, e.exs = savedConds, savedExs
+	regions := e.regions
+	e.conds, e.exs, e.regions = savedConds, savedExs, savedRegions
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, regions, nil
+}
+
+// recordRegion records the current branch, with extra conditions, as an
+// error region.
+func (e *evaluator) recordRegion(extra ...Cond) {
+	n := len(e.conds)
+	e.conds = append(e.conds, extra...)
+	br := e.buildBranch()
+	e.conds = e.conds[:n]
+	e.regions = append(e.regions, br)
 }
 
 // buildBranch closes the current branch: the constraints that mention an
@@ -425,10 +440,6 @@ func (e *evaluator) buildBranch() Branch {
 		var in, out []Cond
 		at := -1
 		for _, c := range cs {
-			if ei, ok := c.(*errIf); ok && errMentions(ei, x.name) {
-				// An error region under an existential is not tracked.
-				continue
-			}
 			if mentions(c, x.name) {
 				if at < 0 {
 					at = len(out)
@@ -560,51 +571,48 @@ func (e *evaluator) solveAnd(goals []ast.Expr, sc *scope, k func() error) error 
 //
 // Error regions: inside G, a lookup through a relation that may be nil is an
 // error in a decision when the relation is nil, which denies the row; a
-// negation must not turn it into an accepted row. Such lookups leave an
-// errIf marker in their branch; the rows where a branch's conditions before
-// the marker hold and the relation is nil are added to R before negating
-// (so they are excluded), and passed on to an enclosing negation as its own
-// error region.
+// negation must not turn it into an accepted row. The regions recorded in G
+// (the branch as far as evaluated, and `relation = nil`) are added to R
+// before negating, so those rows are excluded, and recorded in the enclosing
+// residual too (an enclosing negation, or the whole filter, excludes them).
 func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error {
 	e.neg++
-	r, err := e.residual(g)
+	r, regions, err := e.residual(g)
 	e.neg--
 	if err != nil {
 		return err
 	}
-	r, errRegion := e.splitErrors(r)
-	m := e.mark()
-	if len(errRegion.Branches) > 0 && e.neg > 0 {
-		e.push(&errIf{F: *errRegion})
+	if len(regions) > 0 {
+		for _, rb := range regions {
+			e.recordRegion(rb.Conds...)
+		}
+		// Regions first: evaluated in order (Match), they decide a nil
+		// relation before any lookup through it.
+		all := &Filter{Type: r.Type, Branches: append(append([]Branch(nil), regions...), r.Branches...)}
+		s := simplifier{keys: e.keys}
+		r = s.filter(all)
 	}
-	err = e.negated(r, k)
-	e.undo(m)
-	return err
+	return e.negated(r, k)
 }
 
-// excludeErrors removes the errIf markers of a complete residual and
-// excludes their error regions from it: a row on which some derivation
-// errors is an error of the decision (a deny), whatever other branches say.
-// (The decision stops at its first success, so a row accepted by an earlier
-// rule before the error is reached is allowed there; the filter does not
-// model rule order and excludes the row: narrower, never wider.)
-func (e *evaluator) excludeErrors(r *Filter) *Filter {
-	if !hasErrIf(r) {
+// excludeRegions excludes the error regions from a complete residual: a row
+// on which some derivation errors is an error of the decision (a deny),
+// whatever other branches say. (The decision stops at its first success, so
+// a row accepted by an earlier rule before the error is reached is allowed
+// there; the filter does not model rule order and excludes the row: narrower,
+// never wider.) The guard comes first in every branch, so that Match decides
+// the nil case before any lookup through the relation.
+func excludeRegions(r *Filter, regions []Branch) *Filter {
+	if len(regions) == 0 {
 		return r
 	}
-	_, errs := e.splitErrors(r)
-	plain := &Filter{Type: r.Type, Preds: r.Preds}
-	for _, br := range r.Branches {
-		var cs []Cond
-		for _, c := range br.Conds {
-			if _, ok := c.(*errIf); !ok {
-				cs = append(cs, c)
-			}
-		}
-		plain.Branches = append(plain.Branches, Branch{Conds: cs})
-	}
+	s := simplifier{}
+	errs := s.filter(&Filter{Type: r.Type, Branches: regions})
 	if errs.IsDenyAll() {
-		return plain
+		return r
+	}
+	if errs.IsAllowAll() {
+		return &Filter{Type: r.Type, Preds: r.Preds}
 	}
 	var guard []Cond
 	single := true
@@ -621,67 +629,10 @@ func (e *evaluator) excludeErrors(r *Filter) *Filter {
 		guard = []Cond{&NotFilter{F: *errs}}
 	}
 	out := &Filter{Type: r.Type, Preds: r.Preds}
-	for _, br := range plain.Branches {
-		var cs []Cond
-		for _, g := range guard {
-			// A branch that itself reads through the relation already
-			// denies the row when it is nil (no match, or the same error).
-			if p, ok := nilGuardPath(g); ok && readsThrough(br, p) {
-				continue
-			}
-			cs = append(cs, g)
-		}
-		out.Branches = append(out.Branches, Branch{Conds: append(cs, br.Conds...)})
+	for _, br := range r.Branches {
+		out.Branches = append(out.Branches, Branch{Conds: append(append([]Cond(nil), guard...), br.Conds...)})
 	}
 	return out
-}
-
-// errIf is an internal marker (never in a returned filter): the decision
-// errors on the rows where F holds (given the conditions before it).
-type errIf struct{ F Filter }
-
-func (*errIf) cond() {}
-
-// hasErrIf reports whether a branch of r holds an errIf marker.
-func hasErrIf(r *Filter) bool {
-	for _, br := range r.Branches {
-		for _, c := range br.Conds {
-			if _, ok := c.(*errIf); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// splitErrors removes the errIf markers of r's branches and returns r with
-// the error regions added as branches, and the error regions alone.
-func (e *evaluator) splitErrors(r *Filter) (*Filter, *Filter) {
-	if !hasErrIf(r) {
-		return r, &Filter{Type: r.Type}
-	}
-	out := &Filter{Type: r.Type}
-	errs := &Filter{Type: r.Type}
-	for _, br := range r.Branches {
-		var plain []Cond
-		for _, c := range br.Conds {
-			x, ok := c.(*errIf)
-			if !ok {
-				plain = append(plain, c)
-				continue
-			}
-			for _, fb := range x.F.Branches {
-				eb := append(append([]Cond(nil), plain...), fb.Conds...)
-				errs.Branches = append(errs.Branches, Branch{Conds: eb})
-			}
-		}
-		out.Branches = append(out.Branches, Branch{Conds: plain})
-	}
-	// Error regions first: evaluated in order (Match), they decide a nil
-	// relation before any lookup through it.
-	out.Branches = append(append([]Branch(nil), errs.Branches...), out.Branches...)
-	s := simplifier{keys: e.keys}
-	return s.filter(out), s.filter(errs)
 }
 
 // negated continues with the negation of residual r added to the branch.
@@ -848,7 +799,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	}
 	root := e.defRoot
 	e.defRoot = false
-	entryBranches, entryNames, entryEmits := len(*e.out), len(e.nameLog), len(e.emitLog)
+	entryBranches, entryNames, entryEmits, entryRegions := len(*e.out), len(e.nameLog), len(e.emitLog), len(e.regions)
 	saved := e.top
 	e.top = fr
 	defer func() { e.top = saved }()
@@ -880,6 +831,8 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		// produced (one unrolled step) are replaced by a reference to its
 		// predicate, which is defined separately.
 		*e.out = (*e.out)[:entryBranches]
+		// Its error regions are the predicate's, excluded in its definition.
+		e.regions = e.regions[:entryRegions]
 		e.rollbackNames(entryNames, entryEmits)
 		e.top = saved
 		m := e.mark()
@@ -1463,8 +1416,8 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.isLocalExists(x.path.Var) && !e.guarded(x.path) {
 			// This lookup errors in a decision when the relation is nil
-			// (see solveNot and excludeErrors).
-			e.push(&errIf{F: Filter{Branches: []Branch{{Conds: []Cond{&Compare{Op: Eq, L: x.path, R: Value{V: nil}}}}}}})
+			// (see solveNot and excludeRegions).
+			e.recordRegion(&Compare{Op: Eq, L: x.path, R: Value{V: nil}})
 		}
 		return &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}, nil
 	case *cell:
@@ -1621,70 +1574,4 @@ func describeValue(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-func errMentions(x *errIf, v string) bool {
-	for _, br := range x.F.Branches {
-		for _, c := range br.Conds {
-			if mentions(c, v) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
-// nilGuardPath returns p for a guard `p != nil`.
-func nilGuardPath(c Cond) (Path, bool) {
-	x, ok := c.(*Compare)
-	if !ok || x.Op != Neq {
-		return Path{}, false
-	}
-	p, ok := x.L.(Path)
-	v, vok := x.R.(Value)
-	if !ok || !vok || v.V != nil {
-		return Path{}, false
-	}
-	return p, true
-}
-
-// readsThrough reports whether a condition of br (outside negations) reads a
-// path strictly extending p, or requires p != nil.
-func readsThrough(br Branch, p Path) bool {
-	ext := func(q Path) bool {
-		if q.Var != p.Var || len(q.Fields) <= len(p.Fields) {
-			return false
-		}
-		for i := range p.Fields {
-			if q.Fields[i] != p.Fields[i] {
-				return false
-			}
-		}
-		return true
-	}
-	for _, c := range br.Conds {
-		switch x := c.(type) {
-		case *Compare:
-			if q, ok := x.L.(Path); ok && ext(q) {
-				return true
-			}
-			if q, ok := x.R.(Path); ok && ext(q) {
-				return true
-			}
-			if q, ok := nilGuardPath(x); ok && samePath(q, p) {
-				return true
-			}
-		case *In:
-			if ext(x.L) {
-				return true
-			}
-		case *Exists:
-			if ext(x.Over) {
-				return true
-			}
-		case *InSet:
-			if ext(x.Path) || samePath(x.Path, p) {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -216,9 +216,6 @@ func writeCond(b *strings.Builder, c Cond) {
 		b.WriteString(x.Pred)
 	case *Const:
 		b.WriteString(strconv.FormatBool(x.Value))
-	case *errIf:
-		b.WriteString("error if ")
-		writeFilter(b, &x.F, true)
 	case nil:
 		b.WriteString("<nil>")
 	default:

@@ -367,6 +367,7 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 				}
 			}
 		}
+		out.Conds = s.dropWeakerNegations(out.Conds)
 	}
 	return out, true
 }
@@ -597,4 +598,62 @@ func sortValues(vs []Value) {
 	case allStr:
 		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.(string) < vs[j].V.(string) })
 	}
+}
+
+// dropWeakerNegations drops `not A` when the same conjunction also has
+// `not (A or B)`: the second implies the first.
+func (s *simplifier) dropWeakerNegations(cs []Cond) []Cond {
+	sets := make([]map[string]bool, len(cs))
+	n := 0
+	for i, c := range cs {
+		switch x := c.(type) {
+		case *Not:
+			sets[i] = map[string]bool{s.key(x.C): true}
+			n++
+		case *NotFilter:
+			m := make(map[string]bool, len(x.F.Branches))
+			for _, br := range x.F.Branches {
+				ks := make([]string, len(br.Conds))
+				for j, bc := range br.Conds {
+					ks[j] = s.key(bc)
+				}
+				sort.Strings(ks)
+				m[strings.Join(ks, " and ")] = true
+			}
+			sets[i] = m
+			n++
+		}
+	}
+	if n < 2 {
+		return cs
+	}
+	out := cs[:0:0]
+	for i, c := range cs {
+		weaker := false
+		if sets[i] != nil {
+			for j := range cs {
+				if j == i || sets[j] == nil || len(sets[j]) < len(sets[i]) {
+					continue
+				}
+				if len(sets[j]) == len(sets[i]) && j > i {
+					continue // equal sets: keep the first
+				}
+				all := true
+				for k := range sets[i] {
+					if !sets[j][k] {
+						all = false
+						break
+					}
+				}
+				if all {
+					weaker = true
+					break
+				}
+			}
+		}
+		if !weaker {
+			out = append(out, c)
+		}
+	}
+	return out
 }
