@@ -12,7 +12,7 @@ import (
 // DecisionLog is an Authorizer whose decisions are logged through log/slog,
 // for audit. Every IsAllowed and Authorize call writes one record:
 //
-//	msg "authorization decision", actor, action, resource (in Polar syntax),
+//	msg "authorization decision", actor, action, resource (in Polar syntax; a string action as it is),
 //	result ("allow" or "deny"), rules (the allow rules that succeeded, as
 //	"file:line: rule"), policy (the policy version), and error when the
 //	decision failed (it is then a deny).
@@ -72,7 +72,7 @@ func (d *DecisionLog) log(ctx context.Context, actor, action, resource any, ok b
 	}
 	attrs := []slog.Attr{
 		slog.String("actor", engine.FormatValue(actor)),
-		slog.String("action", engine.FormatValue(action)),
+		slog.String("action", actionString(action)),
 		slog.String("resource", engine.FormatValue(resource)),
 		slog.String("result", result),
 	}
@@ -108,4 +108,12 @@ func decidingRules(ctx context.Context, p *engine.Policy, opts *engine.QueryOpti
 		}
 	}
 	return out
+}
+
+// actionString is a string action as it is, anything else in Polar syntax.
+func actionString(a any) string {
+	if s, ok := a.(string); ok {
+		return s
+	}
+	return engine.FormatValue(a)
 }

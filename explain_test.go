@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -157,7 +158,7 @@ func TestDecisionLog(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Msg != "authorization decision" || rec.Action != `"edit"` || rec.Result != "allow" ||
+	if rec.Msg != "authorization decision" || rec.Action != "edit" || rec.Result != "allow" ||
 		rec.Actor != `xUser{Name: "ann", Admin: false}` || len(rec.Rules) != 1 || rec.Rules[0] != "x.polar:4:1: allow(user: xUser, action, doc: xDoc)" {
 		t.Errorf("record: %s", lines[0])
 	}
@@ -223,4 +224,26 @@ func TestExplainConcurrent(t *testing.T) {
 	if len(seen) != 2 {
 		t.Errorf("want 2 distinct explanations, got %d: %v", len(seen), seen)
 	}
+}
+
+func ExampleAuthorizer_WithDecisionLog() {
+	type Member struct{ Name string }
+	type Page struct{ Author string }
+	authz, _ := ursa.New()
+	_ = authz.RegisterClass(Member{})
+	_ = authz.RegisterClass(Page{})
+	_ = authz.LoadString("pages.polar", `allow(m: Member, "edit", p: Page) if p.author = m.name;`)
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "policy" {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logged := authz.WithDecisionLog(slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime})))
+	ctx := context.Background()
+	_, _ = logged.IsAllowed(ctx, Member{Name: "ann"}, "edit", Page{Author: "ann"})
+	_ = logged.Authorize(ctx, Member{Name: "bob"}, "edit", Page{Author: "ann"})
+	// Output:
+	// level=INFO msg="authorization decision" actor="Member{Name: \"ann\"}" action=edit resource="Page{Author: \"ann\"}" result=allow rules="[pages.polar:1:1: allow(m: Member, \"edit\", p: Page)]"
+	// level=INFO msg="authorization decision" actor="Member{Name: \"bob\"}" action=edit resource="Page{Author: \"ann\"}" result=deny
 }
