@@ -53,7 +53,7 @@ type evaluator struct {
 	// branches (as far as evaluated) on which the decision reaches a lookup
 	// through a nil relation, an error. Not undone on backtracking.
 	regions []Branch
-	eager   bool            // calls matching a tabled pattern become InSet at once
+	eager   bool // calls matching a tabled pattern become InSet at once
 	// impure is set when the evaluation read something that may depend on
 	// state outside the actor and the policy (a host method, `new`, a
 	// non-scalar constant); such a filter is not cached.
@@ -1573,5 +1573,3 @@ func describeValue(v any) string {
 	}
 	return fmt.Sprintf("a %T", v)
 }
-
-
