@@ -81,11 +81,15 @@
 //
 // # Simplification and printing
 //
-// Filter.Simplify drops `true`, folds `false`, merges duplicate conditions and
-// branches, drops a branch that includes another's conditions, turns an
-// always-true branch into allow-all (one empty branch) and no branch into
-// deny-all (no branches), folds negated constants, and empties predicates that
-// have no base case. String prints, e.g.:
+// Filter.Simplify drops `true`, folds `false` and contradictions (`p = nil and
+// p != nil`), merges duplicate conditions and branches, drops a branch that
+// includes another's conditions, turns an always-true branch into allow-all
+// (one empty branch) and no branch into deny-all (no branches), folds negated
+// constants, drops `not A` next to `not (A or B)`, empties predicates that
+// have no base case, and merges branches that differ in one condition:
+// equalities on one path become `p in [...]`, and EXISTS over one relation
+// become one EXISTS of the disjunction (GitClub "repos user may read": 4
+// branches instead of 10). String prints, e.g.:
 //
 //	resource.OwnerID = 7 or resource.Public = true
 //	exists m in resource.Memberships: (m.UserID = 7 and m.Role = "admin")
@@ -112,17 +116,19 @@
 //     conditions; compared as an object with a known or unknown object, it is
 //     unequal (guard first, then key comparison);
 //   - a lookup through it (`resource.org.name`) is an error in a decision,
-//     which denies the row whatever other rules say. The rows where such a
-//     lookup is reached with a nil relation (its "error region": the branch's
-//     conditions before the lookup, and `relation = nil`) are excluded from
-//     the whole filter, from a negation's complement (`not` never turns an
-//     error into an accepted row), and passed on through nested negations.
-//     The decision stops at its first success, so a row another rule accepts
-//     before the error is reached is allowed by the decision but excluded by
-//     the filter: narrower, never wider. Error regions under an existential
-//     (`m in resource.ms and m.user.name = ...`) and inside recursive
-//     predicates are not tracked: there Match reports the lookup's error and
-//     SQL does not match the row.
+//     which denies the row whatever other rules say. Each such lookup records
+//     an error region: the branch as far as evaluated, and `relation = nil`.
+//     Regions are facts about the evaluation, kept even when the derivation
+//     fails later. A negation adds the regions of its goal to the residual it
+//     negates (`not` never turns an error into an accepted row) and passes
+//     them on; at the top (and in each recursive predicate's body) the
+//     regions are excluded from the whole filter, with the guard first in
+//     every branch. The decision stops at its first success, so a row that an
+//     earlier rule accepts before the error is reached is allowed by the
+//     decision but excluded by the filter: narrower, never wider (the random
+//     policy tests count these rows). Regions under an existential of the
+//     branch (`m in resource.ms and m.user.name = ...`) are not recorded: there
+//     Match reports the lookup's error and SQL does not match the row.
 //
 // # Cache
 //
