@@ -33,11 +33,11 @@ func BenchmarkSQLGitClub(b *testing.B) {
 	for _, d := range Dialects {
 		b.Run(d.String(), func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			loop(b, func() {
 				if _, _, err := Where(f, s, d); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
@@ -47,11 +47,11 @@ func BenchmarkSQLGitClub(b *testing.B) {
 func BenchmarkSQLGitClubSelect(b *testing.B) {
 	s, f := gitclub(), gitclubReadRepo()
 	b.ReportAllocs()
-	for b.Loop() {
+	loop(b, func() {
 		if _, _, err := Select(f, s, Postgres); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 func TestGitClubFilterCompiles(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ursa-authz/ursa/partial"
@@ -90,19 +91,41 @@ func (c *compiler) pop() bool {
 	return corr
 }
 
+type quoteKey struct {
+	d         Dialect
+	qualified bool
+	name      string
+}
+
+// quoted caches quoted identifiers (schemas are small and long-lived).
+var quoted sync.Map // quoteKey -> string
+
 // quote quotes an identifier; qualified names are split at dots.
 func (c *compiler) quote(name string, qualified bool) (string, error) {
+	k := quoteKey{c.d, qualified, name}
+	if q, ok := quoted.Load(k); ok {
+		return q.(string), nil
+	}
 	var b strings.Builder
-	err := c.d.quoteTo(&b, name, qualified)
-	return b.String(), err
+	if err := c.d.quoteTo(&b, name, qualified); err != nil {
+		return "", err
+	}
+	q := b.String()
+	quoted.Store(k, q)
+	return q, nil
 }
 
 func (c *compiler) newAlias(base string) (string, error) {
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
 		base = base[i+1:]
 	}
+	q, err := c.quote(base, false)
+	if err != nil {
+		return "", err
+	}
 	c.n++
-	return c.quote(base+"_"+strconv.Itoa(c.n), false)
+	// "base" -> "base_n": the suffix needs no escaping
+	return q[:len(q)-1] + "_" + strconv.Itoa(c.n) + q[len(q)-1:], nil
 }
 
 // col returns alias.column for a real object.
@@ -239,7 +262,17 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 	}
 	for i, f := range p.Fields {
 		last := i == len(p.Fields)-1
-		if colName, ok := o.t.column(f); ok {
+		r, isRel := o.t.Relations[f]
+		if colName, ok := o.t.Fields[f]; ok || !isRel || r == nil {
+			if !ok {
+				colName, ok = o.t.column(f) // snake_case alias
+			}
+			if !ok {
+				if r, isRel = o.t.relation(f); isRel {
+					goto relation
+				}
+				return nil, "", nil, false, fmt.Errorf("%w: type %s has no field or relation %q (path %s)", ErrUnknownField, o.typ, f, pathString(p))
+			}
 			if colName == "" {
 				return nil, "", nil, false, fmt.Errorf("%w: %s.%s maps to an empty column name", ErrInvalidIdent, o.typ, f)
 			}
@@ -248,10 +281,7 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 			}
 			return o, colName, nil, false, nil
 		}
-		r, ok := o.t.relation(f)
-		if !ok {
-			return nil, "", nil, false, fmt.Errorf("%w: type %s has no field or relation %q (path %s)", ErrUnknownField, o.typ, f, pathString(p))
-		}
+	relation:
 		tt, err := c.s.table(r.Target)
 		if err != nil {
 			return nil, "", nil, false, err
@@ -592,7 +622,8 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 	for i, br := range f.Branches {
 		// A branch followed by others must tell an error from false: an
 		// error stops the decision before the next branch.
-		c.exact = exact || i < len(f.Branches)-1
+		// (Only if it may be one at all: exact and loose agree otherwise.)
+		c.exact = exact || (i < len(f.Branches)-1 && condsMayErr(br.Conds))
 		bf, err := c.branch(sc, br.Conds)
 		c.exact = exact
 		if err != nil {
@@ -634,7 +665,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
 		exact := c.exact
-		c.exact = true
+		c.exact = condsMayErr([]partial.Cond{x.C})
 		f, err := c.cond(sc, x.C)
 		c.exact = exact
 		if err != nil {
@@ -646,7 +677,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
 		exact := c.exact
-		c.exact = true
+		c.exact = filterMayErr(&x.F)
 		f, err := c.filter(sc, &x.F)
 		c.exact = exact
 		if err != nil {
@@ -953,10 +984,11 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 		// simpler shapes.
 		exact := c.exact
 		bind := &binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}
-		c.exact = true
+		mayErr := filterMayErr(&x.Cond)
+		c.exact = mayErr
 		inner, err := c.filter(bind, &x.Cond)
 		errInner := err == nil && inner.errNull
-		if err == nil && !errInner {
+		if err == nil && mayErr && !errInner {
 			c.exact = false
 			inner, err = c.filter(bind, &x.Cond)
 		}
@@ -996,6 +1028,49 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 		return frag{}, err
 	}
 	return c.wrap(ctx.items, inner, corr, true)
+}
+
+// filterMayErr reports whether f may read through a to-one relation that
+// can be missing (which the decision treats as an error): a path of two or
+// more steps, anywhere. Without one, exact and loose compilation agree.
+func filterMayErr(f *partial.Filter) bool {
+	for _, b := range f.Branches {
+		if condsMayErr(b.Conds) {
+			return true
+		}
+	}
+	return false
+}
+
+func condMayErr(cd partial.Cond) bool {
+	path := func(p partial.Path) bool { return len(p.Fields) >= 2 }
+	op := func(o partial.Operand) bool { p, ok := o.(partial.Path); return ok && path(p) }
+	switch x := cd.(type) {
+	case *partial.Compare:
+		return op(x.L) || op(x.R)
+	case *partial.In:
+		return path(x.L)
+	case *partial.Exists:
+		return path(x.Over) || filterMayErr(&x.Cond)
+	case *partial.Not:
+		return condMayErr(x.C)
+	case *partial.NotFilter:
+		return filterMayErr(&x.F)
+	case *partial.InSet:
+		return path(x.Path)
+	case *partial.Const:
+		return false
+	}
+	return true
+}
+
+func condsMayErr(conds []partial.Cond) bool {
+	for _, cd := range conds {
+		if condMayErr(cd) {
+			return true
+		}
+	}
+	return false
 }
 
 // elementItems returns the subquery tables of a to-many relation's elements,

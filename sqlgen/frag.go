@@ -178,7 +178,10 @@ func join(fs []frag, op prec, exact bool) frag {
 			return looseOr(parts)
 		}
 	}
-	orig := slices.Clone(parts)
+	var orig []frag
+	if exact && (hasErr || hasLoose(parts)) {
+		orig = slices.Clone(parts)
+	}
 	if exact && (hasErr || parts[n-1].errNull) || (op == pOr && hasErr) {
 		for i := range parts {
 			parts[i] = coalesce(parts[i])
@@ -199,7 +202,7 @@ func join(fs []frag, op prec, exact bool) frag {
 			res.guard = parts[0].guard
 		}
 	}
-	if exact && (hasErr || hasLoose(orig)) {
+	if orig != nil {
 		var l frag
 		if op == pOr {
 			l = looseOr(orig)
