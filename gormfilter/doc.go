@@ -9,8 +9,8 @@
 // # Entry points
 //
 //   - New(Authorizer, ...Option) *Plugin: the GORM plugin; install it with db.Use.
-//     Options: WithClass and Override for unusual models, ReadOnlyActions,
-//     StrictLoading.
+//     Options: WithClass, Override and WithModels for unusual models,
+//     ReadOnlyActions, StrictLoading.
 //   - Authorized(db, actor, action) and Scope(actor, action): record the
 //     (actor, action) on the statement. Calling both or twice requires all.
 //   - Unfiltered: a preload condition that loads an association unfiltered.

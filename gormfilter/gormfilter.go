@@ -67,6 +67,8 @@ type Plugin struct {
 	overrides map[reflect.Type][]func(*sqlgen.Table)
 	readOnly  map[string]bool
 	strict    bool
+	extra     []any            // WithModels
+	extraGS   []*schema.Schema // parsed at Initialize
 
 	schemas sync.Map // reflect.Type -> *compiled
 }
@@ -90,6 +92,13 @@ func Override(model any, fn func(t *sqlgen.Table)) Option {
 		t := typeOf(model)
 		p.overrides[t] = append(p.overrides[t], fn)
 	}
+}
+
+// WithModels adds models to every schema gormfilter builds, beside those
+// reachable from the queried model through GORM relations: the targets of
+// relations declared with Override, for instance.
+func WithModels(models ...any) Option {
+	return func(p *Plugin) { p.extra = append(p.extra, models...) }
 }
 
 // ReadOnlyActions sets the actions that may not authorize an Update or
@@ -130,6 +139,13 @@ func (p *Plugin) Name() string { return PluginName }
 // and add the filter before every query, row, update and delete, decide
 // creates, and refuse raw SQL on an authorized statement.
 func (p *Plugin) Initialize(db *gorm.DB) error {
+	for _, m := range p.extra {
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(m); err != nil {
+			return fmt.Errorf("gormfilter: WithModels(%T): %w", m, err)
+		}
+		p.extraGS = append(p.extraGS, stmt.Schema)
+	}
 	cb := db.Callback()
 	if err := cb.Query().Before("gorm:query").Register("ursa:filter_query", p.filterCallback(opQuery)); err != nil {
 		return err

@@ -112,6 +112,12 @@ func (p *Plugin) build(root *schema.Schema) (*compiled, error) {
 	}
 	queue := []*schema.Schema{root}
 	seen := map[reflect.Type]bool{root.ModelType: true}
+	for _, gs := range p.extraGS {
+		if !seen[gs.ModelType] {
+			seen[gs.ModelType] = true
+			queue = append(queue, gs)
+		}
+	}
 	for len(queue) > 0 {
 		gs := queue[0]
 		queue = queue[1:]

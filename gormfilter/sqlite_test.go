@@ -11,6 +11,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/ursa-authz/ursa/partial"
+	"github.com/ursa-authz/ursa/sqlgen"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
@@ -417,5 +418,46 @@ func TestWriteGuards(t *testing.T) {
 	}
 	if n := repoNames(t, db); n[3] != "saved" {
 		t.Errorf("repo 3 changed by a refused statement: %q", n[3])
+	}
+}
+
+// LegacyRepo maps the repos table under another Go type the authorizer does
+// not know; WithClass names it, Override declares a relation GORM cannot see
+// (no Org field) and WithModels adds the relation's target.
+type LegacyRepo struct {
+	ID    uint
+	Name  string
+	OrgID uint
+}
+
+func (LegacyRepo) TableName() string { return "repos" }
+
+func TestWithClassAndOverride(t *testing.T) {
+	a := decisionAuth()
+	a.filters["Legacy/read"] = func(u *User) *partial.Filter {
+		return or("Legacy", and(eq(res("Org", "Name"), val("alice-org"))))
+	}
+	db, _ := openSQLite(t, a, WithClass(LegacyRepo{}, "Legacy"), WithModels(&Org{}), Override(LegacyRepo{}, func(tb *sqlgen.Table) {
+		tb.Relations["Org"] = &sqlgen.Relation{Name: "Org", Kind: sqlgen.BelongsTo, Target: "Org", ForeignKey: []string{"org_id"}, References: []string{"id"}}
+	}))
+	var rs []LegacyRepo
+	if err := Authorized(db, alice, "read").Order("id").Find(&rs).Error; err != nil || len(rs) != 2 || rs[0].ID != 1 || rs[1].ID != 2 {
+		t.Errorf("legacy: %+v %v", rs, err)
+	}
+	// Without the override the relation is unknown: the query fails closed.
+	db2, rec := openSQLite(t, a, WithClass(LegacyRepo{}, "Legacy"))
+	rs = nil
+	if err := Authorized(db2, alice, "read").Find(&rs).Error; err == nil || len(rs) != 0 || len(rec.stmts) != 0 {
+		t.Errorf("no override: %v %d", err, len(rs))
+	}
+}
+
+func TestCancelledContextFailsClosed(t *testing.T) {
+	db, _ := openSQLite(t, standardAuth())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var rs []Repo
+	if err := Authorized(db.WithContext(ctx), alice, "read").Find(&rs).Error; err == nil || len(rs) != 0 {
+		t.Errorf("cancelled: %v %d", err, len(rs))
 	}
 }
