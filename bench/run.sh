@@ -8,7 +8,8 @@
 #   3. benchstat with the engines side by side, and the Ursa/peer ratios.
 #
 # Environment: COUNT (default 6), BENCHTIME (default 1s), BENCH (benchmark
-# regexp, default .), OUT (results folder, default results),
+# regexp, default the engine comparison: ^Benchmark(Decision|Filter)$),
+# OUT (results folder, default results),
 # DATABASE_URL (Postgres for the filter checks; default the local test db),
 # REV (a git revision: measure a clean export of that commit instead of the
 # working tree, e.g. REV=HEAD while others are editing the tree; results are
@@ -38,7 +39,7 @@ fi
 
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-1s}
-BENCH=${BENCH:-.}
+BENCH=${BENCH:-'^Benchmark(Decision|Filter)$'}
 
 echo "== agreement checks"
 URSA_REQUIRE_DB=1 go test -count=1 .
