@@ -396,6 +396,10 @@ func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag,
 	// referential integrity, a non-NULL key has its row); anything longer
 	// needs the scalar form. Either way the loose form (plain IN/EXISTS) is
 	// kept for positions where only "true" matters.
+	if len(items) == 1 && !items[0].hasOne && !cond.errNull && !corr {
+		// subquery sets the loose form itself when it adds the CASE
+		return c.subquery(items, cond, corr, false)
+	}
 	exact := c.exact
 	c.exact = false
 	loose, err := c.subquery(items, loosen(cond), corr, false)
@@ -403,12 +407,7 @@ func (c *compiler) wrap(items []hopItem, cond frag, corr bool, hops bool) (frag,
 	if err != nil {
 		return frag{}, err
 	}
-	var out frag
-	if len(items) == 1 && !items[0].hasOne && !cond.errNull && !corr {
-		out, err = c.subquery(items, cond, corr, false)
-	} else {
-		out, err = c.subquery(items, cond, corr, true)
-	}
+	out, err := c.subquery(items, cond, corr, true)
 	if err != nil {
 		return frag{}, err
 	}
@@ -436,6 +435,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	}
 	useIn := !scalar && !corr && roots == 1 && items[0].root
 	var b strings.Builder
+	b.Grow(len(cond.sql) + 160*len(items))
 	var args []any
 	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres
 	var where []frag

@@ -138,7 +138,7 @@ func join(fs []frag, op prec, exact bool) frag {
 	if op == pOr {
 		absorb, unit = fTrue, fFalse
 	}
-	parts := make([]frag, 0, len(fs))
+	parts := fs[:0] // compacted in place: callers pass fresh slices
 	for _, f := range fs {
 		if f.k == unit {
 			continue
@@ -284,7 +284,9 @@ func joinStep(p, res frag, op prec) frag {
 	}
 	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull}
 	var b strings.Builder
+	b.Grow(len(p.sql) + len(res.sql) + 16)
 	writeOperand(&b, p, op)
+	out.args = make([]any, 0, len(p.args)+len(res.args))
 	out.args = append(out.args, p.args...)
 	b.WriteString(sep)
 	if !p.errNull {

@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/Masterminds/squirrel"
 	"github.com/ursa-authz/ursa/partial"
@@ -66,7 +67,12 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 		alias, qualified = t.Name, true
 	}
 	c := &compiler{s: s, d: d, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
-	qa, err := c.quote(alias, qualified)
+	qa, err := d.QuoteIdent(alias) // not cached: aliases come from callers
+	if !qualified && err == nil {
+		var b strings.Builder
+		err = d.quoteTo(&b, alias, false)
+		qa = b.String()
+	}
 	if err != nil {
 		return frag{}, nil, "", err
 	}
