@@ -2,6 +2,7 @@ package partial
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -22,6 +23,7 @@ func (h policyHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, 
 	return fi.GoName, fi.Type, true
 }
 
+func (policyHost) NoSuchKey(err error) bool                  { return errors.Is(err, engine.ErrNoSuchKey) }
 func (policyHost) Normalize(v any) any                       { return engine.Normalize(v) }
 func (policyHost) Equal(a, b any) bool                       { return engine.Equal(a, b) }
 func (policyHost) Compare(op ast.Op, a, b any) (bool, error) { return engine.Compare(op, a, b) }

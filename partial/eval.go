@@ -52,8 +52,11 @@ type evaluator struct {
 	// regions are the error regions recorded in the current residual: the
 	// branches (as far as evaluated) on which the decision reaches a lookup
 	// through a nil relation, an error. Not undone on backtracking.
-	regions []Branch
-	eager   bool // calls matching a tabled pattern become InSet at once
+	regions []region
+	// orderUnsure is set when a call had applicable rules whose order in the
+	// decision (most specific first) may differ from source order.
+	orderUnsure bool
+	eager       bool // calls matching a tabled pattern become InSet at once
 	// impure is set when the evaluation read something that may depend on
 	// state outside the actor and the policy (a host method, `new`, a
 	// non-scalar constant); such a filter is not cached.
@@ -356,7 +359,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 	if err != nil {
 		return nil, err
 	}
-	out = excludeRegions(out, regions)
+	out = excludeRegions(out, regions, !e.orderUnsure)
 	out.Type = resType
 	// Define the recursive predicates found (which may find more).
 	for len(e.pending) > 0 {
@@ -376,7 +379,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		if err != nil {
 			return nil, err
 		}
-		body = excludeRegions(body, regions)
+		body = excludeRegions(body, regions, false)
 		body.Type = tb.t.class
 		if out.Preds == nil {
 			out.Preds = map[string]*Pred{}
@@ -389,7 +392,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 // residual collects every derivation of run as an OR of ANDs, in a fresh
 // branch (the current constraints are set aside and restored); bindings made
 // by run are undone.
-func (e *evaluator) residual(run func(k func() error) error) (*Filter, []Branch, error) {
+func (e *evaluator) residual(run func(k func() error) error) (*Filter, []region, error) {
 	out, regions, err := e.rawResidual(run)
 	if err != nil {
 		return nil, nil, err
@@ -400,7 +403,7 @@ func (e *evaluator) residual(run func(k func() error) error) (*Filter, []Branch,
 
 // rawResidual is residual without simplification (for results that are
 // simplified later as a whole).
-func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []Branch, error) {
+func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []region, error) {
 	savedConds, savedExs, savedRegions := e.conds, e.exs, e.regions
 	e.conds, e.exs, e.regions = nil, nil, nil
 	m := e.mark()
@@ -428,7 +431,14 @@ func (e *evaluator) recordRegion(extra ...Cond) {
 	e.conds = append(e.conds, extra...)
 	br := e.buildBranch()
 	e.conds = e.conds[:n]
-	e.regions = append(e.regions, br)
+	e.regions = append(e.regions, region{br: br, at: len(*e.out)})
+}
+
+// region is an error region, recorded after the first at branches of its
+// residual were produced (in evaluation order).
+type region struct {
+	br Branch
+	at int
 }
 
 // buildBranch closes the current branch: the constraints that mention an
@@ -474,7 +484,20 @@ func (e *evaluator) buildBranch() Branch {
 
 // ---- goals
 
+// errFail is a lookup that fails quietly, as in the decision: a dictionary
+// without the key. The goal that made it fails.
+var errFail = errors.New("partial: no such key")
+
 func (e *evaluator) solve(g ast.Expr, sc *scope, k func() error) error {
+	// Errors come back from the continuation too, but the innermost solve on
+	// the stack is the goal that raised errFail: only it fails.
+	if err := e.solveGoal(g, sc, k); err != errFail {
+		return err
+	}
+	return nil
+}
+
+func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
 	if err := e.tick(g.Pos()); err != nil {
 		return err
 	}
@@ -577,62 +600,93 @@ func (e *evaluator) solveAnd(goals []ast.Expr, sc *scope, k func() error) error 
 // residual too (an enclosing negation, or the whole filter, excludes them).
 func (e *evaluator) solveNot(g func(k func() error) error, k func() error) error {
 	e.neg++
-	r, regions, err := e.residual(g)
+	raw, regions, err := e.rawResidual(g)
 	e.neg--
 	if err != nil {
 		return err
 	}
+	s0 := simplifier{keys: e.keys}
+	r := s0.filter(raw)
 	if len(regions) > 0 {
-		for _, rb := range regions {
-			e.recordRegion(rb.Conds...)
+		var all []Branch
+		for _, rg := range regions {
+			all = append(all, rg.br)
+			// The decision reaches this error only if no derivation of G
+			// succeeded before it (when the order is known).
+			conds := rg.br.Conds
+			if at := min(rg.at, len(raw.Branches)); !e.orderUnsure && at > 0 {
+				guard, ok := negatedGuard(raw.Type, raw.Branches[:at])
+				if !ok {
+					continue
+				}
+				conds = append(append([]Cond(nil), guard...), conds...)
+			}
+			e.recordRegion(conds...)
 		}
 		// Regions first: evaluated in order (Match), they decide a nil
-		// relation before any lookup through it.
-		all := &Filter{Type: r.Type, Branches: append(append([]Branch(nil), regions...), r.Branches...)}
+		// relation before any lookup through it. (`not G` fails on a success
+		// of G and on an error before it: the complement of both, whatever
+		// their order.)
+		all = append(all, r.Branches...)
 		s := simplifier{keys: e.keys}
-		r = s.filter(all)
+		r = s.filter(&Filter{Type: r.Type, Branches: all})
 	}
 	return e.negated(r, k)
 }
 
 // excludeRegions excludes the error regions from a complete residual: a row
-// on which some derivation errors is an error of the decision (a deny),
-// whatever other branches say. (The decision stops at its first success, so
-// a row accepted by an earlier rule before the error is reached is allowed
-// there; the filter does not model rule order and excludes the row: narrower,
-// never wider.) The guard comes first in every branch, so that Match decides
-// the nil case before any lookup through the relation.
-func excludeRegions(r *Filter, regions []Branch) *Filter {
+// on which the decision reaches an error before a success is denied. With
+// ordered set, the branches and regions are in the decision's order, so a
+// branch excludes only the regions recorded before it (the decision stops at
+// its first success); otherwise every branch excludes every region (narrower
+// than the decision where an earlier rule succeeds first, never wider). The
+// guards come first in each branch, so that Match decides the nil case
+// before any lookup through the relation.
+func excludeRegions(r *Filter, regions []region, ordered bool) *Filter {
 	if len(regions) == 0 {
 		return r
 	}
-	s := simplifier{}
-	errs := s.filter(&Filter{Type: r.Type, Branches: regions})
-	if errs.IsDenyAll() {
-		return r
-	}
-	if errs.IsAllowAll() {
-		return &Filter{Type: r.Type, Preds: r.Preds}
-	}
-	var guard []Cond
-	single := true
-	for _, br := range errs.Branches {
-		if len(br.Conds) != 1 {
-			single = false
-		}
-	}
-	if single {
-		for _, br := range errs.Branches {
-			guard = append(guard, negate(br.Conds[0]))
-		}
-	} else {
-		guard = []Cond{&NotFilter{F: *errs}}
-	}
 	out := &Filter{Type: r.Type, Preds: r.Preds}
-	for _, br := range r.Branches {
-		out.Branches = append(out.Branches, Branch{Conds: append(append([]Cond(nil), guard...), br.Conds...)})
+	for i, br := range r.Branches {
+		var before []Branch
+		for _, rg := range regions {
+			if !ordered || rg.at <= i {
+				before = append(before, rg.br)
+			}
+		}
+		guard, ok := negatedGuard(r.Type, before)
+		if !ok {
+			continue // an error before this branch on every row
+		}
+		out.Branches = append(out.Branches, Branch{Conds: append(guard, br.Conds...)})
 	}
 	return out
+}
+
+// negatedGuard returns conditions that hold iff no branch of bs holds;
+// ok=false if that is never the case.
+func negatedGuard(typ string, bs []Branch) ([]Cond, bool) {
+	if len(bs) == 0 {
+		return nil, true
+	}
+	s := simplifier{}
+	errs := s.filter(&Filter{Type: typ, Branches: bs})
+	switch {
+	case errs.IsDenyAll():
+		return nil, true
+	case errs.IsAllowAll():
+		return nil, false
+	}
+	for _, br := range errs.Branches {
+		if len(br.Conds) != 1 {
+			return []Cond{&NotFilter{F: *errs}}, true
+		}
+	}
+	guard := make([]Cond, len(errs.Branches))
+	for i, br := range errs.Branches {
+		guard[i] = negate(br.Conds[0])
+	}
+	return guard, true
 }
 
 // negated continues with the negation of residual r added to the branch.
@@ -810,10 +864,26 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		e.top = fr
 		return err
 	}
+	var firstSig string
+	applicable := 0
 	for _, r := range pred.Rules {
 		m := e.mark()
 		sc := &scope{}
 		ok, err := e.matchParams(r, fr.args, sc)
+		if err == errFail {
+			ok, err = false, nil // a pattern field that is not there: not applicable
+		}
+		if ok && !e.orderUnsure {
+			// The decision tries applicable rules most specific first; with
+			// the same specializers everywhere that is source order.
+			sig := specSignature(r)
+			if applicable == 0 {
+				firstSig = sig
+			} else if sig != firstSig {
+				e.orderUnsure = true
+			}
+			applicable++
+		}
 		if err == nil && ok {
 			if r.Body == nil {
 				err = cont()
@@ -1430,7 +1500,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, e.errAt(pos, ast.ErrRuntime, "dictionary has no key %s", name)
+			return nil, errFail
 		}
 		return v, nil
 	case *listT:
@@ -1454,6 +1524,9 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	}
 	v, err := e.h.Lookup(t, name)
 	if err != nil {
+		if e.h.NoSuchKey(err) {
+			return nil, errFail
+		}
 		return nil, e.runtime(pos, err)
 	}
 	return v, nil
@@ -1572,4 +1645,24 @@ func describeValue(v any) string {
 		return Value{V: v}.String()
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// specSignature describes the specializers of r for ordering purposes:
+// literal parameters count as unspecialized.
+func specSignature(r *ast.Rule) string {
+	var b strings.Builder
+	for _, p := range r.Params {
+		b.WriteByte('|')
+		switch sp := p.Spec.(type) {
+		case *ast.ClassRef:
+			b.WriteString("C:" + sp.Name)
+		case *ast.Var:
+			b.WriteString("C:" + sp.Name)
+		case *ast.Pattern:
+			b.WriteString("P:" + sp.Class + ":" + strconv.Itoa(len(sp.Fields)))
+		case *ast.Dict:
+			b.WriteString("D:" + strconv.Itoa(len(sp.Fields)))
+		}
+	}
+	return b.String()
 }

@@ -22,6 +22,9 @@ type host interface {
 	// polar tag.
 	FieldOf(t reflect.Type, name string) (goName string, typ reflect.Type, ok bool)
 	Lookup(v any, name string) (any, error)
+	// NoSuchKey reports whether a Lookup error is a missing dictionary key
+	// (a quiet failure in a decision, not an error).
+	NoSuchKey(err error) bool
 	CallMethod(v any, name string, args []any, kwargs map[string]any) (any, error)
 	Constant(name string) (any, bool)
 	New(class string, args []any, kwargs map[string]any) (any, error)
