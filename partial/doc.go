@@ -121,14 +121,18 @@
 //     Regions are facts about the evaluation, kept even when the derivation
 //     fails later. A negation adds the regions of its goal to the residual it
 //     negates (`not` never turns an error into an accepted row) and passes
-//     them on; at the top (and in each recursive predicate's body) the
-//     regions are excluded from the whole filter, with the guard first in
-//     every branch. The decision stops at its first success, so a row that an
-//     earlier rule accepts before the error is reached is allowed by the
-//     decision but excluded by the filter: narrower, never wider (the random
-//     policy tests count these rows). Regions under an existential of the
-//     branch (`m in resource.ms and m.user.name = ...`) are not recorded: there
-//     Match reports the lookup's error and SQL does not match the row.
+//     them on, restricted to rows where no earlier derivation of the goal
+//     succeeded. At the top, each branch excludes the regions reached before
+//     it (the decision stops at its first success or error), with the guard
+//     first. This is exact when the evaluation order is the decision's: when
+//     every call's applicable rules have the same specializers (source order
+//     in both). Otherwise (the decision sorts most specific first) every
+//     branch excludes every region: narrower than the decision where an
+//     earlier rule succeeds first, never wider. In recursive predicate bodies
+//     all regions are excluded. Regions under an existential of the branch
+//     (`m in resource.ms and m.user.name = ...`) are not recorded: there Match
+//     reports the lookup's error and SQL does not match the row.
+//   - a missing dictionary key fails the goal quietly, as in the decision.
 //
 // # Cache
 //
