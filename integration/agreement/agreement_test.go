@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ursa-authz/ursa"
@@ -111,14 +112,20 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 		model := modelOf(f, c.Class)
 		for _, action := range c.Actions {
 			allowedSomewhere, deniedSomewhere := false, false
-			for _, actor := range f.Actors(w) {
+			// Actors run concurrently: the authorizer, the plugin and the
+			// pools are shared, as in a server (and checked under -race).
+			var mu sync.Mutex
+			check := func(actor any) {
 				// fail reports one failed comparison; the first maxReports get a reproduction.
 				fail := func(msg string, extra func() string) {
 					t.Errorf("%s/%s: %s", db.Dialect, f.Name, msg)
-					if reports < maxReports {
+					mu.Lock()
+					show := reports < maxReports
+					reports++
+					mu.Unlock()
+					if show {
 						t.Log(extra())
 					}
-					reports++
 				}
 
 				// 1. Decisions on loaded rows.
@@ -133,16 +140,20 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 						decided = false
 						break
 					}
+					mu.Lock()
 					if ok {
-						want = append(want, fixtures.ID(res))
 						allowedSomewhere = true
 					} else {
 						deniedSomewhere = true
 					}
 					decisions++
+					mu.Unlock()
+					if ok {
+						want = append(want, fixtures.ID(res))
+					}
 				}
 				if !decided {
-					continue
+					return
 				}
 
 				// 2. Plain sqlgen through database/sql.
@@ -151,14 +162,14 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 					fail(fmt.Sprintf("Filter(%s, %q, %s): %v", describe(actor), action, c.Class, err), func() string {
 						return repro(f, db, seed, data, actor, action, c.Class, nil, "", nil)
 					})
-					continue
+					return
 				}
 				q, args, err := sqlgen.Select(filter, sch, dialect)
 				if err != nil {
 					fail(fmt.Sprintf("sqlgen.Select for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
 						return repro(f, db, seed, data, actor, action, c.Class, filter, "", nil)
 					})
-					continue
+					return
 				}
 				gotSQL, sqlErr := queryIDs(ctx, db, q, args)
 				if sqlErr != nil {
@@ -173,10 +184,10 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 					fail(fmt.Sprintf("gormfilter for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
 						return gormSQL(gdb, actor, action, model) + "\n" + repro(f, db, seed, data, actor, action, c.Class, filter, q, args)
 					})
-					continue
+					return
 				}
 				if sqlErr != nil {
-					continue
+					return
 				}
 				var gotGorm []int64
 				for i := 0; i < rows.Elem().Len(); i++ {
@@ -188,9 +199,11 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 				slices.Sort(gotGorm)
 				if !slices.Equal(want, gotSQL) || !slices.Equal(want, gotGorm) {
 					if why := knownDisagreement(f.Name); why != "" {
+						mu.Lock()
 						known++
+						mu.Unlock()
 						t.Logf("KNOWN ISSUE (%s): %s %q on %s: IsAllowed %v, sqlgen %v, gormfilter %v", why, describe(actor), action, c.Class, want, gotSQL, gotGorm)
-						continue
+						return
 					}
 					diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
 					fail(fmt.Sprintf("%s %q on %s disagree:\n  IsAllowed:  %v\n  sqlgen:     %v  (missing %v, extra %v)\n  gormfilter: %v  (missing %v, extra %v)",
@@ -201,6 +214,7 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 						})
 				}
 			}
+			forEach(f.Actors(w), workers, check)
 			if !allowedSomewhere || !deniedSomewhere {
 				t.Errorf("%s: %s %q is allowed=%v denied=%v over all actors and rows: the data does not exercise it (seed %d)",
 					f.Name, c.Class, action, allowedSomewhere, deniedSomewhere, seed)
@@ -214,6 +228,29 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 		t.Logf("%d comparisons hit known issues (set %s=1 to fail on them)", known, envStrict)
 	}
 	return decisions
+}
+
+// workers is how many actors are checked at once.
+const workers = 4
+
+// forEach calls fn on every item from n goroutines and waits.
+func forEach(items []any, n int, fn func(any)) {
+	ch := make(chan any)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range ch {
+				fn(it)
+			}
+		}()
+	}
+	for _, it := range items {
+		ch <- it
+	}
+	close(ch)
+	wg.Wait()
 }
 
 // gormSQL renders the statement gormfilter builds, without running it.
