@@ -55,7 +55,13 @@ func run(ctx context.Context, args []string, databaseURL string, out io.Writer) 
 	demo := fs.Bool("demo", false, "print what each demo user sees, and exit")
 	fs.BoolVar(demo, "seed-only", false, "same as -demo")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage is printed
+		}
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (flags: -addr, -port, -demo)", fs.Args())
 	}
 	if *port != 0 {
 		*addr = ":" + strconv.Itoa(*port)
@@ -91,7 +97,7 @@ func run(ctx context.Context, args []string, databaseURL string, out io.Writer) 
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (serve elsewhere with -addr or -port)", err)
 	}
 	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	base := baseURL(ln.Addr())
