@@ -65,25 +65,24 @@ func dropped(dialect, name string) (bool, error) {
 		_, err := os.Stat(name)
 		return os.IsNotExist(err), nil
 	case Postgres:
-		adm, err := admin("pgx", os.Getenv(EnvPostgres), sweepPostgres)
-		if err != nil {
-			return false, err
-		}
-		return absent(adm.QueryRow("SELECT 1 FROM pg_namespace WHERE nspname = $1", name))
+		return absent(adminDB(dialect).QueryRow("SELECT 1 FROM pg_namespace WHERE nspname = $1", name))
 	case MySQL:
-		var adm *sql.DB
-		adminPools.Range(func(k, v any) bool {
-			if strings.HasPrefix(k.(string), "mysql|") {
-				adm = v.(*adminPool).db
-			}
-			return adm == nil
-		})
-		if adm == nil {
-			return false, fmt.Errorf("no admin pool")
-		}
-		return absent(adm.QueryRow("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", name))
+		return absent(adminDB(dialect).QueryRow("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", name))
 	}
 	return false, fmt.Errorf("unknown dialect %s", dialect)
+}
+
+// adminDB returns the admin pool Open made for a server dialect.
+func adminDB(d string) *sql.DB {
+	var adm *sql.DB
+	prefix := map[string]string{Postgres: "pgx|", MySQL: "mysql|"}[d]
+	adminPools.Range(func(k, v any) bool {
+		if strings.HasPrefix(k.(string), prefix) {
+			adm = v.(*adminPool).db
+		}
+		return adm == nil
+	})
+	return adm
 }
 
 func absent(row *sql.Row) (bool, error) {
@@ -160,4 +159,45 @@ func TestMySQLStringsCompareExactly(t *testing.T) {
 			t.Errorf("s = %q matched %d rows of ('a'), want %d", arg, n, want)
 		}
 	}
+}
+
+// TestSweepDropsStaleLeftovers: schemas/databases left by a killed run over an
+// hour ago are dropped; fresh ones (another run in progress) are kept.
+func TestSweepDropsStaleLeftovers(t *testing.T) {
+	for _, d := range []string{Postgres, MySQL} {
+		t.Run(d, func(t *testing.T) {
+			Open(t, d) // skips or fails like any test without a server
+			stale := fmt.Sprintf("ursa_%d_sweeptest", time.Now().Add(-2*time.Hour).Unix())
+			fresh := fmt.Sprintf("ursa_%d_sweeptest", time.Now().Unix())
+			adm, sweep, create, drop := adminFor(t, d)
+			for _, n := range []string{stale, fresh} {
+				if _, err := adm.Exec(create + quoteIdent(d, n)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() {
+				adm.Exec(drop + quoteIdent(d, stale))
+				adm.Exec(drop + quoteIdent(d, fresh))
+			})
+			sweep(adm)
+			if gone, err := dropped(d, stale); err != nil || !gone {
+				t.Errorf("stale %s: dropped=%v err=%v", stale, gone, err)
+			}
+			if gone, err := dropped(d, fresh); err != nil || gone {
+				t.Errorf("fresh %s: dropped=%v err=%v", fresh, gone, err)
+			}
+		})
+	}
+}
+
+func adminFor(t *testing.T, d string) (*sql.DB, func(*sql.DB), string, string) {
+	t.Helper()
+	adm := adminDB(d)
+	if adm == nil {
+		t.Fatal("no admin pool")
+	}
+	if d == Postgres {
+		return adm, sweepPostgres, "CREATE SCHEMA ", "DROP SCHEMA IF EXISTS "
+	}
+	return adm, sweepMySQL, "CREATE DATABASE ", "DROP DATABASE IF EXISTS "
 }
