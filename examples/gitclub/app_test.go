@@ -582,3 +582,16 @@ func TestSQLiteSurvivesCancelledRequests(t *testing.T) {
 		t.Fatalf("after cancelled requests: %d %s", code, body)
 	}
 }
+
+// GET / lists the endpoints; unknown paths are 404.
+func TestIndex(t *testing.T) {
+	app := newApp(t, sqliteDB)
+	code, body := do(t, app, "", "GET", "/", "")
+	var index struct{ Endpoints, Users []string }
+	if err := json.Unmarshal([]byte(body), &index); code != 200 || err != nil || len(index.Endpoints) != 12 || !slices.Contains(index.Endpoints, "GET /repos") || !slices.Equal(index.Users, users) {
+		t.Errorf("GET /: %d %s", code, body)
+	}
+	if code, _ := do(t, app, "alice", "GET", "/nope", ""); code != 404 {
+		t.Errorf("GET /nope: %d", code)
+	}
+}
