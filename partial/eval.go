@@ -82,6 +82,7 @@ type exFrame struct {
 	name  string
 	class string
 	over  Path
+	outAt int // branches produced when it was entered
 }
 
 // frame is an active call, for recursion detection.
@@ -426,12 +427,33 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []regi
 
 // recordRegion records the current branch, with extra conditions, as an
 // error region.
+//
+// Its position is the number of branches produced before it, or, inside an
+// existential (`m in resource.ms ...`), before the first existential of the
+// branch was entered: the decision iterates the elements in an order the
+// filter does not know, so every branch produced since is treated as coming
+// after the error.
 func (e *evaluator) recordRegion(extra ...Cond) {
+	at := len(*e.out)
+	if len(e.exs) > 0 && e.exs[0].outAt < at {
+		at = e.exs[0].outAt
+	}
 	n := len(e.conds)
 	e.conds = append(e.conds, extra...)
 	br := e.buildBranch()
 	e.conds = e.conds[:n]
-	e.regions = append(e.regions, region{br: br, at: len(*e.out)})
+	e.regions = append(e.regions, region{br: br, at: at})
+}
+
+// mentionsLocalExists reports whether c mentions an existential of the
+// current branch.
+func (e *evaluator) mentionsLocalExists(c Cond) bool {
+	for _, x := range e.exs {
+		if mentions(c, x.name) {
+			return true
+		}
+	}
+	return false
 }
 
 // region is an error region, recorded after the first at branches of its
@@ -1484,7 +1506,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		if !ok {
 			return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 		}
-		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.isLocalExists(x.path.Var) && !e.guarded(x.path) {
+		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.guarded(x.path) {
 			// This lookup errors in a decision when the relation is nil
 			// (see solveNot and excludeRegions).
 			e.recordRegion(&Compare{Op: Eq, L: x.path, R: Value{V: nil}})
@@ -1556,16 +1578,6 @@ func samePath(a, b Path) bool {
 		}
 	}
 	return true
-}
-
-// isLocalExists reports whether v is an existential of the current branch.
-func (e *evaluator) isLocalExists(v string) bool {
-	for _, x := range e.exs {
-		if x.name == v {
-			return true
-		}
-	}
-	return false
 }
 
 // noteConstant marks the evaluation impure if it uses a constant that is

@@ -53,6 +53,12 @@ func (e *env) get(name string) (any, bool) {
 
 const maxMatchSteps = 1 << 22
 
+// errNilPath: a path goes through a nil relation. The condition reading it
+// is false, as in SQL (where the related row does not exist). The rows on
+// which a decision would error there are excluded by the filter itself (its
+// error regions), so Match needs no error for them.
+var errNilPath = errors.New("partial: path through a nil relation")
+
 var errMatchSteps = errors.New("partial: Match step limit exceeded")
 
 func (m *matcher) tick() error {
@@ -89,6 +95,14 @@ func (m *matcher) branch(br Branch, e *env, approx map[setKey]bool, disc *[]setK
 }
 
 func (m *matcher) cond(c Cond, e *env, approx map[setKey]bool, disc *[]setKey) (bool, error) {
+	ok, err := m.cond1(c, e, approx, disc)
+	if err == errNilPath {
+		return false, nil
+	}
+	return ok, err
+}
+
+func (m *matcher) cond1(c Cond, e *env, approx map[setKey]bool, disc *[]setKey) (bool, error) {
 	if err := m.tick(); err != nil {
 		return false, err
 	}
@@ -229,9 +243,9 @@ func (m *matcher) path(p Path, e *env) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("partial: Match: unbound variable %s", p.Var)
 	}
-	for i, f := range p.Fields {
+	for _, f := range p.Fields {
 		if isNil(v) {
-			return nil, fmt.Errorf("partial: Match: %s is nil", Path{p.Var, p.Fields[:i]})
+			return nil, errNilPath
 		}
 		var err error
 		v, err = m.ops.lookup(v, f)

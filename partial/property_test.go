@@ -106,7 +106,11 @@ func (w *world) reposNil(nilOrgs bool) {
 		}
 		rp := &Repo{ID: int64(100 + i), OrgID: orgID, Org: o, CreatorID: int64(7 + w.r.Intn(4)), Public: w.r.Intn(3) == 0, Archived: w.r.Intn(3) == 0}
 		for j := 0; j < w.r.Intn(4); j++ {
-			rp.Memberships = append(rp.Memberships, &RepoMembership{ID: int64(j), UserID: int64(7 + w.r.Intn(4)), RepoID: rp.ID, Role: pick(w.r, []string{"reader", "admin", "writer"})})
+			m := &RepoMembership{ID: int64(j), UserID: int64(7 + w.r.Intn(4)), RepoID: rp.ID, Role: pick(w.r, []string{"reader", "admin", "writer"})}
+			if nilOrgs && w.r.Intn(3) != 0 {
+				m.User = &User{ID: m.UserID, Name: pick(w.r, []string{"alice", "bob"})}
+			}
+			rp.Memberships = append(rp.Memberships, m)
 		}
 		w.objects = append(w.objects, rp)
 	}

@@ -108,6 +108,8 @@ var randRepoAtoms = []string{
 	"in_org(repo.org)",
 	"repo.org_id in user.org_ids",
 	"true",
+	`m in repo.memberships and m.user.name = "alice"`,
+	`m in repo.memberships and m.role = "admin" and m.user.id = user.id`,
 }
 
 // With relations that may be nil, a decision can error (a lookup through
@@ -120,7 +122,7 @@ func TestRandomPoliciesWithNilRelations(t *testing.T) {
 		n = 30
 	}
 	r := rand.New(rand.NewSource(randSeed))
-	checked, errored := 0, 0
+	checked, errored, narrower := 0, 0, 0
 	for i := 0; i < n; i++ {
 		body := func(depth int) string { return "" }
 		var gen func(depth int) string
@@ -170,11 +172,19 @@ func TestRandomPoliciesWithNilRelations(t *testing.T) {
 				if want && !got {
 					// Every rule here has the same specializers, so the
 					// decision's order is source order and the filter is
-					// exact, errors included.
-					t.Fatalf("narrower than the decision\npolicy:\n%s\nrepo %+v\nfilter: %s", src, obj, f)
+					// exact, errors included — except for a lookup through
+					// a nil relation made while iterating a to-many
+					// relation (`m in repo.memberships and ...`): which
+					// element the decision meets first (success or error) is
+					// not known to a filter (nor to SQL), so the error is
+					// excluded for every element.
+					if !strings.Contains(src, "m in repo.memberships") {
+						t.Fatalf("narrower than the decision\npolicy:\n%s\nrepo %+v\nfilter: %s", src, obj, f)
+					}
+					narrower++
 				}
 			}
 		}
 	}
-	t.Logf("%d checks on %d random policies: %d decision errors", checked, n, errored)
+	t.Logf("%d checks on %d random policies: %d decision errors, %d rows excluded for an error on some element of a relation although the decision met a success first", checked, n, errored, narrower)
 }

@@ -48,6 +48,7 @@ type Repo struct {
 type RepoMembership struct {
 	ID     int64
 	UserID int64
+	User   *User
 	RepoID int64
 	Role   string
 }
