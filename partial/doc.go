@@ -13,6 +13,7 @@
 //     Filter.Key, WalkFilter/WalkCond, PrimaryKey.
 //   - Match(policy, filter, value): evaluates a filter against a Go value with
 //     the decision engine's semantics (for tests and non-SQL backends).
+//     MatchContext is the same with a context.
 //   - ErrUnsupported: wrapped (with errors.Is) in an *ast.Error naming the
 //     policy line of a construct a filter cannot express.
 //
@@ -129,9 +130,14 @@
 //     in both). Otherwise (the decision sorts most specific first) every
 //     branch excludes every region: narrower than the decision where an
 //     earlier rule succeeds first, never wider. In recursive predicate bodies
-//     all regions are excluded. Regions under an existential of the branch
-//     (`m in resource.ms and m.user.name = ...`) are not recorded: there Match
-//     reports the lookup's error and SQL does not match the row.
+//     all regions are excluded. A region met while iterating a to-many
+//     relation (`m in resource.ms and m.user.name = ...`) counts as coming
+//     before every branch produced since the iteration began: the decision's
+//     element order is unknown to a filter (and to SQL), so there the filter
+//     may be narrower, never wider.
+//   - Match reads a condition on a path through a nil relation as false (as
+//     SQL does); the rows where the decision errors are excluded by the
+//     regions above.
 //   - a missing dictionary key fails the goal quietly, as in the decision.
 //
 // # Cache

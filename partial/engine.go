@@ -92,9 +92,11 @@ func Query(ctx context.Context, p *engine.Policy, name string, args ...any) (*Fi
 
 // Match reports whether Go value v (an instance of f.Type) satisfies filter
 // f, with the decision engine's value semantics (field lookup, equality,
-// ordering) of policy p. Paths through a nil relation are errors, as the
-// lookup is in a decision. InSet conditions are the least fixpoint of their
-// predicates, so cyclic data terminates.
+// ordering) of policy p. A condition reading a path through a nil relation
+// is false, as in SQL (the rows on which the decision errors there are
+// excluded by the filter itself). InSet conditions are the least fixpoint of
+// their predicates, so cyclic data terminates. Errors are those of the value
+// semantics (an ordered comparison of a number with a string, ...).
 func Match(p *engine.Policy, f *Filter, v any) (bool, error) {
 	return MatchContext(context.Background(), p, f, v)
 }
