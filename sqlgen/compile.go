@@ -24,6 +24,8 @@ type compiler struct {
 	corr  []bool
 
 	predStack []string // predicates being compiled (to refuse mutual recursion)
+	dangling  bool     // Options.DanglingKeys
+	nilErrors bool     // Options.NilErrors
 	// exact: the fragment being compiled must tell an error (NULL) from
 	// false, because it is negated or a later operand of OR/AND depends on
 	// it. Otherwise only "true" matters and simpler, planner-friendly
@@ -298,6 +300,13 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 				refs[j] = colRef{sql: fr.sql, missing: fr.nullable || fr.missing, hop: fr.hop}
 			}
 			o = &object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs}
+			if c.dangling {
+				// a non-NULL key may have no row: read the row
+				if o, err = c.materialize(ctx, o, true); err != nil {
+					return nil, "", nil, false, err
+				}
+				lastHop = true
+			}
 		case HasOne:
 			refs := make([]colRef, len(r.References))
 			for j, ref := range r.References {
@@ -515,9 +524,9 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 		// columns are never NULL): an error when k reads a missing relation,
 		// a nil value otherwise.
 		for _, o := range items[0].outer {
-			out.errNull = out.errNull || o.missing
-			out.valNull = out.valNull || o.nullable
-			if o.nullable {
+			out.errNull = out.errNull || (o.missing && c.nilErrors)
+			if o.nullable || (o.missing && !c.nilErrors) {
+				out.valNull = true
 				out.nguard = append(out.nguard, o.sql)
 			}
 			if o.missing {
@@ -623,7 +632,7 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 		// A branch followed by others must tell an error from false: an
 		// error stops the decision before the next branch.
 		// (Only if it may be one at all: exact and loose agree otherwise.)
-		c.exact = exact || (i < len(f.Branches)-1 && condsMayErr(br.Conds))
+		c.exact = exact || (i < len(f.Branches)-1 && c.nilErrors && condsMayErr(br.Conds))
 		bf, err := c.branch(sc, br.Conds)
 		c.exact = exact
 		if err != nil {
@@ -665,7 +674,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
 		exact := c.exact
-		c.exact = condsMayErr([]partial.Cond{x.C})
+		c.exact = c.nilErrors && condsMayErr([]partial.Cond{x.C})
 		f, err := c.cond(sc, x.C)
 		c.exact = exact
 		if err != nil {
@@ -677,7 +686,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
 		}
 		exact := c.exact
-		c.exact = filterMayErr(&x.F)
+		c.exact = c.nilErrors && filterMayErr(&x.F)
 		f, err := c.filter(sc, &x.F)
 		c.exact = exact
 		if err != nil {
@@ -722,6 +731,11 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 			if err != nil {
 				return frag{}, err
 			}
+			if v == nil && (op == partial.Eq || op == partial.Neq) {
+				if f, ok, err := c.nilRelation(sc, lp, op); ok || err != nil {
+					return f, err
+				}
+			}
 			return c.leaf(sc, []partial.Path{lp}, func(rs []resolved) (frag, error) {
 				return c.cmpValue(rs[0], op, v, lp)
 			})
@@ -737,6 +751,59 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 		}
 	}
 	return frag{}, fmt.Errorf("%w: bad compare operands %T and %T", ErrInvalidFilter, x.L, x.R)
+}
+
+// errAtom is an atom that is NULL when one of the guard columns (foreign
+// keys of to-one relations on its path) is NULL. With Options.NilErrors that
+// NULL is an error; by default it is false, like a nil value.
+func (c *compiler) errAtom(guard []string, sql string, args ...any) frag {
+	if c.nilErrors {
+		return errAtom(guard, sql, args...)
+	}
+	return frag{sql: sql, args: args, valNull: true, nguard: guard}
+}
+
+// nilRelation compiles `v.Rel == nil` / `!= nil` for a to-one relation of
+// a variable whose absence is not a NULL key: a has-one, or a belongs-to
+// whose key may dangle (Options.DanglingKeys). ok is false for other paths.
+func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (frag, bool, error) {
+	if len(p.Fields) != 1 {
+		return frag{}, false, nil
+	}
+	o, err := c.lookup(sc, p.Var)
+	if err != nil {
+		return frag{}, false, err
+	}
+	r, ok := o.t.Relations[p.Fields[0]]
+	if !ok || r == nil || !(r.Kind == HasOne || r.Kind == BelongsTo && c.dangling) {
+		return frag{}, false, nil
+	}
+	tt, err := c.s.table(r.Target)
+	if err != nil {
+		return frag{}, true, err
+	}
+	ctx := &leafCtx{}
+	own, other := r.ForeignKey, r.References // belongs-to: fk here, ref there
+	if r.Kind == HasOne {
+		own, other = r.References, r.ForeignKey
+	}
+	refs := make([]colRef, len(own))
+	for i, col := range own {
+		if refs[i], err = c.field(ctx, o, col); err != nil {
+			return frag{}, true, err
+		}
+	}
+	if _, err := c.materialize(ctx, &object{t: tt, typ: r.Target, vcols: other, vrefs: refs}, true); err != nil {
+		return frag{}, true, err
+	}
+	ex, err := c.subquery(ctx.items, fragTrue, true, false) // EXISTS (SELECT 1 ... WHERE link)
+	if err != nil {
+		return frag{}, true, err
+	}
+	if op == partial.Eq {
+		return not(ex), true, nil
+	}
+	return ex, true, nil
 }
 
 // cmpValue compiles `path op value`.
@@ -772,9 +839,9 @@ func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
 		// NULL means the relation is missing: the decision errors (NULL);
 		// present, the column is never NULL.
 		if v == nil {
-			return errAtom([]string{ref.sql}, "CASE WHEN "+ref.sql+" IS NOT NULL THEN "+boolSQL(op == partial.Neq)+" END")
+			return c.errAtom([]string{ref.sql}, "CASE WHEN "+ref.sql+" IS NOT NULL THEN "+boolSQL(op == partial.Neq)+" END")
 		}
-		return errAtom([]string{ref.sql}, ref.sql+opSQL[op]+"?", v)
+		return c.errAtom([]string{ref.sql}, ref.sql+opSQL[op]+"?", v)
 	}
 	if v == nil {
 		switch op {
@@ -874,9 +941,9 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		inner := c.cmpCols(a, b, op)
 		if !a.nullable && !b.nullable {
 			// a plain operator: NULL exactly when a missing side is NULL
-			return errAtom(gcols, inner.sql)
+			return c.errAtom(gcols, inner.sql)
 		}
-		return errAtom(gcols, "CASE WHEN "+strings.Join(guard, " AND ")+" THEN "+coalesce(inner).sql+" END")
+		return c.errAtom(gcols, "CASE WHEN "+strings.Join(guard, " AND ")+" THEN "+coalesce(inner).sql+" END")
 	}
 	switch op {
 	case partial.Eq:
@@ -929,9 +996,9 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			case 0:
 				return c.cmpColValue(ref, partial.Eq, nil), nil
 			case 1:
-				return errAtom([]string{ref.sql}, ref.sql+" = ?", vals[0]), nil
+				return c.errAtom([]string{ref.sql}, ref.sql+" = ?", vals[0]), nil
 			}
-			return errAtom([]string{ref.sql}, ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
+			return c.errAtom([]string{ref.sql}, ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
 		}
 		var parts []frag
 		switch len(vals) {
@@ -973,7 +1040,7 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 	}
 	build := func() (frag, error) {
 		c.push()
-		items, elem, err := c.elementItems(rel, tt, refs, keyOnly(&x.Cond, x.Var, tt, rel))
+		items, elem, err := c.elementItems(rel, tt, refs, c.keyOnly(&x.Cond, x.Var, tt, rel))
 		if err != nil {
 			c.pop()
 			return frag{}, err
@@ -984,7 +1051,7 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 		// simpler shapes.
 		exact := c.exact
 		bind := &binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}
-		mayErr := filterMayErr(&x.Cond)
+		mayErr := c.nilErrors && filterMayErr(&x.Cond)
 		c.exact = mayErr
 		inner, err := c.filter(bind, &x.Cond)
 		errInner := err == nil && inner.errNull
@@ -1154,8 +1221,8 @@ func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly
 
 // keyOnly reports whether cond reads variable v only through the target's
 // key columns (rel.TargetReferences), so a many-to-many join table suffices.
-func keyOnly(f *partial.Filter, v string, tt *Table, rel *Relation) bool {
-	if rel.Kind != ManyToMany {
+func (c *compiler) keyOnly(f *partial.Filter, v string, tt *Table, rel *Relation) bool {
+	if rel.Kind != ManyToMany || c.dangling {
 		return false
 	}
 	pkIsRef := len(tt.PK) == len(rel.TargetReferences)

@@ -15,6 +15,21 @@ type Options struct {
 	// table of the filter's type). Default: the table name. Set it when the
 	// query gives the table an alias (FROM repos AS r).
 	Alias string
+	// DanglingKeys says foreign keys may point at rows that do not exist
+	// (no foreign-key constraints, rows deleted). The decision sees such a
+	// relation as nil; sqlgen then reads the related row instead of
+	// trusting the key (slower shapes: resource.Org.ID reads orgs,
+	// resource.Org == nil is NOT EXISTS (...), many-to-many conditions join
+	// the target table). Default false: keys are trusted.
+	DanglingKeys bool
+	// NilErrors compiles a read through a missing to-one relation
+	// (resource.Org.Name with no org) as the decision's error: NULL, kept
+	// by NOT, stopping later AND/OR operands, as the decision evaluates left
+	// to right. Use it for filters that do not carry their own nil guards.
+	// Default (false): such a condition is false and its negation true, the
+	// contract of partial's filters, whose error regions exclude the rows a
+	// decision would error on (see package partial, "Nil relations").
+	NilErrors bool
 }
 
 // Option configures Where, Sqlizer and Select.
@@ -24,11 +39,23 @@ func (o Options) apply(to *Options) {
 	if o.Alias != "" {
 		to.Alias = o.Alias
 	}
+	if o.DanglingKeys {
+		to.DanglingKeys = true
+	}
+	if o.NilErrors {
+		to.NilErrors = true
+	}
 }
 
 type optionFunc func(*Options)
 
 func (f optionFunc) apply(o *Options) { f(o) }
+
+// WithDanglingKeys sets Options.DanglingKeys.
+func WithDanglingKeys() Option { return optionFunc(func(o *Options) { o.DanglingKeys = true }) }
+
+// WithNilErrors sets Options.NilErrors.
+func WithNilErrors() Option { return optionFunc(func(o *Options) { o.NilErrors = true }) }
 
 // WithAlias sets Options.Alias.
 func WithAlias(alias string) Option { return optionFunc(func(o *Options) { o.Alias = alias }) }
@@ -66,13 +93,11 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	if alias == "" {
 		alias, qualified = t.Name, true
 	}
-	c := &compiler{s: s, d: d, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
-	qa, err := d.QuoteIdent(alias) // not cached: aliases come from callers
-	if !qualified && err == nil {
-		var b strings.Builder
-		err = d.quoteTo(&b, alias, false)
-		qa = b.String()
-	}
+	c := &compiler{s: s, d: d, dangling: o.DanglingKeys, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
+	// not cached: aliases come from callers
+	var qb strings.Builder
+	err = d.quoteTo(&qb, alias, qualified)
+	qa := qb.String()
 	if err != nil {
 		return frag{}, nil, "", err
 	}
