@@ -108,6 +108,7 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	}
 
 	decisions, reports, known := 0, 0, 0
+	var first *disagreement // the first disagreement found, to shrink
 	for _, c := range f.Checks {
 		model := modelOf(f, c.Class)
 		for _, action := range c.Actions {
@@ -206,6 +207,13 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 						return
 					}
 					diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
+					mu.Lock()
+					if first == nil {
+						id := diff[0]
+						first = &disagreement{actorType: typeName(actor), actorID: fixtures.ID(actor), action: action, class: c.Class, resID: id,
+							want: [3]bool{slices.Contains(want, id), slices.Contains(gotSQL, id), slices.Contains(gotGorm, id)}}
+					}
+					mu.Unlock()
 					fail(fmt.Sprintf("%s %q on %s disagree:\n  IsAllowed:  %v\n  sqlgen:     %v  (missing %v, extra %v)\n  gormfilter: %v  (missing %v, extra %v)",
 						describe(actor), action, c.Class,
 						want, gotSQL, minus(want, gotSQL), minus(gotSQL, want), gotGorm, minus(want, gotGorm), minus(gotGorm, want)),
@@ -226,6 +234,9 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	}
 	if known > 0 {
 		t.Logf("%d comparisons hit known issues (set %s=1 to fail on them)", known, envStrict)
+	}
+	if first != nil {
+		t.Log(shrink(t, db.Dialect, f, a, sch, data, first))
 	}
 	return decisions
 }
