@@ -66,12 +66,20 @@ const (
 // Compare is `L op R`. At least one side is a Path. Eq/Neq follow the
 // decision's semantics: nil is an ordinary value, so `nil != 5` is true and
 // `nil == nil` is true; ordered comparisons with nil are false.
+//
+// (Added by the partial evaluator, compatible with the above:) a Path that
+// ends at a to-one relation compared with Value{nil} by Eq/Neq tests whether
+// the relation is absent/present (`resource.Org != nil`); the evaluator puts
+// such a guard before conditions that read through a relation that may be
+// nil. Objects are otherwise compared through their primary key fields
+// (`resource.Org.ID = 1`), never as whole objects.
 type Compare struct {
 	Op   CmpOp
 	L, R Operand
 }
 
-// In is `L in Values`: L equals one of the known values.
+// In is `L in Values`: L equals one of the known values (Eq semantics, so a
+// nil in Values matches a nil L). Values are distinct.
 type In struct {
 	L      Path
 	Values []Value
@@ -79,7 +87,9 @@ type In struct {
 
 // Exists introduces Var, ranging over the to-many relation Over (e.g.
 // resource.Memberships), and holds if some element satisfies Cond.
-// Var is unique within the whole filter.
+// Var is unique within the whole filter. An allow-all Cond means "the
+// relation has an element". Over may also be a slice of scalars (`"x" in
+// resource.Tags`), whose elements are then Path{Var: Var} itself.
 type Exists struct {
 	Var  string
 	Type string // Polar class of the elements
