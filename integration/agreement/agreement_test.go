@@ -107,6 +107,11 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 		t.Fatal(err)
 	}
 
+	// The fixture's actors, plus a zero-valued one: no ID, no rows, no
+	// relations (an actor the database does not know).
+	actors := f.Actors(w)
+	actors = append(actors[:len(actors):len(actors)], reflect.New(reflect.TypeOf(actors[0]).Elem()).Interface())
+
 	decisions, reports, known := 0, 0, 0
 	var first *disagreement // the first disagreement found, to shrink
 	for _, c := range f.Checks {
@@ -222,7 +227,7 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 						})
 				}
 			}
-			forEach(f.Actors(w), workers, check)
+			forEach(actors, workers, check)
 			if !allowedSomewhere || !deniedSomewhere {
 				t.Errorf("%s: %s %q is allowed=%v denied=%v over all actors and rows: the data does not exercise it (seed %d)",
 					f.Name, c.Class, action, allowedSomewhere, deniedSomewhere, seed)
@@ -234,6 +239,8 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	}
 	if known > 0 {
 		t.Logf("%d comparisons hit known issues (set %s=1 to fail on them)", known, envStrict)
+	} else if why := knownDisagreement(f.Name); why != "" {
+		t.Logf("NOTE: known issue %q did not show up with this seed; if it is fixed, remove it from knownDisagreement", why)
 	}
 	if first != nil {
 		t.Log(shrink(t, db.Dialect, f, a, sch, data, first))
