@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -387,7 +388,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		}
 		out.Preds[tb.name] = &Pred{Name: tb.name, Type: tb.t.class, Param: param, Body: *body}
 	}
-	return out.simplify(e.keys), nil
+	return e.uniqueExists(out.simplify(e.keys)), nil
 }
 
 // residual collects every derivation of run as an OR of ANDs, in a fresh
@@ -1677,4 +1678,62 @@ func specSignature(r *ast.Rule) string {
 		}
 	}
 	return b.String()
+}
+
+// uniqueExists renames existential variables that occur more than once in f
+// (a guard shared by several branches, merged branches), so that every
+// Exists variable is unique in the filter, as the IR promises.
+func (e *evaluator) uniqueExists(f *Filter) *Filter {
+	seen := map[string]bool{}
+	var cond func(c Cond) Cond
+	filter := func(g Filter) Filter {
+		out := Filter{Type: g.Type, Preds: g.Preds, Branches: make([]Branch, len(g.Branches))}
+		for i, br := range g.Branches {
+			cs := make([]Cond, len(br.Conds))
+			for j, c := range br.Conds {
+				cs[j] = cond(c)
+			}
+			out.Branches[i] = Branch{Conds: cs}
+		}
+		return out
+	}
+	cond = func(c Cond) Cond {
+		switch x := c.(type) {
+		case *Exists:
+			v, body := x.Var, x.Cond
+			if seen[v] {
+				nv := e.fresh(v)
+				renamed := Filter{Type: body.Type, Branches: make([]Branch, len(body.Branches))}
+				for i, br := range body.Branches {
+					cs := make([]Cond, len(br.Conds))
+					for j, bc := range br.Conds {
+						cs[j] = renameCond(bc, v, nv)
+					}
+					renamed.Branches[i] = Branch{Conds: cs}
+				}
+				v, body = nv, renamed
+			}
+			seen[v] = true
+			return &Exists{Var: v, Type: x.Type, Over: x.Over, Cond: filter(body)}
+		case *Not:
+			return &Not{C: cond(x.C)}
+		case *NotFilter:
+			return &NotFilter{F: filter(x.F)}
+		}
+		return c
+	}
+	out := filter(*f)
+	if len(f.Preds) > 0 {
+		names := make([]string, 0, len(f.Preds))
+		for n := range f.Preds {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		out.Preds = make(map[string]*Pred, len(f.Preds))
+		for _, n := range names {
+			p := f.Preds[n]
+			out.Preds[n] = &Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: filter(p.Body)}
+		}
+	}
+	return &out
 }

@@ -70,6 +70,9 @@ func TestGolden(t *testing.T) {
 					t.Fatalf("unknown actor %q", fs[0])
 				}
 				f, err := partial.Eval(context.Background(), p, actor, fs[1], fs[2])
+				if err == nil {
+					uniqueExistsVars(t, f)
+				}
 				got.WriteString("# " + q + "\n" + residualText(f, err) + "\n")
 			}
 			if *update {
@@ -90,5 +93,29 @@ func TestGolden(t *testing.T) {
 				t.Errorf("residual mismatch\n--- got\n%s--- want\n%s", got.String(), want)
 			}
 		})
+	}
+}
+
+// uniqueExistsVars fails if an Exists variable occurs twice in f (the IR
+// promises unique names).
+func uniqueExistsVars(t testing.TB, f *partial.Filter) {
+	t.Helper()
+	if f == nil {
+		return
+	}
+	seen := map[string]bool{}
+	check := func(g *partial.Filter) {
+		partial.WalkFilter(g, func(c partial.Cond) {
+			if x, ok := c.(*partial.Exists); ok {
+				if seen[x.Var] {
+					t.Errorf("exists variable %s occurs twice in %s", x.Var, f)
+				}
+				seen[x.Var] = true
+			}
+		})
+	}
+	check(f)
+	for _, p := range f.Preds {
+		check(&p.Body)
 	}
 }

@@ -82,6 +82,7 @@ func TestRandomPoliciesMatchAgreesWithDecision(t *testing.T) {
 			if err != nil {
 				t.Fatalf("policy:\n%s\nEval: %v", src, err)
 			}
+			uniqueExistsVars(t, f)
 			for _, obj := range w.objects {
 				want, derr := p.Decide(ctx, nil, "allow", actor, "read", obj)
 				got, merr := partial.Match(p, f, obj)
@@ -155,6 +156,7 @@ func TestRandomPoliciesWithNilRelations(t *testing.T) {
 			if err != nil {
 				t.Fatalf("policy:\n%s\nEval: %v", src, err)
 			}
+			uniqueExistsVars(t, f)
 			for _, obj := range w.objects {
 				want, derr := p.Decide(ctx, nil, "allow", actor, "read", obj)
 				got, merr := partial.Match(p, f, obj)
