@@ -40,12 +40,13 @@
 //   - nil is an ordinary value: `x == nil`, `x != 5` (null-safe operators);
 //     ordered comparisons with nil are false, and their negation true.
 //   - reading a field through a missing to-one relation (resource.Org.Name
-//     with a NULL org_id) is an error in the decision, which denies; in SQL
-//     such a condition is NULL, and it stays NULL under NOT, and stops the
-//     evaluation of later AND/OR operands as the decision does (rules are
-//     tried in order). Where only "true" matters the planner-friendly shapes
-//     are kept; the exact shapes (CASE, scalar subqueries) appear only where
-//     an error must be told from false.
+//     with a NULL org_id) is false, and its negation true: the contract of
+//     partial's filters, whose error regions already exclude the rows a
+//     decision would error on (and of partial.Match). Options.NilErrors
+//     compiles the decision's error instead (NULL that survives NOT and stops
+//     later AND/OR operands), for filters without such guards.
+//   - Options.DanglingKeys: foreign keys may point at missing rows (no FK
+//     constraints); related rows are read instead of trusting the keys.
 //   - an object compares by its primary key; it never equals a primitive.
 //   - time.Time binds as is; time.Duration binds as int64 nanoseconds.
 package sqlgen

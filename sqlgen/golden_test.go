@@ -56,6 +56,20 @@ func TestGolden(t *testing.T) {
 				ar.Files = append(ar.Files, txtar.File{Name: d.String() + ".sql", Data: []byte(sql + "\n")})
 			}
 			ar.Files = append(ar.Files, txtar.File{Name: "args", Data: []byte(args0)})
+			// Options.NilErrors (decision errors through missing relations)
+			// and Options.DanglingKeys, where they change the Postgres SQL
+			def, _, _ := Select(gc.f, s, Postgres)
+			for _, v := range []struct {
+				name string
+				opt  Option
+			}{{"postgres.nilerrors.sql", WithNilErrors()}, {"postgres.danglingkeys.sql", WithDanglingKeys()}} {
+				sql, args, err := Select(gc.f, s, Postgres, v.opt)
+				if err != nil {
+					ar.Files = append(ar.Files, txtar.File{Name: v.name, Data: []byte("error: " + err.Error() + "\n")})
+				} else if sql != def {
+					ar.Files = append(ar.Files, txtar.File{Name: v.name, Data: []byte(sql + "\n" + formatArgs(args))})
+				}
+			}
 			got := txtar.Format(ar)
 			path := filepath.Join("testdata", gc.name+".txtar")
 			if *update {

@@ -146,12 +146,19 @@ func (g *gen) filter(typ string, paths, outer []genPath, depth int) *partial.Fil
 // error is an error), correlated and uncorrelated subqueries.
 // URSA_SQLGEN_PROP=N sets the number of filters (default 400 on SQLite, a
 // quarter of that on the servers).
-func TestRandomAgreement(t *testing.T) {
+func TestRandomAgreement(t *testing.T) { randomAgreement(t, newWorld()) }
+
+// TestRandomDanglingAgreement: the same over foreign keys to missing rows,
+// with Options.DanglingKeys.
+func TestRandomDanglingAgreement(t *testing.T) {
+	randomAgreement(t, newDanglingWorld(), sqlgen.WithDanglingKeys())
+}
+
+func randomAgreement(t *testing.T, w *world, opts ...sqlgen.Option) {
 	n := 400
 	if v := os.Getenv("URSA_SQLGEN_PROP"); v != "" {
 		fmt.Sscan(v, &n)
 	}
-	w := newWorld()
 	p := matchPolicy(t)
 	s := sqlgen.GitClubSchema()
 	dbtest.All(t, func(t *testing.T, db *dbtest.DB) {
@@ -166,7 +173,7 @@ func TestRandomAgreement(t *testing.T) {
 		for i := 0; i < count && fails < 5; i++ {
 			f := g.filter("Repo", repoPaths("resource"), nil, 3)
 			want, _ := expected(t, p, w, f)
-			q, args, err := sqlgen.Select(f, s, d)
+			q, args, err := sqlgen.Select(f, s, d, opts...)
 			if err != nil {
 				if strings.Contains(err.Error(), "unsupported") {
 					continue
