@@ -225,42 +225,51 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 }
 
 // oneDiff returns the positions of the only condition of a not in b and the
-// only condition of b not in a (as multisets of keys).
+// only condition of b not in a (as multisets of keys). It walks sorted copies
+// (no allocation beyond them).
 func oneDiff(a, b []string) (int, int, bool) {
-	count := make(map[string]int, len(a))
-	for _, k := range b {
-		count[k]++
-	}
-	da := -1
-	for i, k := range a {
-		if count[k] > 0 {
-			count[k]--
-			continue
+	sa := append(make([]string, 0, len(a)), a...)
+	sb := append(make([]string, 0, len(b)), b...)
+	sort.Strings(sa)
+	sort.Strings(sb)
+	var ka, kb string
+	na, nb := 0, 0
+	i, j := 0, 0
+	for i < len(sa) || j < len(sb) {
+		switch {
+		case i < len(sa) && j < len(sb) && sa[i] == sb[j]:
+			i++
+			j++
+		case j >= len(sb) || (i < len(sa) && sa[i] < sb[j]):
+			ka = sa[i]
+			na++
+			i++
+		default:
+			kb = sb[j]
+			nb++
+			j++
 		}
-		if da >= 0 {
+		if na > 1 || nb > 1 {
 			return 0, 0, false
 		}
-		da = i
 	}
-	if da < 0 {
+	if na != 1 || nb != 1 {
 		return 0, 0, false
 	}
-	count = make(map[string]int, len(a))
-	for _, k := range a {
-		count[k]++
-	}
-	db := -1
-	for i, k := range b {
-		if count[k] > 0 {
-			count[k]--
-			continue
+	da, db := -1, -1
+	for i, k := range a {
+		if k == ka {
+			da = i
+			break
 		}
-		if db >= 0 {
-			return 0, 0, false
-		}
-		db = i
 	}
-	return da, db, db >= 0
+	for j, k := range b {
+		if k == kb {
+			db = j
+			break
+		}
+	}
+	return da, db, da >= 0 && db >= 0
 }
 
 // combine returns one condition equivalent to `a or b`, if there is one.
