@@ -166,30 +166,18 @@ func (c *compiler) materialize(ctx *leafCtx, o *object, hasOne bool) (*object, e
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: relation read outside a condition", ErrUnsupported)
 	}
-	tn, err := c.quote(o.t.Name, true)
+	it, err := c.item(o.t.Name, o.vcols, o.t, o.vrefs)
 	if err != nil {
 		return nil, err
 	}
-	al, err := c.newAlias(o.t.Name)
-	if err != nil {
-		return nil, err
-	}
-	it := hopItem{table: tn, alias: al, root: true, hasOne: hasOne, outer: o.vrefs}
+	it.hasOne = hasOne
 	for _, v := range o.vrefs {
 		if v.hop != 0 {
 			it.root = false
 		}
 	}
-	for _, vc := range o.vcols {
-		q, err := c.quote(vc, false)
-		if err != nil {
-			return nil, err
-		}
-		it.inner = append(it.inner, al+"."+q)
-		it.innerNull = append(it.innerNull, o.t.nullable(vc))
-	}
 	ctx.items = append(ctx.items, it)
-	return &object{t: o.t, typ: o.typ, alias: al, hop: len(ctx.items)}, nil
+	return &object{t: o.t, typ: o.typ, alias: it.alias, hop: len(ctx.items)}, nil
 }
 
 // field returns the column of o for col, materializing a virtual object if
@@ -1148,75 +1136,63 @@ func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly
 	target := &object{t: tt, typ: rel.Target}
 	switch rel.Kind {
 	case HasMany:
-		tn, err := c.quote(tt.Name, true)
+		it, err := c.item(tt.Name, rel.ForeignKey, tt, refs)
 		if err != nil {
 			return nil, nil, err
 		}
-		al, err := c.newAlias(tt.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		it := hopItem{table: tn, alias: al, root: true, outer: refs}
-		for _, fk := range rel.ForeignKey {
-			q, err := c.quote(fk, false)
-			if err != nil {
-				return nil, nil, err
-			}
-			it.inner = append(it.inner, al+"."+q)
-			it.innerNull = append(it.innerNull, tt.nullable(fk))
-		}
-		target.alias = al
+		target.alias = it.alias
 		return []hopItem{it}, target, nil
 	case ManyToMany:
-		jn, err := c.quote(rel.JoinTable, true)
+		jt, err := c.item(rel.JoinTable, rel.JoinForeignKey, nil, refs)
 		if err != nil {
 			return nil, nil, err
-		}
-		jal, err := c.newAlias(rel.JoinTable)
-		if err != nil {
-			return nil, nil, err
-		}
-		jt := hopItem{table: jn, alias: jal, root: true, outer: refs}
-		for _, fk := range rel.JoinForeignKey {
-			q, err := c.quote(fk, false)
-			if err != nil {
-				return nil, nil, err
-			}
-			jt.inner = append(jt.inner, jal+"."+q)
-			jt.innerNull = append(jt.innerNull, false) // join-table keys are NOT NULL
 		}
 		jrefs := make([]colRef, len(rel.JoinReferences))
-		for i, jr := range rel.JoinReferences {
-			q, err := c.quote(jr, false)
+		for i, col := range rel.JoinReferences {
+			q, err := c.quote(col, false)
 			if err != nil {
 				return nil, nil, err
 			}
-			jrefs[i] = colRef{sql: jal + "." + q}
+			jrefs[i] = colRef{sql: jt.alias + "." + q}
 		}
 		if keyOnly {
 			target.vcols, target.vrefs = rel.TargetReferences, jrefs
 			return []hopItem{jt}, target, nil
 		}
-		tn, err := c.quote(tt.Name, true)
+		et, err := c.item(tt.Name, rel.TargetReferences, tt, jrefs)
 		if err != nil {
 			return nil, nil, err
 		}
-		al, err := c.newAlias(tt.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		et := hopItem{table: tn, alias: al, outer: jrefs}
-		for _, tr := range rel.TargetReferences {
-			q, err := c.quote(tr, false)
-			if err != nil {
-				return nil, nil, err
-			}
-			et.inner = append(et.inner, al+"."+q)
-		}
-		target.alias = al
+		et.root = false
+		target.alias = et.alias
 		return []hopItem{jt, et}, target, nil
 	}
 	return nil, nil, fmt.Errorf("%w: relation %s is not to-many", ErrInvalidFilter, rel.Name)
+}
+
+// item is a subquery table with a fresh alias, linked by its columns cols
+// to outer (a root item). t gives the nullability of cols (nil: a join
+// table, whose keys are NOT NULL).
+func (c *compiler) item(table string, cols []string, t *Table, outer []colRef) (hopItem, error) {
+	tn, err := c.quote(table, true)
+	if err != nil {
+		return hopItem{}, err
+	}
+	al, err := c.newAlias(table)
+	if err != nil {
+		return hopItem{}, err
+	}
+	it := hopItem{table: tn, alias: al, root: true, outer: outer,
+		inner: make([]string, len(cols)), innerNull: make([]bool, len(cols))}
+	for i, col := range cols {
+		q, err := c.quote(col, false)
+		if err != nil {
+			return hopItem{}, err
+		}
+		it.inner[i] = al + "." + q
+		it.innerNull[i] = t != nil && t.nullable(col)
+	}
+	return it, nil
 }
 
 // keyOnly reports whether cond reads variable v only through the target's
