@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"errors"
+	"fmt"
 	sq "github.com/Masterminds/squirrel"
 	"slices"
 	"strings"
@@ -252,5 +253,33 @@ func TestSqlizer(t *testing.T) {
 	}
 	if sql, _, err := Where(partial.DenyAll("Repo"), s, MySQL); sql != "1=0" || err != nil {
 		t.Errorf("deny-all Where: %q %v", sql, err)
+	}
+}
+
+// TestConcurrent: compilation shares only the quoted-identifier cache; run
+// with -race.
+func TestConcurrent(t *testing.T) {
+	s, f := gitclub(), gitclubReadRepo()
+	want, wargs, err := Where(f, s, Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			for j := 0; j < 50; j++ {
+				got, args, err := Where(f, s, Postgres)
+				if err != nil || got != want || len(args) != len(wargs) {
+					done <- fmt.Sprintf("%v %q", err, got)
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
 	}
 }
