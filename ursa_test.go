@@ -247,3 +247,56 @@ allow(actor, action, resource) if has_permission(actor, action, resource);
 		}
 	}
 }
+
+// Folder is a node of a folder tree whose parent chain may loop.
+type Folder struct {
+	ID      int
+	OwnerID int
+	Parent  *Folder
+}
+
+// A dictionary actor (as the CLI passes) over a cyclic folder chain: the
+// decision answers with the least fixpoint, true when a reachable ancestor
+// grants and false otherwise, instead of running into the depth limit.
+func TestCyclicFoldersDictActor(t *testing.T) {
+	a, err := ursa.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RegisterClass(Folder{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.LoadString("folders.polar", `
+allow(actor, "read", f: Folder) if f.owner_id = actor.id;
+allow(actor, "read", f: Folder) if f.parent != nil and allow(actor, "read", f.parent);
+`); err != nil {
+		t.Fatal(err)
+	}
+	// 1 -> 2 -> ... -> 60 -> 1, and 100 -> 101 -> 5 (a tail into the cycle)
+	ring := make([]*Folder, 60)
+	for i := range ring {
+		ring[i] = &Folder{ID: i + 1, OwnerID: 900}
+	}
+	for i := range ring {
+		ring[i].Parent = ring[(i+1)%len(ring)]
+	}
+	tail := &Folder{ID: 100, OwnerID: 900, Parent: &Folder{ID: 101, OwnerID: 900, Parent: ring[4]}}
+	ctx := context.Background()
+	actor := map[string]any{"id": 3}
+	for _, f := range []*Folder{ring[0], ring[59], tail} {
+		ok, err := a.IsAllowed(ctx, actor, "read", f)
+		if err != nil || ok {
+			t.Fatalf("folder %d, nobody's: %v %v", f.ID, ok, err)
+		}
+	}
+	ring[40].OwnerID = 3
+	for _, f := range []*Folder{ring[0], ring[59], tail} {
+		ok, err := a.IsAllowed(ctx, actor, "read", f)
+		if err != nil || !ok {
+			t.Fatalf("folder %d, an ancestor is actor's: %v %v", f.ID, ok, err)
+		}
+	}
+	if ok, err := a.IsAllowed(ctx, map[string]any{"id": 4}, "read", ring[0]); err != nil || ok {
+		t.Fatalf("another actor: %v %v", ok, err)
+	}
+}

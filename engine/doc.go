@@ -64,10 +64,14 @@
 // Termination: every query has a step limit (DefaultMaxSteps) and a depth
 // limit (DefaultMaxDepth), and checks its context every 1024 steps. On
 // cyclic data, a loop check makes recursion terminate with the least
-// fixpoint: a call to a recursive predicate whose arguments are all ground
-// and identical to a call still active on the current derivation path (an
-// ancestor) fails. Such a repeated call can only re-derive what its ancestor
-// derives, so no answer is lost; answers are not duplicated by loops.
+// fixpoint: a call to a recursive predicate identical to a call still active
+// on the current derivation path (an ancestor) fails. Such a repeated call
+// can only re-derive what its ancestor derives, so no answer is lost;
+// answers are not duplicated by loops. Every call is covered, whatever its
+// arity and arguments: identity is structural (lists and dictionaries
+// element by element, unbound variables by identity, Go pointers, maps and
+// slices by identity, other comparable Go values by ==; see loop.go), and
+// costs nothing unless a call of the same predicate is already active.
 //
 // Errors during evaluation are *ast.Error of kind ast.KindRuntime with the
 // policy position; limits wrap ErrLimit; a panic inside the VM or a host

@@ -189,3 +189,115 @@ g(x) if f(x) and x > 1;
 		}
 	}
 }
+
+// The loop check covers calls with list, dictionary and host-value
+// arguments and with more than six arguments: on a cyclic parent chain a
+// decision answers with the least fixpoint instead of running into the depth
+// limit.
+func TestCyclicDataStructuredArgs(t *testing.T) {
+	p := mustLoad(t, `
+allow(_actor, "read", n: Node) if n.grants;
+allow(actor, "read", n: Node) if n.parent != nil and allow(actor, "read", n.parent);
+# a list built afresh at every call
+fresh(n: Node, _l) if n.grants;
+fresh(n: Node, [first, *_]) if n.parent != nil and fresh(n.parent, [first, {k: 1}]);
+many(_a, _b, _c, _d, _e, _f, n: Node) if n.grants;
+many(a, b, c, d, e, f, n: Node) if n.parent != nil and many(a, b, c, d, e, f, n.parent);
+rest(n: Node, [_, *_]) if n.grants;
+rest(n: Node, [x, *r]) if n.parent != nil and rest(n.parent, [x, *r]);
+unbound(n: Node, _v) if n.grants;
+unbound(n: Node, v) if n.parent != nil and unbound(n.parent, v);
+`)
+	for _, size := range []int{31, 40, 300} { // shallow and deep loop stacks
+		testCyclicStructured(t, p, size)
+	}
+}
+
+func testCyclicStructured(t *testing.T, p *Policy, size int) {
+	ring := make([]*Node, size)
+	for i := range ring {
+		ring[i] = &Node{ID: i}
+	}
+	for i := range ring {
+		ring[i].Parent = ring[(i+1)%len(ring)]
+	}
+	// a tail leading into the cycle
+	tail := &Node{ID: 100, Parent: &Node{ID: 101, Parent: ring[5]}}
+	actor := map[string]any{"id": int64(3), "roles": []any{"a", "b"}}
+	type call struct {
+		name string
+		args []any
+	}
+	calls := func(n *Node) []call {
+		return []call{
+			{"allow", []any{actor, "read", n}},
+			{"allow", []any{[]any{int64(1), map[string]any{"x": []any{}}}, "read", n}},
+			{"allow", []any{Node{ID: 9}, "read", n}}, // a struct value
+			{"allow", []any{[]string{"x"}, "read", n}},
+			{"allow", []any{map[string]int{"x": 1}, "read", n}},
+			{"fresh", []any{n, []any{actor}}},
+			{"many", []any{int64(1), actor, []any{int64(2)}, "d", 1.5, nil, n}},
+			{"rest", []any{n, []any{int64(1), int64(2)}}},
+			{"unbound", []any{n, Variable("v")}},
+		}
+	}
+	ctx := context.Background()
+	opts := &QueryOptions{MaxDepth: 5000}
+	for _, start := range []*Node{ring[0], tail} {
+		for _, c := range calls(start) {
+			ring[size-1].Grants = false
+			ok, err := p.Decide(ctx, opts, c.name, c.args...)
+			if err != nil || ok {
+				t.Errorf("ring %d: %s from %d without a grant: %v %v", size, c.name, start.ID, ok, err)
+			}
+			ring[size-1].Grants = true
+			ok, err = p.Decide(ctx, opts, c.name, c.args...)
+			if err != nil || !ok {
+				t.Errorf("ring %d: %s from %d with a grant: %v %v", size, c.name, start.ID, ok, err)
+			}
+		}
+	}
+	ring[size-1].Grants = false
+	// Enumerating all answers terminates too, without duplicates from loops.
+	n := 0
+	for _, err := range p.QueryRule(ctx, opts, "allow", actor, Variable("a"), ring[0]) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 0 {
+		t.Fatalf("answers without a grant: %d", n)
+	}
+	ring[7].Grants = true
+	ring[size-1].Grants = true
+	n = 0
+	for _, err := range p.QueryRule(ctx, opts, "allow", actor, Variable("a"), ring[0]) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("answers with two granting ancestors: %d, want 2", n)
+	}
+}
+
+// The loop check compares arguments structurally: calls whose dictionary
+// arguments differ are not pruned, an identical one built afresh is.
+func TestLoopCheckStructural(t *testing.T) {
+	p := mustLoad(t, `
+steps(d) if d.n = 0;
+steps(d) if d.n > 0 and steps({n: d.n - 1, tag: [d.n mod 2]});
+same(d) if same({n: d.n, more: [1, 2.5, "x", nil, true]});
+`)
+	ctx := context.Background()
+	ok, err := p.Decide(ctx, nil, "steps", map[string]any{"n": int64(100)})
+	if err != nil || !ok {
+		t.Fatalf("steps: %v %v", ok, err)
+	}
+	ok, err = p.Decide(ctx, &QueryOptions{MaxDepth: 1000}, "same", map[string]any{"n": int64(1)})
+	if err != nil || ok {
+		t.Fatalf("same: %v %v", ok, err)
+	}
+}

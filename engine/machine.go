@@ -28,10 +28,10 @@ import (
 //     called. `not G` pushes a choice point that, when backtracked into, means
 //     "G failed" (so not succeeds); if G succeeds, a marker goal removes that
 //     choice point and everything above it and fails.
-//   - Loop check: a call of a recursive predicate whose arguments are all
-//     ground and identical to a call still active on the current derivation
-//     path fails (the active set is maintained on the trail, so backtracking
-//     restores it). On cyclic data this yields the least fixpoint.
+//   - Loop check: a call of a recursive predicate identical to a call still
+//     active on the current derivation path fails (the active set is
+//     maintained on the trail, so backtracking restores it; see loop.go). On
+//     cyclic data this yields the least fixpoint.
 
 type env struct {
 	rule   *crule
@@ -92,13 +92,6 @@ type trailEntry struct {
 	cell *cell
 	key  *loopKey
 	add  bool // for key entries: true = re-add on undo, false = remove on undo
-}
-
-// loopKey identifies a call for the loop check.
-type loopKey struct {
-	pred *predicate
-	n    int
-	a    [6]any
 }
 
 // machine runs one query. Machines are pooled per Policy.
@@ -575,122 +568,23 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 		return false, nil
 	}
 	if pred.recursive {
-		if k, ok := makeLoopKey(pred, args); ok {
-			if m.loops.contains(&k) {
-				return false, nil // loop: this exact call is already being proven
-			}
-			kp := m.keys.alloc()
-			*kp = k
-			m.loops.push(kp)
-			m.trail = append(m.trail, trailEntry{key: kp})
-			ex := m.envs.alloc()
-			ex.lk = kp
-			next = m.newCont(theExit, 0, ex, 0, next)
+		kp := m.keys.alloc()
+		kp.pred, kp.args = pred, args
+		if m.loops.contains(kp) {
+			*kp = loopKey{}
+			return false, nil // loop: this exact call is already being proven
 		}
+		m.loops.push(kp)
+		m.trail = append(m.trail, trailEntry{key: kp})
+		ex := m.envs.alloc()
+		ex.lk = kp
+		next = m.newCont(theExit, 0, ex, 0, next)
 	}
 	cutB := len(m.choices)
 	if len(rules) > 1 {
 		m.choices = append(m.choices, choice{kind: chRules, trail: len(m.trail), next: next, env: e, cutB: cutB, call: g, args: args, rules: rules, idx: 1})
 	}
 	return m.tryRule(rules[0], g, args, e, next, cutB)
-}
-
-// loopStack is the set of calls active on the current derivation path, for
-// the loop check. Calls enter and exit in nested order (an exit pops the
-// most recent entry; the trail undoes pushes and pops in reverse), so it is a
-// stack; membership is a linear scan while the stack is short and a map
-// (mirroring the stack) once it is deep.
-type loopStack struct {
-	stack  []*loopKey
-	set    map[loopKey]int32
-	useSet bool
-}
-
-const (
-	loopSetOn  = 32 // build the map above this depth
-	loopSetOff = 16 // drop it at or below this depth
-)
-
-func (s *loopStack) contains(k *loopKey) bool {
-	if s.useSet {
-		return s.set[*k] > 0
-	}
-	for _, x := range s.stack {
-		if *x == *k {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *loopStack) push(k *loopKey) {
-	s.stack = append(s.stack, k)
-	if s.useSet {
-		s.set[*k]++
-	} else if len(s.stack) > loopSetOn {
-		if s.set == nil {
-			s.set = map[loopKey]int32{}
-		}
-		for _, x := range s.stack {
-			s.set[*x]++
-		}
-		s.useSet = true
-	}
-}
-
-func (s *loopStack) pop() {
-	last := len(s.stack) - 1
-	k := s.stack[last]
-	s.stack[last] = nil
-	s.stack = s.stack[:last]
-	if s.useSet {
-		if n := s.set[*k]; n > 1 {
-			s.set[*k] = n - 1
-		} else {
-			delete(s.set, *k)
-		}
-		if len(s.stack) <= loopSetOff {
-			clear(s.set)
-			s.useSet = false
-		}
-	}
-}
-
-func (s *loopStack) reset() {
-	clear(s.stack)
-	s.stack = s.stack[:0]
-	if cap(s.stack) > 1<<12 {
-		s.stack = nil
-	}
-	if len(s.set) > 1<<12 {
-		s.set = nil // a map that grew large keeps its memory when cleared
-	} else if len(s.set) > 0 {
-		clear(s.set)
-	}
-	s.useSet = false
-}
-
-func makeLoopKey(pred *predicate, args []any) (loopKey, bool) {
-	k := loopKey{pred: pred, n: len(args)}
-	if len(args) > len(k.a) {
-		return k, false
-	}
-	for i, a := range args {
-		switch x := a.(type) {
-		case nil, bool, int64, float64, string, time.Duration, *cell:
-			// an unbound cell is identified by identity: the call is
-			// literally the same term as its ancestor
-		case *restList, []any, map[string]any:
-			return k, false
-		default:
-			t := reflect.TypeOf(x)
-			if t.Kind() != reflect.Pointer && !(t.Comparable() && t.Kind() != reflect.Struct && t.Kind() != reflect.Interface && t.Kind() != reflect.Array) {
-				return k, false
-			}
-		}
-		k.a[i] = a
-	}
-	return k, true
 }
 
 // tryRule unifies the head of r with args and, on success, makes its body
