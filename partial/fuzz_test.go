@@ -45,4 +45,3 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
-
