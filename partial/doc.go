@@ -68,10 +68,12 @@
 // unfolded again. With exactly one unknown object argument it becomes
 // InSet{path, P}, and the pattern is defined once as the predicate P: the
 // residual of the call over a fresh parameter (tabling, as in XSB or
-// Soufflé). When recursion was found, the query is evaluated a second time
-// with the patterns known, so that the outermost recursive call is a plain
-// reference (`resource in can_read`) instead of one unrolled step. A repeated
-// call on known arguments only adds no answers (least fixpoint) and fails.
+// Soufflé). The outermost call of the pattern, once it is known to be
+// recursive, replaces the branches it produced (one unrolled step) by the
+// plain reference (`resource in can_read`), in the same evaluation pass;
+// later calls matching a known pattern become references at once. A
+// repeated call on known arguments only adds no answers (least fixpoint) and
+// fails.
 // Recursion through `not`, through an unbound argument, or through more than
 // one unknown is ErrUnsupported; so are call chains deeper than maxCallDepth.
 //
