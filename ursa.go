@@ -44,11 +44,12 @@ func Var(name string) Variable { return Variable(name) }
 // Source is a named policy source for Load.
 type Source = engine.Source
 
-// DebugHook, DebugEvent and DebugAction: see package engine.
+// DebugHook, DebugEvent, DebugAction and PendingGoal: see package engine.
 type (
 	DebugHook   = engine.DebugHook
 	DebugEvent  = engine.DebugEvent
 	DebugAction = engine.DebugAction
+	PendingGoal = engine.PendingGoal
 )
 
 // ErrNoPolicy is returned by decisions before any policy was loaded.

@@ -19,8 +19,10 @@ import (
 //     at the first goal.
 //
 // The event carries the goal about to run (as Polar source) and its position,
-// the call stack (innermost first, with each frame's rule, call position and
-// arguments) and the bindings of the innermost frame. A hook runs
+// the goals still to run after it (Pending), the call stack (innermost
+// first, with each frame's rule, call position and arguments) and the
+// bindings of the innermost frame. A debug() goal stops once, as a
+// DebugBreak, also when stepping onto it. A hook runs
 // synchronously on the querying goroutine; the query waits for its answer.
 // DebugAbort stops the query with an error wrapping ErrDebugAbort.
 
@@ -59,13 +61,24 @@ type StackFrame struct {
 // DebugEvent describes the state of the VM at a debug stop.
 type DebugEvent struct {
 	Kind     DebugEventKind
-	Goal     string       // the goal about to run (DebugStep) or the debug(...) goal
-	Pos      ast.Position // position of Goal
-	Depth    int          // call depth of the goal's frame (0: the query itself)
-	Stack    []StackFrame // innermost first
-	Bindings Bindings     // variables of the innermost frame (unbound ones as Variable)
-	Args     []any        // arguments of debug(...) (DebugBreak)
-	Steps    int          // goals executed so far
+	Goal     string        // the goal about to run (DebugStep) or the debug(...) goal
+	Pos      ast.Position  // position of Goal
+	Depth    int           // call depth of the goal's frame (0: the query itself)
+	Pending  []PendingGoal // goals still to run after Goal if it succeeds, in order
+	Stack    []StackFrame  // innermost first
+	Bindings Bindings      // variables of the innermost frame (unbound ones as Variable)
+	Args     []any         // arguments of debug(...) (DebugBreak)
+	Steps    int           // goals executed so far
+}
+
+// PendingGoal is a goal still to run: the rest of the current rule body,
+// then of its caller's, out to the query. Alternatives not yet tried (other
+// rules, `or` branches, `in` elements) are not pending goals.
+type PendingGoal struct {
+	Goal  string       // as Polar source
+	Pos   ast.Position // its position
+	Depth int          // call depth of the frame it runs in
+	Frame int          // index in DebugEvent.Stack of that frame (-1: none)
 }
 
 // DebugHook is called at debug stops; see DebugEvent and DebugAction.
@@ -92,14 +105,17 @@ func envDepth(e *env) int {
 	return e.depth
 }
 
-// debugGoal is called before each goal when a hook is set.
-func (m *machine) debugGoal(g goal, idx int, e *env) error {
+// debugGoal is called before each goal when a hook is set; next is the
+// continuation after g.
+func (m *machine) debugGoal(g goal, e *env, next *cont) error {
 	if m.dbg.mode == modeRun {
 		return nil
 	}
 	switch g.(type) {
 	case *gAnd, *gNotSucceeded, *gExit, *gStart:
 		return nil
+	case *gDebug:
+		return nil // stops as a DebugBreak when it runs: one stop, not two
 	}
 	d := envDepth(e)
 	switch m.dbg.mode {
@@ -112,15 +128,15 @@ func (m *machine) debugGoal(g goal, idx int, e *env) error {
 			return nil
 		}
 	}
-	ev := m.debugEvent(DebugStep, g, e)
+	ev := m.debugEvent(DebugStep, g, e, next)
 	return m.applyDebug(m.hook(ev), d, g.pos())
 }
 
-func (m *machine) debugBreak(g *gDebug, e *env) error {
+func (m *machine) debugBreak(g *gDebug, e *env, next *cont) error {
 	if m.hook == nil {
 		return nil
 	}
-	ev := m.debugEvent(DebugBreak, g, e)
+	ev := m.debugEvent(DebugBreak, g, e, next)
 	for _, a := range g.args {
 		v, err := m.eval(a, e)
 		if err != nil && err != errFail {
@@ -149,16 +165,11 @@ func (m *machine) applyDebug(a DebugAction, depth int, at ast.Pos) error {
 	return nil
 }
 
-func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env) DebugEvent {
+func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env, next *cont) DebugEvent {
 	ev := DebugEvent{Kind: kind, Depth: envDepth(e), Steps: m.steps}
-	if src, ok := m.p.goalSrc[g]; ok {
-		ev.Goal = FormatExpr(src)
-	} else if src, ok := m.qsrc[g]; ok {
-		ev.Goal = FormatExpr(src)
-	} else if c, ok := g.(*gCall); ok {
-		ev.Goal = FormatExpr(c.src)
-	}
+	ev.Goal = m.goalText(g)
 	ev.Pos = m.fset.Position(g.pos())
+	ev.Pending = m.pending(next, e)
 	ev.Bindings = Bindings{}
 	if e != nil && e.rule != nil {
 		for i, n := range e.rule.names {
@@ -171,6 +182,9 @@ func (m *machine) debugEvent(kind DebugEventKind, g goal, e *env) DebugEvent {
 	ev.Stack = m.stack(e)
 	return ev
 }
+
+// maxStackFrames bounds DebugEvent.Stack.
+const maxStackFrames = 200
 
 // stack renders the call stack from frame e outwards.
 func (m *machine) stack(e *env) []StackFrame {
@@ -198,9 +212,78 @@ func (m *machine) stack(e *env) []StackFrame {
 			sf.Args = append(sf.Args, resolve(a))
 		}
 		out = append(out, sf)
-		if len(out) > 200 {
+		if len(out) > maxStackFrames {
 			break
 		}
 	}
 	return out
+}
+
+// goalText is the Polar source of a compiled goal.
+func (m *machine) goalText(g goal) string {
+	if src, ok := m.p.goalSrc[g]; ok {
+		return FormatExpr(src)
+	}
+	if src, ok := m.qsrc[g]; ok {
+		return FormatExpr(src)
+	}
+	if c, ok := g.(*gCall); ok {
+		return FormatExpr(c.src)
+	}
+	return ""
+}
+
+// maxPending bounds DebugEvent.Pending (a deep recursion has a long
+// continuation).
+const maxPending = 1000
+
+// pending lists the goals of the continuation next; cur is the frame of
+// the current goal (Frame indexes are relative to its stack).
+func (m *machine) pending(next *cont, cur *env) []PendingGoal {
+	var out []PendingGoal
+	var add func(g goal, e *env)
+	add = func(g goal, e *env) {
+		if len(out) >= maxPending {
+			return
+		}
+		switch x := g.(type) {
+		case *gAnd:
+			for _, sub := range x.goals {
+				add(sub, e)
+			}
+			return
+		case *gNotSucceeded, *gExit, *gStart, *gTrue:
+			return
+		}
+		fs := m.p.fset
+		if m.qfset != nil && e != nil && e.rule == m.qrule {
+			fs = m.qfset
+		}
+		out = append(out, PendingGoal{Goal: m.goalText(g), Pos: fs.Position(g.pos()), Depth: envDepth(e), Frame: frameIndex(cur, e)})
+	}
+	for c := next; c != nil && len(out) < maxPending; c = c.next {
+		if a, ok := c.g.(*gAnd); ok {
+			for _, sub := range a.goals[c.idx:] {
+				add(sub, c.env)
+			}
+			continue
+		}
+		add(c.g, c.env)
+	}
+	return out
+}
+
+// frameIndex is the index of frame f on the call stack seen from cur
+// (innermost first, as in DebugEvent.Stack), or -1.
+func frameIndex(cur, f *env) int {
+	i := 0
+	for x := cur; x != nil; x = x.parent {
+		if x == f {
+			return i
+		}
+		if i++; i > maxStackFrames {
+			break
+		}
+	}
+	return -1
 }

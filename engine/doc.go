@@ -57,8 +57,9 @@
 // comparisons with nil are false; == and != treat nil as an ordinary value.
 //
 // Debugging: QueryOptions.Debug installs a DebugHook, called at debug(...)
-// goals and, while stepping, before goals, with the goal's source and
-// position, the call stack and the bindings; it answers continue, step
+// goals (once, also when stepping onto one) and, while stepping, before
+// goals, with the goal's source and position, the goals still to run
+// (Pending), the call stack and the bindings; it answers continue, step
 // into/over/out or abort (see debug.go).
 //
 // Termination: every query has a step limit (DefaultMaxSteps) and a depth

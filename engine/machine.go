@@ -335,7 +335,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 			return false, err
 		}
 		if m.hook != nil {
-			if err := m.debugGoal(g, idx, e); err != nil {
+			if err := m.debugGoal(g, e, next); err != nil {
 				return false, err
 			}
 		}
@@ -464,7 +464,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 				fmt.Fprintln(m.out, strings.Join(parts, " "))
 			}
 		case *gDebug:
-			if err := m.debugBreak(x, e); err != nil {
+			if err := m.debugBreak(x, e, next); err != nil {
 				return false, err
 			}
 		default:

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/engine/ast"
-	"github.com/ursa-authz/ursa/engine/parser"
 )
 
 const debugHelp = `debugger commands:
@@ -126,109 +125,23 @@ func (d *debugger) stack(ev engine.DebugEvent) {
 }
 
 // goals shows the goal about to run, then, frame by frame outwards, the goals
-// still to run after it. (The engine's hook exposes the current goal and the
-// call stack; the remaining goals are found in each frame's rule body: the
-// top-level conjuncts after the current one.)
+// still to run after it (the engine's DebugEvent.Pending).
 func (d *debugger) goals(ev engine.DebugEvent) {
 	fmt.Fprintf(d.out, "> %s   (%s)\n", ev.Goal, ev.Pos)
-	at := ev.Pos
-	for _, f := range ev.Stack {
-		body, what, pos := d.frameBody(f)
-		var rest []string
-		for _, g := range pendingAfter(body, at, pos) {
-			rest = append(rest, fmt.Sprintf("  %s   (%s)", ast.String(g), pos(g)))
-		}
-		if len(rest) > 0 {
-			fmt.Fprintf(d.out, "then in %s:\n%s\n", what, strings.Join(rest, "\n"))
-		}
-		if !f.CallPos.IsValid() {
-			break
-		}
-		at = f.CallPos
-	}
-}
-
-// frameBody returns the body of a frame's rule (or of the query), a name for
-// it, and how to find the positions of its goals.
-func (d *debugger) frameBody(f engine.StackFrame) (ast.Expr, string, func(ast.Expr) ast.Position) {
-	fset := d.l.policy.FileSet()
-	pos := func(e ast.Expr) ast.Position { return fset.Position(e.Pos()) }
-	if f.Rule == "" {
-		qset := ast.NewFileSet()
-		e, errs := parser.ParseQuery(qset, "<query>", d.querySrc)
-		if errs.Err() != nil {
-			return nil, "the query", pos
-		}
-		return e, "the query", func(e ast.Expr) ast.Position { return qset.Position(e.Pos()) }
-	}
-	what := strings.TrimSuffix(f.Rule, ";")
-	pred := d.l.policy.Program().Preds[f.Pred]
-	if pred == nil {
-		return nil, what, pos
-	}
-	for _, r := range pred.Rules {
-		at := r.At
-		if r.Source != nil {
-			at = r.Source.At
-		}
-		if fset.Position(at) == f.RulePos {
-			return r.Body, what, pos
-		}
-	}
-	return nil, what, pos
-}
-
-// pendingAfter returns the top-level conjuncts of body that start after the
-// conjunct containing at.
-func pendingAfter(body ast.Expr, at ast.Position, pos func(ast.Expr) ast.Position) []ast.Expr {
-	for {
-		o, ok := unparen(body).(*ast.Or)
-		if !ok {
-			break
-		}
-		body = nil // the branch containing at
-		for _, b := range o.Goals {
-			if p := pos(b); p.Filename == at.Filename && (p.Line < at.Line || p.Line == at.Line && p.Column <= at.Column) {
-				body = b
+	for i := 0; i < len(ev.Pending); {
+		frame := ev.Pending[i].Frame
+		what := "an outer frame"
+		if frame >= 0 && frame < len(ev.Stack) {
+			if f := ev.Stack[frame]; f.Rule == "" {
+				what = "the query"
+			} else {
+				what = strings.TrimSuffix(f.Rule, ";")
 			}
 		}
-	}
-	goals := flatten(body)
-	cur := -1
-	for i, g := range goals {
-		p := pos(g)
-		if p.Filename == at.Filename && (p.Line < at.Line || p.Line == at.Line && p.Column <= at.Column) {
-			cur = i
+		fmt.Fprintf(d.out, "then in %s:\n", what)
+		for ; i < len(ev.Pending) && ev.Pending[i].Frame == frame; i++ {
+			fmt.Fprintf(d.out, "  %s   (%s)\n", ev.Pending[i].Goal, ev.Pending[i].Pos)
 		}
-	}
-	if cur < 0 {
-		return nil
-	}
-	return goals[cur+1:]
-}
-
-// flatten lists the top-level conjuncts of e.
-func flatten(e ast.Expr) []ast.Expr {
-	switch x := unparen(e).(type) {
-	case nil:
-		return nil
-	case *ast.And:
-		var out []ast.Expr
-		for _, g := range x.Goals {
-			out = append(out, flatten(g)...)
-		}
-		return out
-	}
-	return []ast.Expr{e}
-}
-
-func unparen(e ast.Expr) ast.Expr {
-	for {
-		p, ok := e.(*ast.Paren)
-		if !ok {
-			return e
-		}
-		e = p.X
 	}
 }
 
