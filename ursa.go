@@ -178,7 +178,7 @@ func (a *Authorizer) commitRegistry(reg *engine.Registry) error {
 }
 
 func (a *Authorizer) compile(sources []Source, reg *engine.Registry) (*engine.Policy, error) {
-	p, errs := engine.Load(sources, reg, a.queryOptions(nil))
+	p, errs := engine.Load(sources, reg, &engine.LoadOptions{QueryOptions: *a.queryOptions(nil)})
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

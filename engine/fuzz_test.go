@@ -56,7 +56,7 @@ func FuzzPolicy(f *testing.F) {
 	}
 	reg := goldenRegistry(f)
 	f.Fuzz(func(t *testing.T, src string) {
-		p, errs := Load([]Source{{Name: "f.polar", Src: []byte(src)}}, reg, &LoadOptions{MaxSteps: 2000, MaxDepth: 100, Print: &strings.Builder{}})
+		p, errs := Load([]Source{{Name: "f.polar", Src: []byte(src)}}, reg, &LoadOptions{QueryOptions: QueryOptions{MaxSteps: 2000, MaxDepth: 100, Print: &strings.Builder{}}})
 		for _, e := range errs {
 			if strings.Contains(e.Msg, "internal error") {
 				t.Fatalf("%q: %v", src, e)

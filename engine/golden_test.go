@@ -174,7 +174,7 @@ func runGolden(t *testing.T, path string) {
 	var p *Policy
 	var loadErrs ast.ErrorList
 	var printed bytes.Buffer
-	p, loadErrs = Load([]Source{{Name: "policy.polar", Src: policy}}, goldenRegistry(t), &LoadOptions{Print: &printed})
+	p, loadErrs = Load([]Source{{Name: "policy.polar", Src: policy}}, goldenRegistry(t), &LoadOptions{QueryOptions: QueryOptions{Print: &printed}})
 	for _, f := range ar.Files {
 		switch f.Name {
 		case "policy.polar":

@@ -301,3 +301,45 @@ same(d) if same({n: d.n, more: [1, 2.5, "x", nil, true]});
 		t.Fatalf("same: %v %v", ok, err)
 	}
 }
+
+// SkipInlineQueries loads a policy whose inline queries fail; they can then
+// be run one by one, each failing one reported with its position.
+func TestSkipInlineQueries(t *testing.T) {
+	src := `f(1);
+?= f(1);
+?= f(2);
+?= print("ran") and f(1);
+?= f(x) and x.nope;
+`
+	var printed strings.Builder
+	srcs := []Source{{Name: "p.polar", Src: []byte(src)}}
+	p, errs := Load(srcs, goldenRegistry(t), &LoadOptions{QueryOptions: QueryOptions{Print: &printed}})
+	if p != nil || len(errs)-len(errs.Warnings()) != 2 || printed.String() != "ran\n" {
+		t.Fatalf("inline queries run: %v %v %q", p, errs, printed.String())
+	}
+	printed.Reset()
+	p, errs = Load(srcs, goldenRegistry(t), &LoadOptions{QueryOptions: QueryOptions{Print: &printed}, SkipInlineQueries: true})
+	if p == nil || errs.Err() != nil || printed.Len() != 0 {
+		t.Fatalf("skipped: %v %v %q", p, errs, printed.String())
+	}
+	if len(p.Program().Queries) != 4 {
+		t.Fatalf("queries: %d", len(p.Program().Queries))
+	}
+	qerrs := p.RunInlineQueries(&QueryOptions{Print: &printed})
+	var got []string
+	for _, e := range qerrs {
+		got = append(got, e.Header())
+	}
+	want := []string{
+		"p.polar:3:1: inline query failed: f(2)",
+		"p.polar:5:13: inline query failed with an error: Integer has no field nope",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || printed.String() != "ran\n" {
+		t.Fatalf("got\n%s\nwant\n%s\nprinted %q", strings.Join(got, "\n"), strings.Join(want, "\n"), printed.String())
+	}
+	for _, e := range qerrs {
+		if !errors.Is(e, ast.ErrValidation) {
+			t.Errorf("%v is not a validation error", e)
+		}
+	}
+}

@@ -46,13 +46,22 @@ type Source struct {
 	Src  []byte
 }
 
-// LoadOptions configure Load: limits and output for the inline queries.
-type LoadOptions = QueryOptions
+// LoadOptions configure Load and LoadFiles.
+type LoadOptions struct {
+	// QueryOptions sets limits, print output and debugging of the inline
+	// `?=` queries.
+	QueryOptions
+	// SkipInlineQueries loads the policy without running its inline `?=`
+	// queries, so that a tool can run them itself and report each one
+	// (RunInlineQueries, or QueryExpr over Program().Queries).
+	SkipInlineQueries bool
+}
 
 // Load parses sources, loads them with the loader (block expansion, rule
 // types, checks), compiles the rules against reg and runs the inline `?=`
-// queries (a failing one is a load error). The returned list holds errors
-// and warnings; when it has errors the Policy is nil.
+// queries (a failing one is a load error; see LoadOptions.SkipInlineQueries).
+// The returned list holds errors and warnings; when it has errors the Policy
+// is nil. opts may be nil.
 func Load(sources []Source, reg *Registry, opts *LoadOptions) (p *Policy, errs ast.ErrorList) {
 	defer recoverLoad(&p, &errs)
 	fset := ast.NewFileSet()
@@ -87,10 +96,16 @@ func LoadFiles(fset *ast.FileSet, files []*ast.PolicyFile, reg *Registry, opts *
 		errs.Sort()
 		return nil, errs
 	}
-	if qerrs := p.runInlineQueries(opts); len(qerrs) > 0 {
-		errs = append(errs, qerrs...)
-		errs.Sort()
-		return nil, errs
+	if opts == nil || !opts.SkipInlineQueries {
+		var qopts *QueryOptions
+		if opts != nil {
+			qopts = &opts.QueryOptions
+		}
+		if qerrs := p.RunInlineQueries(qopts); len(qerrs) > 0 {
+			errs = append(errs, qerrs...)
+			errs.Sort()
+			return nil, errs
+		}
 	}
 	p.Warnings = errs.Warnings()
 	return p, errs
@@ -211,8 +226,11 @@ func walkGoal(g goal, f func(goal)) {
 	}
 }
 
-// runInlineQueries runs the ?= queries; each must succeed.
-func (p *Policy) runInlineQueries(opts *LoadOptions) ast.ErrorList {
+// RunInlineQueries runs the policy's inline `?=` queries in source order
+// and returns one validation error (with the query's position) per query
+// that fails or stops with an error; Load reports the same errors. It is
+// for policies loaded with LoadOptions.SkipInlineQueries. opts may be nil.
+func (p *Policy) RunInlineQueries(opts *QueryOptions) ast.ErrorList {
 	var errs ast.ErrorList
 	for _, q := range p.prog.Queries {
 		cq, cerrs := p.compileQuery(q.Body)
