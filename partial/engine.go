@@ -30,9 +30,11 @@ func (policyHost) Compare(op ast.Op, a, b any) (bool, error) { return engine.Com
 func (policyHost) Arith(op ast.Op, a, b any) (any, error)    { return engine.Arith(op, a, b) }
 
 func newEvaluator(ctx context.Context, h host) *evaluator {
+	prog := h.Program()
 	return &evaluator{
 		h:       h,
-		prog:    h.Program(),
+		prog:    prog,
+		ix:      indexOf(prog),
 		ctx:     ctx,
 		names:   map[string]bool{},
 		emitted: map[string]bool{},

@@ -32,6 +32,7 @@ type Unknown struct {
 type evaluator struct {
 	h    host
 	prog *loader.Program
+	ix   *progIndex // the program compiled once (index.go)
 	ctx  context.Context
 
 	trail []trailEntry
@@ -833,10 +834,11 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	if err := e.tick(pos); err != nil {
 		return err
 	}
-	pred := e.prog.Pred(name, len(args))
-	if pred == nil {
+	pi := e.pred(name, len(args))
+	if pi == nil {
 		return nil
 	}
+	pred := pi.pred
 	fr := &frame{pred: pred, args: make([]term, len(args)), unbound: make([]bool, len(args)), neg: e.neg, parent: e.top}
 	for i, a := range args {
 		a = deref(a)
@@ -889,7 +891,12 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	}
 	var firstSig string
 	applicable := 0
-	for _, r := range pred.Rules {
+	for i := range pi.rules {
+		ri := &pi.rules[i]
+		if e.quickReject(ri, fr.args) {
+			continue
+		}
+		r := ri.rule
 		m := e.mark()
 		sc := &scope{}
 		ok, err := e.matchParams(r, fr.args, sc)
@@ -899,7 +906,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		if ok && !e.orderUnsure {
 			// The decision tries applicable rules most specific first; with
 			// the same specializers everywhere that is source order.
-			sig := specSignature(r)
+			sig := ri.sig
 			if applicable == 0 {
 				firstSig = sig
 			} else if sig != firstSig {
@@ -1261,6 +1268,25 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 type scope struct {
 	names []string
 	cells []*cell
+	// The first variables live in the scope itself: one allocation per
+	// rule invocation instead of one per variable.
+	nbuf [scopeInline]string
+	cbuf [scopeInline]*cell
+	buf  [scopeInline]cell
+	n    int
+}
+
+const scopeInline = 6
+
+// newCell returns a fresh cell named name.
+func (s *scope) newCell(name string) *cell {
+	if s.n < len(s.buf) {
+		c := &s.buf[s.n]
+		s.n++
+		c.name = name
+		return c
+	}
+	return &cell{name: name}
 }
 
 func (s *scope) lookup(name string) (*cell, bool) {
@@ -1274,12 +1300,15 @@ func (s *scope) lookup(name string) (*cell, bool) {
 
 func (s *scope) get(e *evaluator, name string) *cell {
 	if name == "_" {
-		return &cell{name: "_"}
+		return s.newCell("_")
 	}
 	if c, ok := s.lookup(name); ok {
 		return c
 	}
-	c := &cell{name: name}
+	c := s.newCell(name)
+	if s.names == nil {
+		s.names, s.cells = s.nbuf[:0], s.cbuf[:0]
+	}
 	s.names = append(s.names, name)
 	s.cells = append(s.cells, c)
 	return c

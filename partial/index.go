@@ -1,0 +1,182 @@
+package partial
+
+import (
+	"sync"
+
+	"github.com/ursa-authz/ursa/engine/ast"
+	"github.com/ursa-authz/ursa/engine/loader"
+)
+
+// The compiled program. Once per loaded program (a policy snapshot: a reload
+// is a new *loader.Program), the evaluator precomputes per predicate:
+//   - a lookup by (name, arity) without building the "name/arity" string;
+//   - per rule, the specializer signature (for the order check) and a
+//     parameter summary used to reject a rule before any allocation: a string
+//     literal parameter against a different known string argument (the action
+//     of has_permission(actor, "read", resource)), or a class specializer
+//     against an unknown of another class. A rule is rejected this way only
+//     when matchParams would reject it too, with no error from an earlier
+//     parameter (see quickReject); otherwise matchParams decides as before.
+
+type paramKind uint8
+
+const (
+	pkOther  paramKind = iota // anything else: stop the quick check
+	pkVar                     // a variable (first occurrence), no specializer or a class one
+	pkString                  // a string literal, no specializer
+)
+
+type paramInfo struct {
+	kind  paramKind
+	name  string // pkVar: the variable
+	class string // pkVar: class specializer, "" if none
+	str   string // pkString: the literal
+}
+
+type ruleInfo struct {
+	rule   *ast.Rule
+	sig    string
+	params []paramInfo
+}
+
+type predInfo struct {
+	pred  *loader.Pred
+	rules []ruleInfo
+}
+
+type predKey struct {
+	name  string
+	arity int
+}
+
+type progIndex struct {
+	preds map[predKey]*predInfo
+}
+
+const maxIndexedPrograms = 64
+
+var progIndexes struct {
+	mu sync.Mutex
+	m  map[*loader.Program]*progIndex
+}
+
+// indexOf returns the compiled index of prog, building it on first use.
+func indexOf(prog *loader.Program) *progIndex {
+	progIndexes.mu.Lock()
+	ix, ok := progIndexes.m[prog]
+	progIndexes.mu.Unlock()
+	if ok {
+		return ix
+	}
+	ix = buildIndex(prog)
+	progIndexes.mu.Lock()
+	if progIndexes.m == nil || len(progIndexes.m) >= maxIndexedPrograms {
+		// Bounded: start over (drops references to replaced programs).
+		progIndexes.m = make(map[*loader.Program]*progIndex, 8)
+	}
+	if old, ok := progIndexes.m[prog]; ok {
+		ix = old
+	} else {
+		progIndexes.m[prog] = ix
+	}
+	progIndexes.mu.Unlock()
+	return ix
+}
+
+func buildIndex(prog *loader.Program) *progIndex {
+	ix := &progIndex{preds: map[predKey]*predInfo{}}
+	if prog == nil {
+		return ix
+	}
+	for _, p := range prog.Preds {
+		pi := &predInfo{pred: p, rules: make([]ruleInfo, len(p.Rules))}
+		for i, r := range p.Rules {
+			pi.rules[i] = ruleInfo{rule: r, sig: specSignature(r), params: paramInfos(r)}
+		}
+		ix.preds[predKey{p.Name, p.Arity}] = pi
+	}
+	return ix
+}
+
+func paramInfos(r *ast.Rule) []paramInfo {
+	out := make([]paramInfo, len(r.Params))
+	seen := map[string]bool{}
+	for i, p := range r.Params {
+		switch t := p.Term.(type) {
+		case *ast.Var:
+			if t.Name != "_" && seen[t.Name] {
+				continue // a repeated variable unifies two arguments: pkOther
+			}
+			seen[t.Name] = true
+			pi := paramInfo{kind: pkVar, name: t.Name}
+			switch s := p.Spec.(type) {
+			case nil:
+			case *ast.ClassRef:
+				pi.class = s.Name
+			case *ast.Var:
+				pi.class = s.Name
+			default:
+				continue
+			}
+			out[i] = pi
+		case *ast.StringLit:
+			if p.Spec == nil {
+				out[i] = paramInfo{kind: pkString, str: t.Value}
+			}
+		}
+	}
+	return out
+}
+
+// pred returns the compiled predicate name/arity, or nil.
+func (e *evaluator) pred(name string, arity int) *predInfo {
+	return e.ix.preds[predKey{name, arity}]
+}
+
+// quickReject reports whether matchParams(r, args) certainly fails without
+// an error. Parameters are checked in order, as matchParams does; the check
+// stops (no decision) at the first parameter whose outcome it cannot decide
+// without side effects or whose processing could raise an error.
+func (e *evaluator) quickReject(ri *ruleInfo, args []term) bool {
+	for i := range ri.params {
+		p := &ri.params[i]
+		a := deref(args[i])
+		switch p.kind {
+		case pkString:
+			s, ok := a.(string)
+			if !ok {
+				return false
+			}
+			if s != p.str {
+				return true // unify(literal, string) is string equality
+			}
+		case pkVar:
+			u, ok := a.(*unk)
+			if !ok {
+				// isa on a known value or an unbound variable never errors;
+				// binding a fresh variable (or a constant unified with a
+				// known value) neither.
+				if _, isCell := a.(*cell); isCell || p.name == "_" {
+					continue
+				}
+				if p.name != "" && isKnown(a) {
+					continue
+				}
+				return false
+			}
+			if p.class != "" && !e.classMatch(u.t, p.class) {
+				return true // isa on an unknown of another class: false
+			}
+			if p.name != "_" {
+				// A constant named like the parameter would be unified
+				// with the unknown: that may raise an error.
+				if _, isConst := e.h.Constant(p.name); isConst {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return false
+}
