@@ -38,7 +38,7 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		ctx:     ctx,
 		names:   map[string]bool{},
 		emitted: map[string]bool{},
-		keys:    map[Cond]string{},
+		keys:    &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
 		types:   map[reflect.Type]*utype{},
 	}
 }

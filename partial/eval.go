@@ -49,8 +49,8 @@ type evaluator struct {
 	out     *[]Branch       // the branches collected by the innermost residual
 	defRoot bool            // the next call is the root of a predicate definition
 	types   map[reflect.Type]*utype
-	tabled  []*tabled       // recursive call patterns, named
-	keys    map[Cond]string // condition keys memo shared by all simplifications
+	tabled  []*tabled // recursive call patterns, named
+	keys    *keyMemo  // condition keys memo shared by all simplifications
 	// regions are the error regions recorded in the current residual: the
 	// branches (as far as evaluated) on which the decision reaches a lookup
 	// through a nil relation, an error. Not undone on backtracking.

@@ -1,6 +1,7 @@
 package partial
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
@@ -33,7 +34,16 @@ func (p Path) String() string {
 	if len(p.Fields) == 0 {
 		return p.Var
 	}
-	return p.Var + "." + strings.Join(p.Fields, ".")
+	return string(appendPath(make([]byte, 0, 32), p))
+}
+
+func appendPath(b []byte, p Path) []byte {
+	b = append(b, p.Var...)
+	for _, f := range p.Fields {
+		b = append(b, '.')
+		b = append(b, f...)
+	}
+	return b
 }
 
 // String renders the value as a Polar-like literal: 7, "admin", true, nil,
@@ -46,42 +56,59 @@ func (v Value) String() string {
 		return strconv.FormatBool(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
+	}
+	return string(appendValue(nil, v))
+}
+
+func appendValue(b []byte, v Value) []byte {
+	switch x := v.V.(type) {
+	case nil:
+		return append(b, "nil"...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
 	case float64:
 		switch {
 		case math.IsInf(x, 1):
-			return "inf"
+			return append(b, "inf"...)
 		case math.IsInf(x, -1):
-			return "-inf"
+			return append(b, "-inf"...)
 		case math.IsNaN(x):
-			return "nan"
+			return append(b, "nan"...)
 		}
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEn") {
-			s += ".0"
+		n := len(b)
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		if !bytes.ContainsAny(b[n:], ".eEn") {
+			b = append(b, ".0"...)
 		}
-		return s
+		return b
 	case string:
-		return strconv.Quote(x)
+		return strconv.AppendQuote(b, x)
 	case time.Time:
-		return "time(" + strconv.Quote(x.Format(time.RFC3339Nano)) + ")"
+		b = append(b, "time("...)
+		b = strconv.AppendQuote(b, x.Format(time.RFC3339Nano))
+		return append(b, ')')
 	case time.Duration:
-		return "duration(" + strconv.Quote(x.String()) + ")"
+		b = append(b, "duration("...)
+		b = strconv.AppendQuote(b, x.String())
+		return append(b, ')')
 	}
-	return fmt.Sprintf("%#v", v.V)
+	return fmt.Appendf(b, "%#v", v.V)
 }
 
-func operandString(o Operand) string {
+func appendOperand(b []byte, o Operand) []byte {
 	switch x := o.(type) {
 	case Path:
-		return x.String()
+		return appendPath(b, x)
 	case *Path:
-		return x.String()
+		return appendPath(b, *x)
 	case Value:
-		return x.String()
+		return appendValue(b, x)
 	case *Value:
-		return x.String()
+		return appendValue(b, *x)
 	}
-	return fmt.Sprintf("%v", o)
+	return fmt.Appendf(b, "%v", o)
 }
 
 // String renders the filter as readable, deterministic text, e.g.
@@ -113,112 +140,119 @@ func (f *Filter) String() string {
 // writeFilter writes an OR of ANDs. nested wraps a compound result in
 // parentheses.
 func writeFilter(b *strings.Builder, f *Filter, nested bool) {
+	b.Write(appendFilter(nil, f, nested))
+}
+
+func appendFilter(b []byte, f *Filter, nested bool) []byte {
 	switch {
 	case len(f.Branches) == 0:
-		b.WriteString("false")
-		return
+		return append(b, "false"...)
 	case f.IsAllowAll():
-		b.WriteString("true")
-		return
+		return append(b, "true"...)
 	}
 	compound := len(f.Branches) > 1 || len(f.Branches[0].Conds) > 1
 	if nested && compound {
-		b.WriteByte('(')
+		b = append(b, '(')
 	}
 	for i, br := range f.Branches {
 		if i > 0 {
-			b.WriteString(" or ")
+			b = append(b, " or "...)
 		}
 		paren := len(f.Branches) > 1 && len(br.Conds) > 1
 		if paren {
-			b.WriteByte('(')
+			b = append(b, '(')
 		}
-		writeBranch(b, br)
+		b = appendBranch(b, br)
 		if paren {
-			b.WriteByte(')')
+			b = append(b, ')')
 		}
 	}
 	if nested && compound {
-		b.WriteByte(')')
+		b = append(b, ')')
 	}
+	return b
 }
 
 func writeBranch(b *strings.Builder, br Branch) {
+	b.Write(appendBranch(nil, br))
+}
+
+func appendBranch(b []byte, br Branch) []byte {
 	if len(br.Conds) == 0 {
-		b.WriteString("true")
-		return
+		return append(b, "true"...)
 	}
 	for i, c := range br.Conds {
 		if i > 0 {
-			b.WriteString(" and ")
+			b = append(b, " and "...)
 		}
-		writeCond(b, c)
+		b = appendCond(b, c)
 	}
+	return b
 }
 
 // CondString renders one condition as in Filter.String.
 func CondString(c Cond) string {
-	var b strings.Builder
-	writeCond(&b, c)
-	return b.String()
+	var buf [64]byte
+	return string(appendCond(buf[:0], c))
 }
 
-func writeCond(b *strings.Builder, c Cond) {
+func appendCond(b []byte, c Cond) []byte {
 	switch x := c.(type) {
 	case *Compare:
-		b.WriteString(operandString(x.L))
-		b.WriteByte(' ')
-		b.WriteString(x.Op.String())
-		b.WriteByte(' ')
-		b.WriteString(operandString(x.R))
+		b = appendOperand(b, x.L)
+		b = append(b, ' ')
+		b = append(b, x.Op.String()...)
+		b = append(b, ' ')
+		b = appendOperand(b, x.R)
 	case *In:
-		b.WriteString(x.L.String())
-		b.WriteString(" in [")
+		b = appendPath(b, x.L)
+		b = append(b, " in ["...)
 		for i, v := range x.Values {
 			if i > 0 {
-				b.WriteString(", ")
+				b = append(b, ", "...)
 			}
-			b.WriteString(v.String())
+			b = appendValue(b, v)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	case *Exists:
-		b.WriteString("exists ")
-		b.WriteString(x.Var)
-		b.WriteString(" in ")
-		b.WriteString(x.Over.String())
+		b = append(b, "exists "...)
+		b = append(b, x.Var...)
+		b = append(b, " in "...)
+		b = appendPath(b, x.Over)
 		if !x.Cond.IsAllowAll() {
-			b.WriteString(": (")
-			writeFilter(b, &x.Cond, false)
-			b.WriteByte(')')
+			b = append(b, ": ("...)
+			b = appendFilter(b, &x.Cond, false)
+			b = append(b, ')')
 		}
 	case *Not:
-		b.WriteString("not ")
+		b = append(b, "not "...)
 		switch x.C.(type) {
 		case *Exists, *Not, *NotFilter:
-			b.WriteByte('(')
-			writeCond(b, x.C)
-			b.WriteByte(')')
+			b = append(b, '(')
+			b = appendCond(b, x.C)
+			b = append(b, ')')
 		default:
-			writeCond(b, x.C)
+			b = appendCond(b, x.C)
 		}
 	case *NotFilter:
-		b.WriteString("not ")
+		b = append(b, "not "...)
 		if len(x.F.Branches) == 1 && len(x.F.Branches[0].Conds) == 1 {
-			b.WriteByte('(')
-			writeFilter(b, &x.F, false)
-			b.WriteByte(')')
+			b = append(b, '(')
+			b = appendFilter(b, &x.F, false)
+			b = append(b, ')')
 		} else {
-			writeFilter(b, &x.F, true)
+			b = appendFilter(b, &x.F, true)
 		}
 	case *InSet:
-		b.WriteString(x.Path.String())
-		b.WriteString(" in ")
-		b.WriteString(x.Pred)
+		b = appendPath(b, x.Path)
+		b = append(b, " in "...)
+		b = append(b, x.Pred...)
 	case *Const:
-		b.WriteString(strconv.FormatBool(x.Value))
+		b = strconv.AppendBool(b, x.Value)
 	case nil:
-		b.WriteString("<nil>")
+		b = append(b, "<nil>"...)
 	default:
-		fmt.Fprintf(b, "%T", c)
+		b = fmt.Appendf(b, "%T", c)
 	}
+	return b
 }

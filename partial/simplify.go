@@ -23,7 +23,7 @@ import (
 func (f *Filter) Simplify() *Filter { return f.simplify(nil) }
 
 // simplify is Simplify sharing a memo of condition keys (the evaluator's).
-func (f *Filter) simplify(keys map[Cond]string) *Filter {
+func (f *Filter) simplify(keys *keyMemo) *Filter {
 	if f == nil {
 		return nil
 	}
@@ -103,19 +103,30 @@ func (f *Filter) simplify(keys map[Cond]string) *Filter {
 type simplifier struct {
 	empty map[string]bool // deny-all predicates
 	merge bool            // merge branches that differ in one condition (final Simplify only)
-	keys  map[Cond]string // CondString memo: conditions are shared between branches
+	keys  *keyMemo        // CondString memo: conditions are shared between branches
+}
+
+// keyMemo memoises CondString by condition pointer, with a scratch buffer to
+// print into.
+type keyMemo struct {
+	m   map[Cond]string
+	buf []byte
 }
 
 // key returns CondString(c), memoised.
 func (s *simplifier) key(c Cond) string {
-	if k, ok := s.keys[c]; ok {
+	if s.keys == nil {
+		s.keys = &keyMemo{}
+	}
+	if k, ok := s.keys.m[c]; ok {
 		return k
 	}
-	if s.keys == nil {
-		s.keys = make(map[Cond]string, 16)
+	if s.keys.m == nil {
+		s.keys.m = make(map[Cond]string, 16)
 	}
-	k := CondString(c)
-	s.keys[c] = k
+	s.keys.buf = appendCond(s.keys.buf[:0], c)
+	k := string(s.keys.buf)
+	s.keys.m[c] = k
 	return k
 }
 

@@ -229,7 +229,7 @@ func (e *evaluator) compare(op CmpOp, a, b term, pos ast.Pos) (bool, error) {
 		return false, e.unsupported(pos, "comparison (%s) of %s, which is not a field value or an object", op, ua.path)
 	}
 	if bUnk {
-		if ua.path.String() == ub.path.String() {
+		if samePath(ua.path, ub.path) {
 			switch op {
 			case Eq, Leq, Geq:
 				if ua.t.kind == ukObject {
