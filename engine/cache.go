@@ -3,6 +3,7 @@ package engine
 import (
 	"reflect"
 	"sync/atomic"
+	"unsafe"
 )
 
 // typeCache is a small copy-on-write list from reflect.Type to V for inline
@@ -56,7 +57,14 @@ type tupleCache[V any] struct {
 	p atomic.Pointer[[]tupleEntry[V]]
 }
 
-type typeTuple [4]reflect.Type
+// typeTuple holds the dynamic types of the arguments as their interface
+// type words (see typeWord): comparing two tuples is a plain memory
+// comparison, not four interface comparisons.
+type typeTuple [4]unsafe.Pointer
+
+// typeWord identifies the dynamic type of v (nil for a nil interface): the
+// type word of the interface value, one per Go type like reflect.TypeOf.
+func typeWord(v any) unsafe.Pointer { return efaceOf(&v).typ }
 
 type tupleEntry[V any] struct {
 	k typeTuple

@@ -547,7 +547,7 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 		if cs.typeOnly {
 			var key typeTuple
 			for i, a := range args {
-				key[i] = reflect.TypeOf(a)
+				key[i] = typeWord(a)
 			}
 			if rs, ok := cs.byTypes.get(&key); ok {
 				rules = rs
@@ -703,16 +703,25 @@ func (m *machine) applies(r *crule, args []any, lits bool) (bool, error) {
 
 // in runs `l in r`.
 func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
-	r, err := m.eval(x.r, e)
-	if err != nil {
-		return m.evalFail(x.at, err)
+	var coll inColl
+	var r any
+	if lv, ok := fieldList(x.r, e); ok {
+		coll = inColl{kind: 1, list: lv}
+	} else {
+		var err error
+		if r, err = m.eval(x.r, e); err != nil {
+			return m.evalFail(x.at, err)
+		}
+		r = deref(r)
 	}
-	r = deref(r)
 	l, err := m.eval(x.l, e)
 	if err != nil {
 		return m.evalFail(x.at, err)
 	}
-	var coll inColl
+	if coll.kind != 0 {
+		m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
+		return m.inFrom(len(m.choices) - 1)
+	}
 	switch rv := r.(type) {
 	case *cell:
 		return false, m.errorf(x.at, "in: the right side is unbound")
@@ -738,6 +747,48 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 	}
 	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
 	return m.inFrom(len(m.choices) - 1)
+}
+
+// fieldList reads `v.field` (v a variable bound to a struct or a non-nil
+// pointer to one; field a Go slice or array of concrete elements) as a list
+// without boxing the slice into an interface (an allocation per `in`). ok
+// is false for anything else, which the caller evaluates as usual.
+func fieldList(x expr, e *env) (listView, bool) {
+	d, ok := x.(*eDot)
+	if !ok || d.call || d.key != nil {
+		return listView{}, false
+	}
+	v, ok := d.x.(*eVar)
+	if !ok {
+		return listView{}, false
+	}
+	c := &e.cells[v.slot]
+	if !c.bound {
+		return listView{}, false
+	}
+	recv := deref(c.val)
+	fi := fieldVia(&d.fields, d.name, recv)
+	if fi == nil {
+		return listView{}, false
+	}
+	rv := reflect.ValueOf(recv)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return listView{}, false
+		}
+		rv = rv.Elem()
+	}
+	f, err := rv.FieldByIndexErr(fi.Index)
+	if err != nil {
+		return listView{}, false
+	}
+	switch f.Kind() {
+	case reflect.Slice, reflect.Array:
+		if f.Type().Elem().Kind() != reflect.Interface {
+			return listView{rv: f}, true
+		}
+	}
+	return listView{}, false
 }
 
 // maxSeqElems bounds how many elements `in` collects from a Go iterator.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"math"
@@ -181,5 +182,49 @@ func TestPolicyHostExports(t *testing.T) {
 	p2 := mustLoad(t, `allow(_, _, _);`)
 	if p2.Version() <= p.Version() {
 		t.Error("Version not increasing")
+	}
+}
+
+// `x in v.field` over a Go slice field of a variable reads the field in
+// place; results and errors are those of the general path.
+func TestInFieldOfVariable(t *testing.T) {
+	p := mustLoad(t, `
+tags(p, t) if t in p.tags;
+has(p, t) if t in p.tags;
+nope(p, t) if t in p.nope;
+arr(h, x) if x in h.arr;
+`)
+	ctx := context.Background()
+	ann := &Person{Name: "ann", Tags: []string{"a", "b", "a"}}
+	var got []any
+	for b, err := range p.QueryRule(ctx, nil, "tags", ann, Variable("t")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b["t"])
+	}
+	if FormatValue(got) != `["a", "b", "a"]` {
+		t.Fatalf("pointer receiver: %s", FormatValue(got))
+	}
+	for _, recv := range []any{ann, *ann, map[string]any{"tags": []any{"a"}}} {
+		if ok, err := p.Decide(ctx, nil, "has", recv, "a"); !ok || err != nil {
+			t.Errorf("has(%T, a): %v %v", recv, ok, err)
+		}
+		if ok, err := p.Decide(ctx, nil, "has", recv, "z"); ok || err != nil {
+			t.Errorf("has(%T, z): %v %v", recv, ok, err)
+		}
+	}
+	if ok, err := p.Decide(ctx, nil, "has", &Person{}, "a"); ok || err != nil {
+		t.Errorf("nil slice: %v %v", ok, err)
+	}
+	if ok, err := p.Decide(ctx, nil, "has", (*Person)(nil), "a"); ok || err == nil {
+		t.Errorf("nil receiver: %v %v", ok, err)
+	}
+	if ok, err := p.Decide(ctx, nil, "nope", ann, "a"); ok || err == nil {
+		t.Errorf("unknown field: %v %v", ok, err)
+	}
+	type holder struct{ Arr [2]int }
+	if ok, err := p.Decide(ctx, nil, "arr", holder{Arr: [2]int{4, 5}}, 5); !ok || err != nil {
+		t.Errorf("array field: %v %v", ok, err)
 	}
 }
