@@ -1,12 +1,26 @@
 // Package ursa is a pure-Go authorization engine for Polar policies.
 //
 // An Authorizer holds registered Go types and the current compiled policy.
-// Entry points: New (with options such as WithMaxSteps, WithReadAction),
-// RegisterClass / RegisterConstant, LoadString / LoadFiles / LoadFS / Load
-// (each replaces the policy atomically), and the decisions IsAllowed,
-// Authorize (typed ErrNotFound / ErrForbidden), AuthorizedActions,
-// AuthorizeField / AuthorizedFields, plus the streaming Query and QueryRule.
-// Filtering (a SQL WHERE clause for a list query) is Filter, in filter.go.
+// Entry points:
+//   - Setup: New (options WithMaxSteps, WithMaxDepth, WithPrintWriter,
+//     WithDebugHook, WithDebugStep, WithReadAction); RegisterClass (class
+//     options Name, Constructor) and RegisterConstant; LoadString, LoadFiles,
+//     LoadFS and Load (each replaces the policy atomically); Policy (the
+//     compiled *engine.Policy), Warnings and ClassName.
+//   - Decisions: IsAllowed; Authorize (a denial is an *AuthorizationError
+//     matching ErrNotFound or ErrForbidden); AuthorizeField and
+//     AuthorizedFields; AuthorizedActions; the streaming Query and QueryRule
+//     (Var for unbound arguments; results as Bindings). Before any load
+//     they fail with ErrNoPolicy.
+//   - Filtering (a SQL WHERE clause for a list query): Filter, in filter.go.
+//   - Explanations (explain.go): Explain, ExplainRule and ExplainQuery give
+//     an *Explanation (a tree of ExplainNode: the rules that proved the
+//     call, or the closest failed attempts); ExplainPolicy and
+//     ExplainPolicyQuery do the same on an *engine.Policy.
+//   - Audit (decisionlog.go): WithDecisionLog returns a *DecisionLog whose
+//     IsAllowed and Authorize log each decision through log/slog.
+//   - Debugging: DebugHook, DebugEvent, DebugAction and PendingGoal are the
+//     engine's (see package engine).
 //
 // All methods are safe for concurrent use. Loading builds the new policy
 // completely before it replaces the old one; a failed load leaves the old

@@ -1,17 +1,29 @@
 // Package engine is Ursa's decision VM and Go host-value layer.
 //
 // Entry points:
-//   - Registry (NewRegistry, RegisterClass, RegisterConstant): Go types and
+//   - Registry (NewRegistry, Clone, RegisterClass, RegisterConstant, Class,
+//     Classes, Constant, Known, Subclass, ClassOfType): Go types and
 //     constants known to policies. It implements loader.Classes.
-//   - Load / LoadFiles / Compile: parse, load (package loader) and compile a
-//     policy into an immutable *Policy, running inline `?=` queries.
+//     DeclareFieldTypes (trace.go) declares the real types of interface
+//     fields of struct types built at run time (the CLI's schema classes).
+//   - Load (of Sources) / LoadFiles / Compile: parse, load (package loader)
+//     and compile a policy into an immutable *Policy, running inline `?=`
+//     queries unless LoadOptions.SkipInlineQueries; (*Policy).RunInlineQueries
+//     runs them later, one error per failing query. Policy.Warnings holds
+//     the load warnings.
 //   - (*Policy).Decide, QueryRule, Query, QueryExpr: run queries; results
-//     stream lazily as Bindings in oso's order. QueryOptions sets step/depth
-//     limits, the print writer and the DebugHook.
+//     stream lazily as Bindings (FormatBindings) in oso's order; Variable
+//     leaves an argument unbound. QueryOptions sets step/depth limits
+//     (DefaultMaxSteps, DefaultMaxDepth; ErrLimit), the print writer and the
+//     DebugHook (DebugEvent, PendingGoal, StackFrame, DebugAction;
+//     ErrDebugAbort).
 //   - Host semantics shared with partial evaluation (package partial must not
-//     reimplement them): (*Policy).Program, Version, ClassType, ClassOf, IsA,
-//     SubclassOf, Field, Lookup, CallMethod, Constant, New; and the value
-//     functions Normalize, Equal, Compare, Arith, SnakeCase, FormatValue.
+//     reimplement them): (*Policy).Program, FileSet, Registry, Version,
+//     ClassType, ClassOf, IsA, SubclassOf, Field (FieldInfo), Lookup
+//     (ErrNoSuchKey), CallMethod, Constant, New; IsBuiltinClass and the
+//     Class* names; ClassValue (a class used as a value); and the value
+//     functions Normalize, Equal, Compare, Arith, SnakeCase, FormatValue,
+//     FormatExpr.
 //
 // # Values
 //
