@@ -83,8 +83,9 @@
 // answers are not duplicated by loops. Every call is covered, whatever its
 // arity and arguments: identity is structural (lists and dictionaries
 // element by element, unbound variables by identity, Go pointers, maps and
-// slices by identity, other comparable Go values by ==; see loop.go), and
-// costs nothing unless a call of the same predicate is already active.
+// slices by identity, other comparable Go values by ==; see loop.go).
+// Arguments are compared only with active calls of the same predicate, and
+// hashed (with bounded work) only once the path is deeper than 32 calls.
 //
 // Errors during evaluation are *ast.Error of kind ast.KindRuntime with the
 // policy position; limits wrap ErrLimit; a panic inside the VM or a host
