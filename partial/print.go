@@ -196,14 +196,18 @@ func CondString(c Cond) string {
 	return string(appendCond(buf[:0], c))
 }
 
+func appendCompare(b []byte, op CmpOp, l, r Operand) []byte {
+	b = appendOperand(b, l)
+	b = append(b, ' ')
+	b = append(b, op.String()...)
+	b = append(b, ' ')
+	return appendOperand(b, r)
+}
+
 func appendCond(b []byte, c Cond) []byte {
 	switch x := c.(type) {
 	case *Compare:
-		b = appendOperand(b, x.L)
-		b = append(b, ' ')
-		b = append(b, x.Op.String()...)
-		b = append(b, ' ')
-		b = appendOperand(b, x.R)
+		b = appendCompare(b, x.Op, x.L, x.R)
 	case *In:
 		b = appendPath(b, x.L)
 		b = append(b, " in ["...)

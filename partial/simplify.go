@@ -1,6 +1,8 @@
 package partial
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -130,6 +132,20 @@ func (s *simplifier) key(c Cond) string {
 	return k
 }
 
+// negatedKey prints negate(x) for an = or != comparison into the scratch
+// buffer (valid until the next key), without building the condition.
+func (s *simplifier) negatedKey(x *Compare) []byte {
+	if s.keys == nil {
+		s.keys = &keyMemo{}
+	}
+	op := Neq
+	if x.Op == Neq {
+		op = Eq
+	}
+	s.keys.buf = appendCompare(s.keys.buf[:0], op, x.L, x.R)
+	return s.keys.buf
+}
+
 // filter simplifies an OR of ANDs (not its Preds).
 func (s *simplifier) filter(f *Filter) *Filter {
 	out := &Filter{Type: f.Type}
@@ -197,12 +213,16 @@ func (s *simplifier) filter(f *Filter) *Filter {
 // The merged branch takes the place of the first; repeated until no pair
 // merges.
 func (s *simplifier) mergeBranches(bs []Branch) []Branch {
+	// keys[i] are branch i's condition keys in order, sorted[i] the same
+	// sorted (computed once per branch, not per pair).
 	keys := make([][]string, len(bs))
+	sorted := make([][]string, len(bs))
 	for i, br := range bs {
 		keys[i] = make([]string, len(br.Conds))
 		for j, c := range br.Conds {
 			keys[i][j] = s.key(c)
 		}
+		sorted[i] = sortedCopy(keys[i])
 	}
 	for merged := true; merged; {
 		merged = false
@@ -212,7 +232,7 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 				if len(bs[i].Conds) != len(bs[j].Conds) {
 					continue
 				}
-				di, dj, ok := oneDiff(keys[i], keys[j])
+				di, dj, ok := oneDiff(keys[i], keys[j], sorted[i], sorted[j])
 				if !ok {
 					continue
 				}
@@ -225,8 +245,10 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 				bs[i] = Branch{Conds: conds}
 				keys[i] = append([]string(nil), keys[i]...)
 				keys[i][di] = s.key(c)
+				sorted[i] = sortedCopy(keys[i])
 				bs = append(bs[:j:j], bs[j+1:]...)
 				keys = append(keys[:j:j], keys[j+1:]...)
+				sorted = append(sorted[:j:j], sorted[j+1:]...)
 				merged = true
 				break outer
 			}
@@ -235,14 +257,16 @@ func (s *simplifier) mergeBranches(bs []Branch) []Branch {
 	return bs
 }
 
+func sortedCopy(a []string) []string {
+	s := append(make([]string, 0, len(a)), a...)
+	sort.Strings(s)
+	return s
+}
+
 // oneDiff returns the positions of the only condition of a not in b and the
-// only condition of b not in a (as multisets of keys). It walks sorted copies
-// (no allocation beyond them).
-func oneDiff(a, b []string) (int, int, bool) {
-	sa := append(make([]string, 0, len(a)), a...)
-	sb := append(make([]string, 0, len(b)), b...)
-	sort.Strings(sa)
-	sort.Strings(sb)
+// only condition of b not in a (as multisets of keys); sa and sb are a and b
+// sorted.
+func oneDiff(a, b, sa, sb []string) (int, int, bool) {
 	var ka, kb string
 	na, nb := 0, 0
 	i, j := 0, 0
@@ -293,15 +317,16 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 			return nil, false
 		}
 		_ = x
-		seen := map[string]bool{}
-		var vals []Value
-		for _, v := range append(va, vb...) {
-			k := v.String()
-			if _, isF := v.V.(float64); !isF && seen[k] {
-				continue
+		vals := make([]Value, 0, len(va)+len(vb))
+		for _, v := range va {
+			if !seenValue(vals, v) {
+				vals = append(vals, v)
 			}
-			seen[k] = true
-			vals = append(vals, v)
+		}
+		for _, v := range vb {
+			if !seenValue(vals, v) {
+				vals = append(vals, v)
+			}
 		}
 		sortValues(vals)
 		return &In{L: pa, Values: vals}, true
@@ -322,6 +347,40 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *s.filter(&f)}, true
 	}
 	return nil, false
+}
+
+// seenValue reports whether v (not a float: floats are always kept) prints
+// like one of vals.
+func seenValue(vals []Value, v Value) bool {
+	if _, isF := v.V.(float64); isF {
+		return false
+	}
+	for _, w := range vals {
+		if sameText(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameText reports whether v.String() == w.String(), without printing the
+// common scalars (whose texts are equal exactly when type and value are).
+func sameText(v, w Value) bool {
+	if fastText(v.V) && fastText(w.V) {
+		return v.V == w.V
+	}
+	return v.String() == w.String()
+}
+
+// fastText reports whether x is nil, a bool, an int64 or a string: values
+// whose texts differ across types and are equal within one type exactly when
+// the values are.
+func fastText(x any) bool {
+	switch x.(type) {
+	case nil, bool, int64, string:
+		return true
+	}
+	return false
 }
 
 // eqValues reads `p = v` or `p in [...]` with known values.
@@ -382,7 +441,7 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		// p = nil and p != nil).
 		for _, c := range out.Conds {
 			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
-				if seen[s.key(negate(x))] {
+				if seen[string(s.negatedKey(x))] {
 					return Branch{}, false
 				}
 			}
@@ -614,9 +673,9 @@ func sortValues(vs []Value) {
 	}
 	switch {
 	case allInt:
-		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.(int64) < vs[j].V.(int64) })
+		slices.SortStableFunc(vs, func(a, b Value) int { return cmp.Compare(a.V.(int64), b.V.(int64)) })
 	case allStr:
-		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.(string) < vs[j].V.(string) })
+		slices.SortStableFunc(vs, func(a, b Value) int { return strings.Compare(a.V.(string), b.V.(string)) })
 	}
 }
 
