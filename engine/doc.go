@@ -83,7 +83,8 @@
 // answers are not duplicated by loops. Every call is covered, whatever its
 // arity and arguments: identity is structural (lists and dictionaries
 // element by element, unbound variables by identity, Go pointers, maps and
-// slices by identity, other comparable Go values by ==; see loop.go).
+// slices by identity, other Go values such as structs by identity of the
+// value passed along or by ==; see loop.go).
 // Arguments are compared only with active calls of the same predicate, and
 // hashed (with bounded work) only once the path is deeper than 32 calls.
 //

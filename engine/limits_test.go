@@ -233,6 +233,8 @@ func testCyclicStructured(t *testing.T, p *Policy, size int) {
 			{"allow", []any{actor, "read", n}},
 			{"allow", []any{[]any{int64(1), map[string]any{"x": []any{}}}, "read", n}},
 			{"allow", []any{Node{ID: 9}, "read", n}}, // a struct value
+			// an incomparable struct value (slice and map fields), passed along
+			{"allow", []any{Person{Name: "p", Tags: []string{"a"}, Attrs: map[string]int{}}, "read", n}},
 			{"allow", []any{[]string{"x"}, "read", n}},
 			{"allow", []any{map[string]int{"x": 1}, "read", n}},
 			{"fresh", []any{n, []any{actor}}},

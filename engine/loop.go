@@ -19,9 +19,10 @@ import (
 // made (sameTerm): scalars by value, Polar lists and dictionaries element
 // by element, unbound variables by identity (the same variable), Go
 // pointers, maps, channels and functions by identity, Go slices by their
-// backing array and length, other comparable Go values (structs) by ==.
-// Everything else is never identical, which only makes the check prune
-// less.
+// backing array and length, other Go values (structs) by identity of their
+// boxed copy (an actor struct passed along unchanged) or, when comparable,
+// by ==. Everything else is never identical, which only makes the check
+// prune less.
 //
 // Cost: an active call records its predicate and its (already evaluated)
 // argument slice; nothing is hashed or compared on entry. While the path is
@@ -235,10 +236,16 @@ func sameTerm(a, b any, budget *int) bool {
 	if ea.typ != eb.typ {
 		return false
 	}
+	if ea.data == eb.data {
+		// The same pointer, map, channel or function; or, for other
+		// kinds, the same boxed copy (immutable), e.g. an actor struct
+		// passed along unchanged.
+		return true
+	}
 	t := reflect.TypeOf(a)
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-		return ea.data == eb.data
+		return false
 	case reflect.Slice:
 		va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 		return va.Len() == vb.Len() && (va.Len() == 0 || va.Pointer() == vb.Pointer())
