@@ -64,6 +64,57 @@ type evaluator struct {
 	// non-scalar constant); such a filter is not cached.
 	impure  bool
 	pending []*tabled // tabled patterns whose definition is not computed yet
+
+	// Interned terms and conditions of this evaluation: the same field of
+	// the same unknown is one *unk, the same comparison of an unknown with a
+	// value one *Compare, so conditions shared by branches are printed
+	// (keyed) once and allocated once.
+	fieldMemo map[fieldKey]*unk
+	cmpMemo   map[cmpKey]*Compare
+}
+
+type fieldKey struct {
+	u    *unk
+	name string
+}
+
+type cmpKey struct {
+	op CmpOp
+	u  *unk
+	v  any // a scalar value (comparable)
+}
+
+// cmpValue returns the condition `u.path op v` for a scalar v, interned.
+func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
+	if f, ok := v.(float64); ok && f != f {
+		return &Compare{Op: op, L: u.path, R: Value{V: v}} // NaN is no map key
+	}
+	k := cmpKey{op, u, v}
+	if c, ok := e.cmpMemo[k]; ok {
+		return c
+	}
+	if e.cmpMemo == nil {
+		e.cmpMemo = make(map[cmpKey]*Compare, 32)
+	}
+	c := &Compare{Op: op, L: u.path, R: Value{V: v}}
+	e.cmpMemo[k] = c
+	return c
+}
+
+// nilGuard returns `path != nil` for an unknown object that may be a nil
+// relation, or nil.
+func (e *evaluator) nilGuard(u *unk) Cond {
+	if u.t.kind == ukObject && u.t.nillable && len(u.path.Fields) > 0 {
+		return e.cmpValue(Neq, u, nil)
+	}
+	return nil
+}
+
+// pushNilGuard adds u's nil guard, if any, to the branch.
+func (e *evaluator) pushNilGuard(u *unk) {
+	if g := e.nilGuard(u); g != nil {
+		e.conds = append(e.conds, g)
+	}
 }
 
 type trailKind int
@@ -594,7 +645,7 @@ func (e *evaluator) truth(t term, pos ast.Pos, k func() error) error {
 		return nil
 	case *unk:
 		if x.t.kind == ukScalar && x.t.cat == catBool {
-			e.push(&Compare{Op: Eq, L: x.path, R: Value{V: true}})
+			e.push(e.cmpValue(Eq, x, true))
 			return k()
 		}
 		return e.unsupported(pos, "%s used as a condition", x.path)
@@ -1218,7 +1269,7 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 		}
 		// A nil relation is an instance of no class: the decision skips the
 		// rule, so the branch requires the relation.
-		e.conds = append(e.conds, nilGuards(x)...)
+		e.pushNilGuard(x)
 		return true, nil
 	case *cell:
 		switch {
@@ -1532,16 +1583,27 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		if x.t.kind != ukObject {
 			return nil, e.unsupported(pos, "field %s of %s, which is not an object", name, x.path)
 		}
-		goName, ft, ok := e.h.FieldOf(x.t.typ, name)
-		if !ok {
-			return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
+		fk := fieldKey{x, name}
+		f, known := e.fieldMemo[fk]
+		if !known {
+			goName, ft, ok := e.h.FieldOf(x.t.typ, name)
+			if !ok {
+				return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
+			}
+			f = &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}
 		}
 		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.guarded(x.path) {
 			// This lookup errors in a decision when the relation is nil
 			// (see solveNot and excludeRegions).
-			e.recordRegion(&Compare{Op: Eq, L: x.path, R: Value{V: nil}})
+			e.recordRegion(e.cmpValue(Eq, x, nil))
 		}
-		return &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}, nil
+		if !known {
+			if e.fieldMemo == nil {
+				e.fieldMemo = make(map[fieldKey]*unk, 32)
+			}
+			e.fieldMemo[fk] = f
+		}
+		return f, nil
 	case *cell:
 		// As in a decision: a field of an unbound variable is an error (bind
 		// the variable first, e.g. `org = repo.org`).

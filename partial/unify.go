@@ -275,7 +275,7 @@ func (e *evaluator) compare(op CmpOp, a, b term, pos ast.Pos) (bool, error) {
 			if op != Eq && op != Neq {
 				return false, nil
 			}
-			e.push(&Compare{Op: op, L: ua.path, R: Value{V: nil}})
+			e.push(e.cmpValue(op, ua, nil))
 			return true, nil
 		}
 		cls, ok := e.h.ClassOf(b)
@@ -311,7 +311,7 @@ func (e *evaluator) compare(op CmpOp, a, b term, pos ast.Pos) (bool, error) {
 	if s, ok := v.(string); ok && !utf8.ValidString(s) && ua.t.cat == catString {
 		return false, e.unsupported(pos, "comparison of %s with a string that is not valid UTF-8", ua.path)
 	}
-	e.push(&Compare{Op: op, L: ua.path, R: Value{V: v}})
+	e.push(e.cmpValue(op, ua, v))
 	return true, nil
 }
 
@@ -345,9 +345,13 @@ func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand,
 		return false, e.unsupported(pos, "%s (a %s) has no primary key (a field named ID or tagged gorm:\"primaryKey\") to compare by", u.path, u.t.class)
 	}
 	var cs []Cond
-	cs = append(cs, nilGuards(u)...)
+	if g := e.nilGuard(u); g != nil {
+		cs = append(cs, g)
+	}
 	if o != nil {
-		cs = append(cs, nilGuards(o)...)
+		if g := e.nilGuard(o); g != nil {
+			cs = append(cs, g)
+		}
 	}
 	for _, f := range pk {
 		o, ok := other(f)
@@ -366,15 +370,6 @@ func (e *evaluator) objectCompare(op CmpOp, u *unk, other func(string) (Operand,
 	}
 	e.push(&NotFilter{F: Filter{Branches: []Branch{{Conds: cs}}}})
 	return true, nil
-}
-
-// nilGuards returns `path != nil` for an unknown object that may be a nil
-// relation.
-func nilGuards(u *unk) []Cond {
-	if u.t.kind == ukObject && u.t.nillable && len(u.path.Fields) > 0 {
-		return []Cond{&Compare{Op: Neq, L: u.path, R: Value{V: nil}}}
-	}
-	return nil
 }
 
 // member solves `x in coll`.
@@ -513,7 +508,7 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 			}
 			if all {
 				m := e.mark()
-				e.conds = append(e.conds, nilGuards(u)...)
+				e.pushNilGuard(u)
 				e.push(&In{L: extend(u.path, pk[0]), Values: vals})
 				err := k()
 				e.undo(m)
