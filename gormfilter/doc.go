@@ -10,7 +10,7 @@
 //
 //   - New(Authorizer, ...Option) *Plugin: the GORM plugin; install it with db.Use.
 //     Options: WithClass, Override and WithModels for unusual models,
-//     ReadOnlyActions, StrictLoading.
+//     ReadOnlyActions, StrictLoading, EnforcedKeys.
 //   - Authorized(db, actor, action) and Scope(actor, action): record the
 //     (actor, action) on the statement. Calling both or twice requires all.
 //   - Unfiltered: a preload condition that loads an association unfiltered.
@@ -73,6 +73,16 @@
 // on loaded rows. Schemas are cached per plugin and model type. Polymorphic
 // relations are not described; a filter that uses one fails with
 // ErrUnsupported.
+//
+// Foreign keys: no reference is trusted by default. A key that points at a
+// missing row (no FOREIGN KEY constraint, DisableForeignKeyConstraintWhenMigrating,
+// a row deleted behind the application) is a nil relation for a decision, so
+// the filter checks that the related row exists (resource.Org.ID in [...] is
+// org_id IN (SELECT id FROM orgs WHERE id IN (...))). When the database
+// enforces every foreign key, EnforcedKeys marks the belongs-to and
+// many-to-many relations sqlgen.Relation.Enforced and the filter reads the
+// keys alone (org_id IN (...)); relations to soft-deleting models are never
+// marked. Override can mark single relations. gormfilter never guesses it.
 //
 // Soft deletion: GORM hides soft-deleted rows (gorm.DeletedAt) from every
 // query, join and preload, so a decision on loaded data never sees them.

@@ -67,6 +67,7 @@ type Plugin struct {
 	overrides map[reflect.Type][]func(*sqlgen.Table)
 	readOnly  map[string]bool
 	strict    bool
+	enforced  bool             // EnforcedKeys
 	extra     []any            // WithModels
 	extraGS   []*schema.Schema // parsed at Initialize
 
@@ -117,6 +118,22 @@ func ReadOnlyActions(actions ...string) Option {
 // naming the association to preload instead of loading a missing association
 // through GORM.
 func StrictLoading() Option { return func(p *Plugin) { p.strict = true } }
+
+// EnforcedKeys tells gormfilter that the database enforces every foreign
+// key of the models (FOREIGN KEY constraints, as GORM's AutoMigrate creates
+// unless DisableForeignKeyConstraintWhenMigrating is set, and no rows
+// deleted behind them). The belongs-to and many-to-many relations are then
+// marked sqlgen.Relation.Enforced, and a filter reads a key instead of the
+// related row: resource.Org.ID in [...] is org_id IN (...), not
+// org_id IN (SELECT id FROM orgs WHERE id IN (...)).
+//
+// Without it (the default) no reference is trusted: a key that points at a
+// missing row is a nil relation for a decision, and the filter agrees by
+// checking that the row exists. A relation to a soft-deleting model
+// (gorm.DeletedAt) is never marked: a soft-deleted row still satisfies the
+// constraint but GORM never loads it, so for a decision the relation is nil.
+// To mark single relations instead, use Override and set Enforced on them.
+func EnforcedKeys() Option { return func(p *Plugin) { p.enforced = true } }
 
 // New returns the plugin for a. Install it once per *gorm.DB with db.Use.
 func New(a Authorizer, opts ...Option) *Plugin {

@@ -241,6 +241,17 @@ func (p *Plugin) describe(gs *schema.Schema) *model {
 
 var deletedAtType = reflect.TypeOf(gorm.DeletedAt{})
 
+// softDeletes reports whether GORM hides some rows of gs (a gorm.DeletedAt
+// field).
+func softDeletes(gs *schema.Schema) bool {
+	for _, f := range gs.Fields {
+		if f.IndirectFieldType == deletedAtType {
+			return true
+		}
+	}
+	return false
+}
+
 // fieldKey is the canonical name of a GORM field: its Go field name, with
 // the names of named (non-anonymous) embedded structs before it
 // ("Author.Name"); fields promoted from anonymous embedded structs
@@ -318,6 +329,9 @@ func (p *Plugin) relation(key string, rel *schema.Relationship) (*sqlgen.Relatio
 	if len(r.ForeignKey)+len(r.JoinForeignKey) == 0 {
 		return nil, "relation without keys"
 	}
+	// EnforcedKeys: the database guarantees the reference, and GORM loads
+	// every row it references (not so for soft-deleted ones)
+	r.Enforced = p.enforced && (r.Kind == sqlgen.BelongsTo || r.Kind == sqlgen.ManyToMany) && !softDeletes(rel.FieldSchema)
 	return r, ""
 }
 

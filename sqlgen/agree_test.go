@@ -183,7 +183,7 @@ func newDanglingWorld() *world {
 	w.tmem = append(w.tmem, [2]int64{7, 7}, [2]int64{1, 93})
 	w.rteams = append(w.rteams, [2]int64{18, 94}, [2]int64{19, 7})
 	w.folders = append(w.folders, &Folder{ID: 10, Name: "orphan", OwnerID: i64(7), ParentID: i64(95)}, &Folder{ID: 11, Name: "child", ParentID: i64(10)})
-	w.issues = append(w.issues, &Issue{ID: 105, RepoID: 92})
+	w.issues = append(w.issues, &Issue{ID: 105, RepoID: 92}, &Issue{ID: 106, RepoID: 18}, &Issue{ID: 107, RepoID: 12})
 	for _, u := range w.users {
 		u.Manager, u.Reports, u.Org = nil, nil, nil
 	}
@@ -456,22 +456,27 @@ var dialectOf = map[string]sqlgen.Dialect{dbtest.Postgres: sqlgen.Postgres, dbte
 // Postgres and MariaDB with DATABASE_URL / MYSQL_URL) over a data set with
 // NULLs and cycles, and compares the rows with partial.Match on the same
 // data as Go values (the decision semantics).
-func TestAgreement(t *testing.T) { agreement(t, newWorld()) }
+func TestAgreement(t *testing.T) { agreement(t, newWorld(), sqlgen.GitClubSchema()) }
+
+// TestEnforcedAgreement: the same with every relation marked Enforced (the
+// key shortcuts), on data whose foreign keys all have their rows.
+func TestEnforcedAgreement(t *testing.T) {
+	agreement(t, newWorld(), sqlgen.Enforced(sqlgen.GitClubSchema()))
+}
 
 // TestDanglingAgreement: the same over foreign keys to missing rows, with
-// Options.DanglingKeys.
-func TestDanglingAgreement(t *testing.T) { agreement(t, newDanglingWorld(), sqlgen.WithDanglingKeys()) }
+// the default schema (no relation marked Enforced).
+func TestDanglingAgreement(t *testing.T) { agreement(t, newDanglingWorld(), sqlgen.GitClubSchema()) }
 
-func agreement(t *testing.T, w *world, opts ...sqlgen.Option) {
+func agreement(t *testing.T, w *world, s *sqlgen.Schema) {
 	p := matchPolicy(t)
-	s := sqlgen.GitClubSchema()
 	dbtest.All(t, func(t *testing.T, db *dbtest.DB) {
 		d := dialectOf[db.Dialect]
 		w.load(t, db.SQL, d)
 		for _, gc := range sqlgen.GoldenCases() {
 			t.Run(gc.Name, func(t *testing.T) {
 				want, errs := expected(t, p, w, gc.F)
-				q, args, err := sqlgen.Select(gc.F, s, d, opts...)
+				q, args, err := sqlgen.Select(gc.F, s, d)
 				if err != nil {
 					t.Fatal(err)
 				}

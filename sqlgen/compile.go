@@ -24,8 +24,12 @@ type compiler struct {
 	corr  []bool
 
 	predStack []string // predicates being compiled (to refuse mutual recursion)
-	dangling  bool     // Options.DanglingKeys
 	nilErrors bool     // Options.NilErrors
+	// keyInSet: the next walk resolves the path of `path in <recursive
+	// set>`. The set holds keys of existing rows only, so a last
+	// belongs-to step may use its key even when not Enforced: a dangling
+	// key is in no set. Consumed by that walk.
+	keyInSet bool
 	// exact: the fragment being compiled must tell an error (NULL) from
 	// false, because it is negated or a later operand of OR/AND depends on
 	// it. Otherwise only "true" matters and simpler, planner-friendly
@@ -246,6 +250,8 @@ type resolved struct {
 // to-one relations may be crossed; toManyLast allows the last step to be a
 // to-many relation (returned as rel, for Exists).
 func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bool) (o *object, fieldCol string, rel *Relation, lastHop bool, err error) {
+	keyInSet := c.keyInSet
+	c.keyInSet = false
 	o, err = c.lookup(sc, p.Var)
 	if err != nil {
 		return nil, "", nil, false, err
@@ -288,7 +294,7 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 				refs[j] = colRef{sql: fr.sql, missing: fr.nullable || fr.missing, hop: fr.hop}
 			}
 			o = &object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs}
-			if c.dangling {
+			if !r.Enforced && !(last && keyInSet) {
 				// a non-NULL key may have no row: read the row
 				if o, err = c.materialize(ctx, o, true); err != nil {
 					return nil, "", nil, false, err
@@ -635,6 +641,9 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 }
 
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
+	if !c.nilErrors {
+		conds = dropNilGuards(conds)
+	}
 	out := make([]frag, 0, len(conds))
 	for _, cd := range conds {
 		f, err := c.cond(sc, cd)
@@ -647,6 +656,69 @@ func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 		}
 	}
 	return join(out, pAnd, c.exact), nil
+}
+
+// dropNilGuards removes from a branch the guards `p != nil` that another
+// condition of the branch implies: a comparison or list test reading a
+// field through p (p.f op v). Without Options.NilErrors a read through a
+// missing to-one relation is false (and its negation true), so that
+// condition is already false wherever the guard is; dropping it saves a
+// subquery (an EXISTS when p's key is not Enforced). conds is not modified.
+func dropNilGuards(conds []partial.Cond) []partial.Cond {
+	if len(conds) < 2 {
+		return conds
+	}
+	var out []partial.Cond
+	for i, cd := range conds {
+		g, ok := nilGuard(cd)
+		if ok && slices.ContainsFunc(conds, func(o partial.Cond) bool { return readsThrough(o, g) }) {
+			if out == nil {
+				out = append(make([]partial.Cond, 0, len(conds)-1), conds[:i]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, cd)
+		}
+	}
+	if out == nil {
+		return conds
+	}
+	return out
+}
+
+// nilGuard returns p for `p != nil` (either side) with p a relation path.
+func nilGuard(cd partial.Cond) (partial.Path, bool) {
+	x, ok := cd.(*partial.Compare)
+	if !ok || x == nil || x.Op != partial.Neq {
+		return partial.Path{}, false
+	}
+	p, ok := x.L.(partial.Path)
+	v, vok := x.R.(partial.Value)
+	if !ok {
+		p, ok = x.R.(partial.Path)
+		v, vok = x.L.(partial.Value)
+	}
+	if !ok || !vok || v.V != nil || len(p.Fields) == 0 {
+		return partial.Path{}, false
+	}
+	return p, true
+}
+
+// readsThrough reports whether cd is a comparison or list test (not
+// negated) one of whose paths strictly extends g (g.f...).
+func readsThrough(cd partial.Cond, g partial.Path) bool {
+	ext := func(o any) bool {
+		p, ok := o.(partial.Path)
+		return ok && p.Var == g.Var && len(p.Fields) > len(g.Fields) && slices.Equal(p.Fields[:len(g.Fields)], g.Fields)
+	}
+	switch x := cd.(type) {
+	case *partial.Compare:
+		return x != nil && (ext(x.L) || ext(x.R))
+	case *partial.In:
+		return x != nil && ext(x.L)
+	}
+	return false
 }
 
 func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
@@ -751,26 +823,37 @@ func (c *compiler) errAtom(guard []string, sql string, args ...any) frag {
 	return frag{sql: sql, args: args, valNull: true, nguard: guard}
 }
 
-// nilRelation compiles `v.Rel == nil` / `!= nil` for a to-one relation of
-// a variable whose absence is not a NULL key: a has-one, or a belongs-to
-// whose key may dangle (Options.DanglingKeys). ok is false for other paths.
+// nilRelation compiles `p == nil` / `!= nil` where p's last step is a
+// to-one relation whose absence is not a NULL key: a has-one, or a
+// belongs-to that is not Enforced (its key may point at no row). The
+// relation's row is looked up: (NOT) EXISTS (SELECT 1 FROM target WHERE
+// link). Earlier steps of p are read like any other path (a missing one
+// makes the test false). ok is false for other paths.
 func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (frag, bool, error) {
-	if len(p.Fields) != 1 {
+	n := len(p.Fields)
+	if n == 0 {
 		return frag{}, false, nil
 	}
+	ctx := &leafCtx{}
 	o, err := c.lookup(sc, p.Var)
 	if err != nil {
 		return frag{}, false, err
 	}
-	r, ok := o.t.Relations[p.Fields[0]]
-	if !ok || r == nil || !(r.Kind == HasOne || r.Kind == BelongsTo && c.dangling) {
+	if n > 1 {
+		// the relation must be one of the object the prefix reaches; a
+		// field or an unknown name is left to the general path
+		if o, _, _, _, err = c.walk(sc, ctx, partial.Path{Var: p.Var, Fields: p.Fields[:n-1]}, false); err != nil {
+			return frag{}, false, nil
+		}
+	}
+	r, ok := o.t.Relations[p.Fields[n-1]]
+	if !ok || r == nil || !(r.Kind == HasOne || r.Kind == BelongsTo && !r.Enforced) {
 		return frag{}, false, nil
 	}
 	tt, err := c.s.table(r.Target)
 	if err != nil {
 		return frag{}, true, err
 	}
-	ctx := &leafCtx{}
 	own, other := r.ForeignKey, r.References // belongs-to: fk here, ref there
 	if r.Kind == HasOne {
 		own, other = r.References, r.ForeignKey
@@ -781,17 +864,35 @@ func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (f
 			return frag{}, true, err
 		}
 	}
-	if _, err := c.materialize(ctx, &object{t: tt, typ: r.Target, vcols: other, vrefs: refs}, true); err != nil {
-		return frag{}, true, err
+	build := func() (frag, error) {
+		target := &leafCtx{}
+		if _, err := c.materialize(target, &object{t: tt, typ: r.Target, vcols: other, vrefs: refs}, true); err != nil {
+			return frag{}, err
+		}
+		ex, err := c.subquery(target.items, fragTrue, true, false) // EXISTS (SELECT 1 ... WHERE link)
+		if err != nil {
+			return frag{}, err
+		}
+		if op == partial.Eq {
+			return not(ex), nil
+		}
+		return ex, nil
 	}
-	ex, err := c.subquery(ctx.items, fragTrue, true, false) // EXISTS (SELECT 1 ... WHERE link)
+	if len(ctx.items) == 0 {
+		f, err := build()
+		return f, true, err
+	}
+	c.push()
+	inner, err := build()
+	corr := c.pop()
 	if err != nil {
 		return frag{}, true, err
 	}
-	if op == partial.Eq {
-		return not(ex), true, nil
+	for _, ref := range refs {
+		corr = corr || ref.hop == 0 // the link also reads the enclosing row
 	}
-	return ex, true, nil
+	f, err := c.wrap(ctx.items, inner, corr, true)
+	return f, true, err
 }
 
 // cmpValue compiles `path op value`.
@@ -1197,9 +1298,23 @@ func (c *compiler) item(table string, cols []string, t *Table, outer []colRef) (
 
 // keyOnly reports whether cond reads variable v only through the target's
 // key columns (rel.TargetReferences), so a many-to-many join table suffices.
+//
+// If the relation is not Enforced, a join row may point at no target row,
+// so the join table suffices only when every branch also requires v in a
+// recursive set (which holds keys of existing rows only).
 func (c *compiler) keyOnly(f *partial.Filter, v string, tt *Table, rel *Relation) bool {
-	if rel.Kind != ManyToMany || c.dangling {
+	if rel.Kind != ManyToMany {
 		return false
+	}
+	if !rel.Enforced {
+		for _, b := range f.Branches {
+			if !slices.ContainsFunc(b.Conds, func(cd partial.Cond) bool {
+				x, ok := cd.(*partial.InSet)
+				return ok && x.Path.Var == v && len(x.Path.Fields) == 0
+			}) {
+				return false
+			}
+		}
 	}
 	pkIsRef := len(tt.PK) == len(rel.TargetReferences)
 	for _, pk := range tt.PK {

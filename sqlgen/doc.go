@@ -45,8 +45,13 @@
 //     decision would error on (and of partial.Match). Options.NilErrors
 //     compiles the decision's error instead (NULL that survives NOT and stops
 //     later AND/OR operands), for filters without such guards.
-//   - Options.DanglingKeys: foreign keys may point at missing rows (no FK
-//     constraints); related rows are read instead of trusting the keys.
+//   - a foreign key may point at a missing row (no FK constraint, a deleted
+//     row): the decision then sees the relation as nil. So by default the
+//     related row is read: resource.Org.ID in [...] is
+//     org_id IN (SELECT id FROM orgs WHERE id IN (...)) (= ANY(ARRAY(...))
+//     on Postgres), resource.Org == nil is NOT EXISTS (...). Only a
+//     Relation marked Enforced by its author (the database guarantees the
+//     reference) is answered from the key alone (org_id IN (...)).
 //   - an object compares by its primary key; it never equals a primitive.
 //   - time.Time binds as is; time.Duration binds as int64 nanoseconds.
 package sqlgen

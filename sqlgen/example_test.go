@@ -8,7 +8,8 @@ import (
 )
 
 // A schema from struct tags, and the condition for "public repos, or repos
-// of an org where user 7 is a member".
+// of an org where user 7 is a member". The repos.org_id foreign key is a
+// constraint (enforced), so org_id is trusted without reading orgs.
 func ExampleWhere() {
 	type Membership struct {
 		ID     int64 `db:"id,pk"`
@@ -22,7 +23,7 @@ func ExampleWhere() {
 	type Repo struct {
 		ID       int64
 		OrgID    *int64
-		Org      *Org
+		Org      *Org `db:",enforced"`
 		IsPublic bool
 	}
 	schema, err := sqlgen.FromStructs(map[string]any{"Repo": Repo{}, "Org": Org{}, "Membership": Membership{}})

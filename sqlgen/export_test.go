@@ -25,3 +25,6 @@ func GoldenCases() []GoldenCase {
 
 // Now is the golden tests' clock.
 var Now = now
+
+// Enforced marks every relation of s Enforced.
+var Enforced = enforced

@@ -97,6 +97,16 @@ func gitclub() *Schema {
 	}}
 }
 
+// enforced marks every relation of s Enforced (the key shortcuts).
+func enforced(s *Schema) *Schema {
+	for _, t := range s.Tables {
+		for _, r := range t.Relations {
+			r.Enforced = true
+		}
+	}
+	return s
+}
+
 func P(v string, fields ...string) partial.Path { return partial.Path{Var: v, Fields: fields} }
 func R(fields ...string) partial.Path           { return P(partial.RootVar, fields...) }
 func V(v any) partial.Value                     { return partial.Value{V: v} }
@@ -213,5 +223,12 @@ func goldenCases() []goldenCase {
 				and_(eq(R("IsPublic"), V(true)), eq(R("OrgID"), V(int64(1)))), and_(eq(R("Archived"), V(true)))}}}))},
 		{"30_composite_key_objects", "exists m in r.org.memberships: m = m (composite keys) and m.org.name != nil",
 			filter("Repo", and_(exists("m", "OrgRole", R("Org", "Memberships"), and_(eq(P("m"), P("m")), cmp(partial.Neq, P("m", "Org", "Name"), V(nil))))))},
+		{"31_key_through_relation", "r.org.id in [1, 99] (a key read through a belongs-to: the org row must exist unless the reference is enforced)",
+			filter("Repo", and_(in(R("Org", "ID"), int64(1), int64(99))))},
+		{"32_nil_two_hops", "i.repo.org = nil or i.repo.org.id = 2 (nil test on a belongs-to of a belongs-to)",
+			filter("Issue", and_(eq(R("Repo", "Org"), V(nil))), and_(eq(R("Repo", "Org", "ID"), V(int64(2)))))},
+		{"33_nil_guards", "r.org != nil and r.org.id = 1 (the read implies the guard: dropped) or r.creator != nil and not r.creator.blocked = true (kept)",
+			filter("Repo", and_(cmp(partial.Neq, R("Org"), V(nil)), eq(R("Org", "ID"), V(int64(1)))),
+				and_(cmp(partial.Neq, R("Creator"), V(nil)), negate(eq(R("Creator", "Blocked"), V(true)))))},
 	}
 }

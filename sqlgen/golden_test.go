@@ -34,7 +34,7 @@ func formatArgs(args []any) string {
 // TestGolden compiles every golden policy's filter for every dialect and
 // compares the exact (SQL, args) pair with testdata/<name>.txtar.
 func TestGolden(t *testing.T) {
-	s := gitclub()
+	s, es := gitclub(), enforced(gitclub())
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +57,15 @@ func TestGolden(t *testing.T) {
 			}
 			ar.Files = append(ar.Files, txtar.File{Name: "args", Data: []byte(args0)})
 			// Options.NilErrors (decision errors through missing relations)
-			// and Options.DanglingKeys, where they change the Postgres SQL
+			// and a schema whose relations are all Enforced (key shortcuts),
+			// where they change the Postgres SQL
 			def, _, _ := Select(gc.f, s, Postgres)
 			for _, v := range []struct {
 				name string
+				s    *Schema
 				opt  Option
-			}{{"postgres.nilerrors.sql", WithNilErrors()}, {"postgres.danglingkeys.sql", WithDanglingKeys()}} {
-				sql, args, err := Select(gc.f, s, Postgres, v.opt)
+			}{{"postgres.nilerrors.sql", s, WithNilErrors()}, {"postgres.enforced.sql", es, nil}} {
+				sql, args, err := Select(gc.f, v.s, Postgres, v.opt)
 				if err != nil {
 					ar.Files = append(ar.Files, txtar.File{Name: v.name, Data: []byte("error: " + err.Error() + "\n")})
 				} else if sql != def {

@@ -146,21 +146,25 @@ func (g *gen) filter(typ string, paths, outer []genPath, depth int) *partial.Fil
 // error is an error), correlated and uncorrelated subqueries.
 // URSA_SQLGEN_PROP=N sets the number of filters (default 400 on SQLite, a
 // quarter of that on the servers).
-func TestRandomAgreement(t *testing.T) { randomAgreement(t, newWorld()) }
+func TestRandomAgreement(t *testing.T) { randomAgreement(t, newWorld(), sqlgen.GitClubSchema()) }
 
-// TestRandomDanglingAgreement: the same over foreign keys to missing rows,
-// with Options.DanglingKeys.
-func TestRandomDanglingAgreement(t *testing.T) {
-	randomAgreement(t, newDanglingWorld(), sqlgen.WithDanglingKeys())
+// TestRandomEnforcedAgreement: the same with every relation Enforced.
+func TestRandomEnforcedAgreement(t *testing.T) {
+	randomAgreement(t, newWorld(), sqlgen.Enforced(sqlgen.GitClubSchema()))
 }
 
-func randomAgreement(t *testing.T, w *world, opts ...sqlgen.Option) {
+// TestRandomDanglingAgreement: the same over foreign keys to missing rows,
+// with the default schema.
+func TestRandomDanglingAgreement(t *testing.T) {
+	randomAgreement(t, newDanglingWorld(), sqlgen.GitClubSchema())
+}
+
+func randomAgreement(t *testing.T, w *world, s *sqlgen.Schema) {
 	n := 400
 	if v := os.Getenv("URSA_SQLGEN_PROP"); v != "" {
 		fmt.Sscan(v, &n)
 	}
 	p := matchPolicy(t)
-	s := sqlgen.GitClubSchema()
 	dbtest.All(t, func(t *testing.T, db *dbtest.DB) {
 		d := dialectOf[db.Dialect]
 		w.load(t, db.SQL, d)
@@ -173,7 +177,7 @@ func randomAgreement(t *testing.T, w *world, opts ...sqlgen.Option) {
 		for i := 0; i < count && fails < 5; i++ {
 			f := g.filter("Repo", repoPaths("resource"), nil, 3)
 			want, _ := expected(t, p, w, f)
-			q, args, err := sqlgen.Select(f, s, d, opts...)
+			q, args, err := sqlgen.Select(f, s, d)
 			if err != nil {
 				if strings.Contains(err.Error(), "unsupported") {
 					continue

@@ -21,6 +21,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 	if slices.Contains(c.predStack, x.Pred) {
 		return frag{}, fmt.Errorf("%w: predicate %q is used recursively in a way SQL recursion cannot express (mutual or non-linear recursion, or recursion under not)", ErrUnsupported, x.Pred)
 	}
+	c.keyInSet = true // the path is resolved first, by leaf
 	return c.leaf(sc, []partial.Path{x.Path}, func(rs []resolved) (frag, error) {
 		r := rs[0]
 		if !r.object || r.typ != pred.Type {
@@ -290,6 +291,7 @@ func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, 
 		switch x := cd.(type) {
 		case *partial.InSet:
 			ctx := &leafCtx{}
+			c.keyInSet = true // joined with the set's keys: existing rows only
 			r, err := c.resolve(sc, ctx, x.Path)
 			if err != nil {
 				return err

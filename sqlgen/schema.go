@@ -48,6 +48,18 @@ type Relation struct {
 	JoinForeignKey   []string
 	JoinReferences   []string
 	TargetReferences []string
+
+	// Enforced says the database guarantees that the relation's keys point
+	// at existing rows (a foreign-key constraint, never a deleted target):
+	// for a BelongsTo, a non-NULL ForeignKey always has its Target row; for
+	// a ManyToMany, the join table's JoinReferences always have theirs.
+	// Only then does sqlgen answer from the keys alone (resource.Org.ID,
+	// resource.Org == nil and many-to-many key tests read no target row).
+	// Default false: a key may dangle, and the decision sees a dangling
+	// relation as nil, so sqlgen checks that the row exists. Set it only
+	// when the schema really enforces the reference; it is never guessed.
+	// (HasOne and HasMany always read the Target's rows and ignore it.)
+	Enforced bool
 }
 
 // ToMany reports whether the relation can relate one row to many.

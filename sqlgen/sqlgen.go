@@ -15,13 +15,6 @@ type Options struct {
 	// table of the filter's type). Default: the table name. Set it when the
 	// query gives the table an alias (FROM repos AS r).
 	Alias string
-	// DanglingKeys says foreign keys may point at rows that do not exist
-	// (no foreign-key constraints, rows deleted). The decision sees such a
-	// relation as nil; sqlgen then reads the related row instead of
-	// trusting the key (slower shapes: resource.Org.ID reads orgs,
-	// resource.Org == nil is NOT EXISTS (...), many-to-many conditions join
-	// the target table). Default false: keys are trusted.
-	DanglingKeys bool
 	// NilErrors compiles a read through a missing to-one relation
 	// (resource.Org.Name with no org) as the decision's error: NULL, kept
 	// by NOT, stopping later AND/OR operands, as the decision evaluates left
@@ -39,9 +32,6 @@ func (o Options) apply(to *Options) {
 	if o.Alias != "" {
 		to.Alias = o.Alias
 	}
-	if o.DanglingKeys {
-		to.DanglingKeys = true
-	}
 	if o.NilErrors {
 		to.NilErrors = true
 	}
@@ -50,9 +40,6 @@ func (o Options) apply(to *Options) {
 type optionFunc func(*Options)
 
 func (f optionFunc) apply(o *Options) { f(o) }
-
-// WithDanglingKeys sets Options.DanglingKeys.
-func WithDanglingKeys() Option { return optionFunc(func(o *Options) { o.DanglingKeys = true }) }
 
 // WithNilErrors sets Options.NilErrors.
 func WithNilErrors() Option { return optionFunc(func(o *Options) { o.NilErrors = true }) }
@@ -93,7 +80,7 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	if alias == "" {
 		alias, qualified = t.Name, true
 	}
-	c := &compiler{s: s, d: d, dangling: o.DanglingKeys, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
+	c := &compiler{s: s, d: d, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
 	// not cached: aliases come from callers
 	var qb strings.Builder
 	err = d.quoteTo(&qb, alias, qualified)

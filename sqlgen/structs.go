@@ -36,6 +36,9 @@ import (
 //	Roles   []RepoRole    `db:",rel=has_many,fk=repo_id,ref=id"`
 //	Teams   []*Team       `db:",rel=many_to_many,join=repo_teams,join_fk=repo_id,join_ref=team_id,ref=id,target_ref=id"`
 //
+// The flag enforced (`db:",enforced"`) sets Relation.Enforced: the database
+// guarantees the reference (a foreign-key constraint), so keys are trusted
+// without reading the referenced row. Without it they are not.
 // Composite keys list columns joined with '+' (fk=tenant_id+org_id). The
 // defaults follow GORM: a to-one field X with a sibling field XID is
 // belongs_to with fk = XID's column; otherwise has_one. A slice is has_many,
@@ -192,6 +195,7 @@ func FromStructs(types map[string]any) (*Schema, error) {
 				errs = append(errs, fmt.Sprintf("type %s: field %s: rel=%s does not fit a field of type %s", name, f.Name, kind, f.Type))
 				continue
 			}
+			_, r.Enforced = opts["enforced"]
 			tb.Relations[f.Name] = r
 		}
 	}

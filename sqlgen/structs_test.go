@@ -31,7 +31,7 @@ type sRepo struct {
 	OrgID      *int64
 	Org        *sOrg
 	CreatorID  *int64
-	Creator    *sUser   `db:",rel=belongs_to,fk=creator_id"`
+	Creator    *sUser   `db:",rel=belongs_to,fk=creator_id,enforced"`
 	Teams      []*sTeam `db:",join=repo_teams,join_fk=repo_id,join_ref=team_id"`
 	CreatedAt  time.Time
 	Secret     string `db:"-"`
@@ -85,7 +85,7 @@ func TestFromStructs(t *testing.T) {
 		}
 	}
 	check(rel("Repo", "Org"), Relation{Name: "Org", Kind: BelongsTo, Target: "Org", ForeignKey: []string{"org_id"}, References: []string{"id"}})
-	check(rel("Repo", "Creator"), Relation{Name: "Creator", Kind: BelongsTo, Target: "User", ForeignKey: []string{"creator_id"}, References: []string{"id"}})
+	check(rel("Repo", "Creator"), Relation{Name: "Creator", Kind: BelongsTo, Target: "User", ForeignKey: []string{"creator_id"}, References: []string{"id"}, Enforced: true})
 	check(rel("Repo", "Teams"), Relation{Name: "Teams", Kind: ManyToMany, Target: "Team", JoinTable: "repo_teams",
 		References: []string{"id"}, JoinForeignKey: []string{"repo_id"}, JoinReferences: []string{"team_id"}, TargetReferences: []string{"id"}})
 	check(rel("Org", "Members"), Relation{Name: "Members", Kind: HasMany, Target: "Member", ForeignKey: []string{"org_id"}, References: []string{"id"}})
@@ -160,5 +160,18 @@ func TestFromStructsErrors(t *testing.T) {
 	}
 	if got := SnakeCase("HTTPServerID") + " " + SnakeCase("CreatorID") + " " + SnakeCase("ID"); got != "http_server_id creator_id id" {
 		t.Errorf("snake: %s", got)
+	}
+}
+
+// TestFromStructsEnforced: only a relation tagged enforced trusts its keys.
+func TestFromStructsEnforced(t *testing.T) {
+	s, err := FromStructs(map[string]any{"Org": sOrg{}, "Member": sMember{}, "Repo": sRepo{}, "User": sUser{}, "Team": sTeam{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := s.Tables["Repo"]
+	if !repo.Relations["Creator"].Enforced || repo.Relations["Org"].Enforced || repo.Relations["Teams"].Enforced {
+		t.Errorf("Enforced: Creator %v (tagged), Org %v, Teams %v (untagged)",
+			repo.Relations["Creator"].Enforced, repo.Relations["Org"].Enforced, repo.Relations["Teams"].Enforced)
 	}
 }

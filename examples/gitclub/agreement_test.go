@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -97,21 +96,17 @@ func agree[T any](t *testing.T, app *App, user *User, reads []int64, id func(*T)
 
 // A repository whose org_id names no organization (possible where foreign
 // keys are not enforced: SQLite without PRAGMA foreign_keys=ON, MySQL MyISAM,
-// tables without constraints) is denied by every decision
-// (repo.Org is nil, so has_relation(org, "parent", repo) finds no org), so
-// the list must not return it either. The filter is right —
-// `resource.Org != nil and resource.Org.ID = 99` — but the SQL compiled from
-// it is `"repositories"."org_id" = 99`: the existence check of the related
-// row is dropped, so the list is wider than the decisions. sqlgen assumes
-// referential integrity (docs/sql-mapping.md, "Assumptions": it reads
-// repo.Org.ID as repo.org_id); the guide asks for agreement on any data.
-// The app itself is safe: its SQLite enforces foreign keys, and AutoMigrate
-// declares them on Postgres and MySQL.
-//
-// Like the integration agreement tests, this known disagreement is logged
-// and skipped unless URSA_AGREEMENT_STRICT=1.
+// tables without constraints, or a constraint dropped) is denied by every
+// decision (repo.Org is nil, so has_relation(org, "parent", repo) finds no
+// org), so the list must not return it either. The filter is
+// `resource.Org != nil and resource.Org.ID = 99`; gormfilter trusts no
+// foreign key by default (gormfilter.EnforcedKeys), so the SQL checks that
+// organization 99 exists instead of reading only repositories.org_id.
+// Checked on every database: SQLite without foreign keys, Postgres and
+// MySQL/MariaDB with the repositories.org_id constraint dropped.
 func TestDanglingForeignKeyAgreement(t *testing.T) {
-	app := newApp(t, func(t *testing.T) *gorm.DB {
+	opens := backends(t)
+	opens["sqlite"] = func(t *testing.T) *gorm.DB {
 		db, err := gorm.Open(sqlite.Open("file::memory:"), &gorm.Config{Logger: logger.Discard}) // foreign keys not enforced
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +115,19 @@ func TestDanglingForeignKeyAgreement(t *testing.T) {
 		sqlDB.SetMaxOpenConns(1)
 		t.Cleanup(func() { sqlDB.Close() })
 		return db
-	})
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) { danglingForeignKey(t, name, open) })
+	}
+}
+
+func danglingForeignKey(t *testing.T, name string, open backend) {
+	app := newApp(t, open)
+	if m := app.db.Migrator(); name != "sqlite" && m.HasConstraint(&Repository{}, "Org") {
+		if err := m.DropConstraint(&Repository{}, "Org"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx := context.Background()
 	if err := app.db.Create(&Repository{ID: 10, Name: "orphan", OrgID: 99}).Error; err != nil {
 		t.Fatal(err)
@@ -150,10 +157,6 @@ func TestDanglingForeignKeyAgreement(t *testing.T) {
 	}
 	if len(listed) != 0 {
 		f, _ := app.authz.Filter(ctx, &bob, "read", "Repository")
-		msg := fmt.Sprintf("gormfilter.Authorized(db, bob, \"read\").Find lists repository 10, which every decision denies\nfilter: %v", f)
-		if os.Getenv("URSA_AGREEMENT_STRICT") != "1" {
-			t.Skip("known issue (URSA_AGREEMENT_STRICT=1 fails on it): " + msg)
-		}
-		t.Error(msg)
+		t.Errorf("gormfilter.Authorized(db, bob, \"read\").Find lists repository 10, which every decision denies\nfilter: %v", f)
 	}
 }

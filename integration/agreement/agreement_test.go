@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -112,7 +111,7 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	actors := f.Actors(w)
 	actors = append(actors[:len(actors):len(actors)], reflect.New(reflect.TypeOf(actors[0]).Elem()).Interface())
 
-	decisions, reports, known := 0, 0, 0
+	decisions, reports := 0, 0
 	var first *disagreement // the first disagreement found, to shrink
 	for _, c := range f.Checks {
 		model := modelOf(f, c.Class)
@@ -170,27 +169,14 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 					})
 					return
 				}
-				q, args, err := sqlgen.Select(filter, sch, dialect, sqlOptions(f)...)
-				sqlSkipped := false
+				q, args, err := sqlgen.Select(filter, sch, dialect)
 				if err != nil {
-					why := knownSQLError(f.Name, err)
-					if why == "" {
-						fail(fmt.Sprintf("sqlgen.Select for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
-							return repro(f, db, seed, data, actor, action, c.Class, filter, "", nil)
-						})
-						return
-					}
-					mu.Lock()
-					known++
-					mu.Unlock()
-					t.Logf("KNOWN ISSUE (%s): sqlgen.Select for %s %q on %s: %v", why, describe(actor), action, c.Class, err)
-					sqlSkipped = true
+					fail(fmt.Sprintf("sqlgen.Select for %s %q on %s: %v", describe(actor), action, c.Class, err), func() string {
+						return repro(f, db, seed, data, actor, action, c.Class, filter, "", nil)
+					})
+					return
 				}
-				var gotSQL []int64
-				var sqlErr error
-				if !sqlSkipped {
-					gotSQL, sqlErr = queryIDs(ctx, db, q, args)
-				}
+				gotSQL, sqlErr := queryIDs(ctx, db, q, args)
 				if sqlErr != nil {
 					fail(fmt.Sprintf("running sqlgen SQL for %s %q on %s: %v", describe(actor), action, c.Class, sqlErr), func() string {
 						return repro(f, db, seed, data, actor, action, c.Class, filter, q, args)
@@ -216,17 +202,7 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 				sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
 				slices.Sort(gotSQL)
 				slices.Sort(gotGorm)
-				if sqlSkipped {
-					gotSQL = want // compare gormfilter only
-				}
 				if !slices.Equal(want, gotSQL) || !slices.Equal(want, gotGorm) {
-					if why := knownDisagreement(f.Name, slices.Equal(want, gotSQL)); why != "" {
-						mu.Lock()
-						known++
-						mu.Unlock()
-						t.Logf("KNOWN ISSUE (%s): %s %q on %s: IsAllowed %v, sqlgen %v, gormfilter %v", why, describe(actor), action, c.Class, want, gotSQL, gotGorm)
-						return
-					}
 					diff := append(append(minus(want, gotSQL), minus(gotSQL, want)...), append(minus(want, gotGorm), minus(gotGorm, want)...)...)
 					mu.Lock()
 					if first == nil {
@@ -252,11 +228,6 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	}
 	if reports > maxReports {
 		t.Logf("... %d more failures without reproduction", reports-maxReports)
-	}
-	if known > 0 {
-		t.Logf("%d comparisons hit known issues (set %s=1 to fail on them)", known, envStrict)
-	} else if why := knownDisagreement(f.Name, true); why != "" {
-		t.Logf("NOTE: known issue %q did not show up with this seed; if it is fixed, remove it from knownDisagreement", why)
 	}
 	if first != nil {
 		t.Log(shrink(t, db.Dialect, f, a, sch, data, first))
@@ -295,50 +266,6 @@ func gormSQL(db *gorm.DB, actor any, action string, model any) string {
 		return "gormfilter sql: (error: " + tx.Error.Error() + ")"
 	}
 	return fmt.Sprintf("gormfilter sql:  %s\ngormfilter args: %s", tx.Statement.SQL.String(), jsonOf(tx.Statement.Vars))
-}
-
-// envStrict makes known disagreements fail the test.
-const envStrict = "URSA_AGREEMENT_STRICT"
-
-// sqlOptions are the sqlgen options the fixture's database needs.
-func sqlOptions(f *fixtures.Fixture) []sqlgen.Option {
-	if f.Dangling {
-		return []sqlgen.Option{sqlgen.WithDanglingKeys()}
-	}
-	return nil
-}
-
-// knownDisagreement names a known, reported defect that excuses a
-// disagreement of the fixture, or "". sqlAgrees says whether plain sqlgen
-// agreed with IsAllowed. With URSA_AGREEMENT_STRICT=1 nothing is excused;
-// errors never are.
-func knownDisagreement(fixture string, sqlAgrees bool) string {
-	if os.Getenv(envStrict) == "1" {
-		return ""
-	}
-	if fixture == "gitclub-dangling" && sqlAgrees {
-		// Foreign keys to missing rows: sqlgen handles them with
-		// WithDanglingKeys (used above), but gormfilter has no way to ask
-		// for it yet, so it trusts resource.Org.ID = org_id (as in
-		// examples/gitclub TestDanglingForeignKeyAgreement).
-		return "gormfilter cannot enable sqlgen.WithDanglingKeys"
-	}
-	return ""
-}
-
-// knownSQLError names a known, reported sqlgen defect behind an error, or "".
-func knownSQLError(fixture string, err error) string {
-	if os.Getenv(envStrict) == "1" {
-		return ""
-	}
-	if fixture == "gitclub-dangling" && strings.Contains(err.Error(), "with nil; compare one of its fields") {
-		// With WithDanglingKeys, `resource.Repo != nil and resource.Repo.Org
-		// != nil` (Issue through Repository to Organization) is refused:
-		// "comparing resource.Repo.Org (a has-one relation) with nil",
-		// although Repository.Org is belongs-to.
-		return "sqlgen WithDanglingKeys: nil test on a relation of a relation"
-	}
-	return ""
 }
 
 // queryIDs runs a sqlgen SELECT and returns the id column of its rows.

@@ -13,9 +13,9 @@
 // from them, the filter, both SQL statements and the policy, and then shrinks
 // the data to a minimal set on which the same disagreement still happens
 // (shrink_test.go). Actors are checked on several goroutines sharing one
-// authorizer, so -race also checks concurrent use. Known, reported defects
-// are listed in knownDisagreement and logged as KNOWN ISSUE instead of
-// failing; URSA_AGREEMENT_STRICT=1 fails on them too.
+// authorizer, so -race also checks concurrent use. Nothing is excused: every
+// fixture (gitclub-dangling's foreign keys to missing rows included) must
+// agree on every database.
 //
 // This file derives the sqlgen.Schema of a fixture from its GORM models,
 // independently of gormfilter's own schema builder, so the plain-sqlgen path

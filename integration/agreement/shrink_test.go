@@ -233,7 +233,7 @@ func reproduces(t *testing.T, dialect string, f *fixtures.Fixture, a *ursa.Autho
 	if err != nil {
 		return false, err
 	}
-	q, args, err := sqlgen.Select(filter, sch, mustDialect(dialect), sqlOptions(f)...)
+	q, args, err := sqlgen.Select(filter, sch, mustDialect(dialect))
 	if err != nil {
 		return false, err
 	}
