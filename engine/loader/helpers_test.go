@@ -32,6 +32,14 @@ func newFakeClasses() *fakeClasses {
 
 func (c *fakeClasses) Known(name string) bool { return c.known[name] }
 
+// Constant makes fakeClasses a Constants too: MAX_LEVEL is registered.
+func (c *fakeClasses) Constant(name string) (any, bool) {
+	if name == "MAX_LEVEL" {
+		return 10, true
+	}
+	return nil, false
+}
+
 func (c *fakeClasses) Subclass(sub, super string) bool {
 	if sub == super {
 		return true

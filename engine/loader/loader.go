@@ -17,6 +17,13 @@ type Classes interface {
 	Subclass(sub, super string) bool
 }
 
+// Constants is optionally implemented by a Classes that also knows the
+// host's registered constants; a name that is a constant is not a variable,
+// so it never draws a singleton-variable warning. (nil is always a constant.)
+type Constants interface {
+	Constant(name string) (any, bool)
+}
+
 // Program is a loaded, checked and expanded policy.
 type Program struct {
 	Fset      *ast.FileSet

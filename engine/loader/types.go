@@ -29,6 +29,14 @@ func builtinRuleTypes(withRoles bool) []*ast.RuleType {
 
 // hostKnows asks the host whether name is a class.
 func (l *loader) hostKnows(name string) bool {
+	if name == "nil" {
+		return true // the engine's built-in constant
+	}
+	if c, ok := l.classes.(Constants); ok {
+		if _, ok := c.Constant(name); ok {
+			return true
+		}
+	}
 	if l.classes != nil {
 		return l.classes.Known(name)
 	}
