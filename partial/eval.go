@@ -148,6 +148,8 @@ type frame struct {
 	depth   int
 	tabled  *tabled // set when a later call repeated this one
 	tpos    int     // position of the unknown of tabled
+	argBuf  [4]term // storage for args and unbound of small calls
+	unbBuf  [4]bool
 }
 
 // tabled is a recursive call pattern: predicate, known arguments and the
@@ -890,7 +892,12 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		return nil
 	}
 	pred := pi.pred
-	fr := &frame{pred: pred, args: make([]term, len(args)), unbound: make([]bool, len(args)), neg: e.neg, parent: e.top}
+	fr := &frame{pred: pred, neg: e.neg, parent: e.top}
+	if len(args) <= len(fr.argBuf) {
+		fr.args, fr.unbound = fr.argBuf[:len(args)], fr.unbBuf[:len(args)]
+	} else {
+		fr.args, fr.unbound = make([]term, len(args)), make([]bool, len(args))
+	}
 	for i, a := range args {
 		a = deref(a)
 		fr.args[i] = a

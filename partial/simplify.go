@@ -150,9 +150,9 @@ func (s *simplifier) negatedKey(x *Compare) []byte {
 func (s *simplifier) filter(f *Filter) *Filter {
 	out := &Filter{Type: f.Type}
 	type kb struct {
-		keys []string
-		set  map[string]bool
-		br   Branch
+		keys   []string // condition keys, in order (a set: branch dedupes)
+		sorted []string // the same, sorted
+		br     Branch
 	}
 	var kept []kb
 	for _, br := range f.Branches {
@@ -171,14 +171,11 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	}
 	for i := range kept {
 		nb := kept[i].br
-		set := make(map[string]bool, len(nb.Conds))
-		keys := make([]string, 0, len(nb.Conds))
-		for _, c := range nb.Conds {
-			k := s.key(c)
-			set[k] = true
-			keys = append(keys, k)
+		keys := make([]string, len(nb.Conds))
+		for j, c := range nb.Conds {
+			keys[j] = s.key(c)
 		}
-		kept[i].keys, kept[i].set = keys, set
+		kept[i].keys, kept[i].sorted = keys, sortedCopy(keys)
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
 	// the first).
@@ -188,20 +185,37 @@ func (s *simplifier) filter(f *Filter) *Filter {
 			if i == j || drop[j] || drop[i] {
 				continue
 			}
-			if subset(kept[j].keys, kept[i].set) && (len(kept[j].keys) < len(kept[i].keys) || j < i) {
+			if sortedSubset(kept[j].sorted, kept[i].sorted) && (len(kept[j].keys) < len(kept[i].keys) || j < i) {
 				drop[i] = true
 			}
 		}
 	}
+	var keys, sorted [][]string
 	for i, k := range kept {
 		if !drop[i] {
 			out.Branches = append(out.Branches, k.br)
+			keys = append(keys, k.keys)
+			sorted = append(sorted, k.sorted)
 		}
 	}
 	if s.merge && len(out.Branches) > 1 {
-		out.Branches = s.mergeBranches(out.Branches)
+		out.Branches = s.mergeBranches(out.Branches, keys, sorted)
 	}
 	return out
+}
+
+// sortedSubset reports whether every element of sorted a is in sorted b.
+func sortedSubset(a, b []string) bool {
+	j := 0
+	for _, k := range a {
+		for j < len(b) && b[j] < k {
+			j++
+		}
+		if j == len(b) || b[j] != k {
+			return false
+		}
+	}
+	return true
 }
 
 // mergeBranches merges two branches that are equal except for one
@@ -212,18 +226,10 @@ func (s *simplifier) filter(f *Filter) *Filter {
 //
 // The merged branch takes the place of the first; repeated until no pair
 // merges.
-func (s *simplifier) mergeBranches(bs []Branch) []Branch {
-	// keys[i] are branch i's condition keys in order, sorted[i] the same
-	// sorted (computed once per branch, not per pair).
-	keys := make([][]string, len(bs))
-	sorted := make([][]string, len(bs))
-	for i, br := range bs {
-		keys[i] = make([]string, len(br.Conds))
-		for j, c := range br.Conds {
-			keys[i][j] = s.key(c)
-		}
-		sorted[i] = sortedCopy(keys[i])
-	}
+//
+// keys[i] are branch i's condition keys in order, sorted[i] the same sorted;
+// mergeBranches owns (and modifies) both.
+func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branch {
 	for merged := true; merged; {
 		merged = false
 	outer:
@@ -402,15 +408,6 @@ func eqValues(c Cond) (Path, []Value, bool) {
 	return Path{}, nil, false
 }
 
-func subset(keys []string, set map[string]bool) bool {
-	for _, k := range keys {
-		if !set[k] {
-			return false
-		}
-	}
-	return true
-}
-
 // branch simplifies a conjunction; ok is false if it is always false.
 func (s *simplifier) branch(br Branch) (Branch, bool) {
 	out := Branch{Conds: make([]Cond, 0, len(br.Conds))}
@@ -425,14 +422,14 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		out.Conds = append(out.Conds, nc)
 	}
 	if len(out.Conds) > 1 {
-		seen := make(map[string]bool, len(out.Conds))
+		var seen keySet
 		j := 0
 		for _, c := range out.Conds {
 			k := s.key(c)
-			if seen[k] {
+			if seen.has(k) {
 				continue
 			}
-			seen[k] = true
+			seen.add(k)
 			out.Conds[j] = c
 			j++
 		}
@@ -441,7 +438,7 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		// p = nil and p != nil).
 		for _, c := range out.Conds {
 			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
-				if seen[string(s.negatedKey(x))] {
+				if seen.has(string(s.negatedKey(x))) {
 					return Branch{}, false
 				}
 			}
@@ -449,6 +446,42 @@ func (s *simplifier) branch(br Branch) (Branch, bool) {
 		out.Conds = s.dropWeakerNegations(out.Conds)
 	}
 	return out, true
+}
+
+// keySet is a set of condition keys: a slice scanned linearly while small
+// (no allocation for a typical branch), a map beyond.
+type keySet struct {
+	buf [16]string
+	n   int
+	m   map[string]bool
+}
+
+func (ks *keySet) has(k string) bool {
+	if ks.m != nil {
+		return ks.m[k]
+	}
+	for _, x := range ks.buf[:ks.n] {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (ks *keySet) add(k string) {
+	switch {
+	case ks.m != nil:
+		ks.m[k] = true
+	case ks.n < len(ks.buf):
+		ks.buf[ks.n] = k
+		ks.n++
+	default:
+		ks.m = make(map[string]bool, 2*len(ks.buf))
+		for _, x := range ks.buf {
+			ks.m[x] = true
+		}
+		ks.m[k] = true
+	}
 }
 
 // cond simplifies one condition. If it is constant, isConst is true and val
