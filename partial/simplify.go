@@ -410,27 +410,41 @@ func eqValues(c Cond) (Path, []Value, bool) {
 
 // branch simplifies a conjunction; ok is false if it is always false.
 func (s *simplifier) branch(br Branch) (Branch, bool) {
-	out := Branch{Conds: make([]Cond, 0, len(br.Conds))}
-	for _, c := range br.Conds {
+	// out.Conds is br.Conds (shared, never written) until a condition
+	// changes; then a copy.
+	out := Branch{Conds: br.Conds}
+	copied := false
+	for i, c := range br.Conds {
 		nc, val, isConst := s.cond(c)
 		if isConst {
 			if !val {
 				return Branch{}, false
 			}
-			continue
 		}
-		out.Conds = append(out.Conds, nc)
+		if !copied && (isConst || nc != c) {
+			out.Conds = append(make([]Cond, 0, len(br.Conds)), br.Conds[:i]...)
+			copied = true
+		}
+		if copied && !isConst {
+			out.Conds = append(out.Conds, nc)
+		}
 	}
 	if len(out.Conds) > 1 {
 		var seen keySet
 		j := 0
-		for _, c := range out.Conds {
+		for i, c := range out.Conds {
 			k := s.key(c)
 			if seen.has(k) {
+				if !copied {
+					out.Conds = append(make([]Cond, 0, len(out.Conds)), out.Conds[:i]...)
+					copied = true
+				}
 				continue
 			}
 			seen.add(k)
-			out.Conds[j] = c
+			if copied {
+				out.Conds = append(out.Conds[:j], c)
+			}
 			j++
 		}
 		out.Conds = out.Conds[:j]
@@ -503,6 +517,9 @@ func (s *simplifier) cond(c Cond) (nc Cond, val, isConst bool) {
 		if cf.IsDenyAll() {
 			return nil, false, true
 		}
+		if sameFilter(cf, &x.Cond) {
+			return x, false, false // unchanged: keep the condition (and its key)
+		}
 		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *cf}, false, false
 	case *InSet:
 		if s.empty[x.Pred] {
@@ -525,9 +542,37 @@ func (s *simplifier) cond(c Cond) (nc Cond, val, isConst bool) {
 		case len(g.Branches) == 1 && len(g.Branches[0].Conds) == 1:
 			return negate(g.Branches[0].Conds[0]), false, false
 		}
+		if sameFilter(g, &x.F) {
+			return x, false, false
+		}
 		return &NotFilter{F: *g}, false, false
 	}
 	return c, false, false
+}
+
+// sameFilter reports whether a and b have the same type, predicates and
+// branches holding the very same conditions.
+func sameFilter(a, b *Filter) bool {
+	if a.Type != b.Type || len(a.Branches) != len(b.Branches) || len(a.Preds) != len(b.Preds) {
+		return false
+	}
+	for n, p := range a.Preds {
+		if b.Preds[n] != p {
+			return false
+		}
+	}
+	for i := range a.Branches {
+		ca, cb := a.Branches[i].Conds, b.Branches[i].Conds
+		if len(ca) != len(cb) {
+			return false
+		}
+		for j := range ca {
+			if ca[j] != cb[j] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // negate returns the simplified negation of a non-constant condition.
