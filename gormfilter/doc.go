@@ -18,6 +18,8 @@
 //     (or, with StrictLoading, naming) associations the policy needs.
 //   - AuthorizedActionsFor(db, actor, rows, actions...): the allowed actions
 //     per row of a fetched page, in one query.
+//   - SchemaFor(db, authorizer, models, ...Option): the sqlgen.Schema
+//     gormfilter compiles against, to use sqlgen directly on the same tables.
 //   - Authorizer: the interface gormfilter needs; *ursa.Authorizer implements it.
 //
 // # How it works

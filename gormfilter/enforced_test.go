@@ -1,7 +1,9 @@
 package gormfilter
 
 import (
+	"errors"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +88,30 @@ func TestEnforcedKeysSQL(t *testing.T) {
 		if got := strings.Join(rec.stmts, "\n"); !strings.Contains(got, c.want) {
 			t.Errorf("options %d: got\n%s\nwant it to contain\n%s", len(c.opts), got, c.want)
 		}
+	}
+}
+
+// TestSchemaFor: the exported schema is the one gormfilter compiles against,
+// for several roots, with New's options.
+func TestSchemaFor(t *testing.T) {
+	db, _ := openDryRun(t, "postgres", nil)
+	s, err := SchemaFor(db, standardAuth(), []any{&Repo{}, &Folder{}}, EnforcedKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := buildFor(t, db, &Repo{}, EnforcedKeys()).schema
+	for class, tb := range want.Tables {
+		if got := s.Tables[class]; !reflect.DeepEqual(got, tb) {
+			t.Errorf("%s: SchemaFor %+v, gormfilter %+v", class, got, tb)
+		}
+	}
+	if s.Tables["Folder"] == nil || !s.Tables["Folder"].Relations["Parent"].Enforced {
+		t.Errorf("Folder (second model) missing or Parent not enforced: %+v", s.Tables["Folder"])
+	}
+	if _, err := SchemaFor(db, standardAuth(), nil); !errors.Is(err, ErrUnknownModel) {
+		t.Errorf("no models: %v", err)
+	}
+	if _, err := SchemaFor(db, newFakeAuth(), []any{&struct{ ID int }{}}); !errors.Is(err, ErrUnknownModel) {
+		t.Errorf("unregistered model: %v", err)
 	}
 }

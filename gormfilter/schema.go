@@ -518,3 +518,35 @@ func (rw *rewriter) path(p partial.Path) (partial.Path, error) {
 	}
 	return out, nil
 }
+
+// SchemaFor returns the sqlgen schema gormfilter compiles filters against:
+// every model of models and every model reachable from them through GORM
+// relations, described as in the package doc ("Schema"), with Polar class
+// names from a (or WithClass). opts are New's options; those that shape the
+// schema apply (WithClass, Override, WithModels, EnforcedKeys). Use it to
+// compile filters with sqlgen directly (sqlgen.Select) against the same
+// tables. The filter rewrites gormfilter applies before compiling (named
+// embedded structs, soft deletion) are not part of a schema: a filter over
+// such models must go through Authorized.
+func SchemaFor(db *gorm.DB, a Authorizer, models []any, opts ...Option) (*sqlgen.Schema, error) {
+	if len(models) == 0 {
+		return nil, fmt.Errorf("%w: SchemaFor needs at least one model", ErrUnknownModel)
+	}
+	p := New(a, opts...)
+	for _, m := range append(models[1:len(models):len(models)], p.extra...) {
+		gs, err := parse(db, m)
+		if err != nil {
+			return nil, err
+		}
+		p.extraGS = append(p.extraGS, gs)
+	}
+	root, err := parse(db, models[0])
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.build(root)
+	if err != nil {
+		return nil, err
+	}
+	return c.schema, nil
+}

@@ -70,17 +70,9 @@ func TestAgreement(t *testing.T) {
 		totals[dbtest.Postgres], totals[dbtest.MySQL], totals[dbtest.SQLite], seed)
 }
 
-// agree runs one fixture on one database and returns the number of decisions compared.
-func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size int) int {
-	ctx := context.Background()
-	data, err := fixtures.Seed(db.Gorm, f, seed, size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := fixtures.LoadWorld(db.Gorm, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+// newAuthorizer loads f's policy with f's classes registered.
+func newAuthorizer(t testing.TB, f *fixtures.Fixture) *ursa.Authorizer {
+	t.Helper()
 	a, err := ursa.New()
 	if err != nil {
 		t.Fatal(err)
@@ -93,11 +85,26 @@ func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size i
 	if err := a.LoadString(f.PolicyFile, f.Policy); err != nil {
 		t.Fatal(err)
 	}
-	gdb := db.Gorm // seeded and loaded already: install the plugin now
-	if err := gdb.Use(gormfilter.New(a)); err != nil {
+	return a
+}
+
+// agree runs one fixture on one database and returns the number of decisions compared.
+func agree(t *testing.T, db *dbtest.DB, f *fixtures.Fixture, seed uint64, size int) int {
+	ctx := context.Background()
+	data, err := fixtures.Seed(db.Gorm, f, seed, size)
+	if err != nil {
 		t.Fatal(err)
 	}
-	sch, err := Schema(db.Gorm, f)
+	w, err := fixtures.LoadWorld(db.Gorm, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAuthorizer(t, f)
+	gdb := db.Gorm // seeded and loaded already: install the plugin now
+	if err := gdb.Use(gormfilter.New(a, gormOptions(f)...)); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := Schema(db.Gorm, a, f)
 	if err != nil {
 		t.Fatal(err)
 	}

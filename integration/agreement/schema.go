@@ -17,101 +17,44 @@
 // fixture (gitclub-dangling's foreign keys to missing rows included) must
 // agree on every database.
 //
-// This file derives the sqlgen.Schema of a fixture from its GORM models,
-// independently of gormfilter's own schema builder, so the plain-sqlgen path
-// is a cross-check of it.
+// The sqlgen.Schema of a fixture is gormfilter's (gormfilter.SchemaFor), so
+// one schema builder serves both paths. The plain-sqlgen path trusts no
+// foreign key (the default); gormfilter runs with gormfilter.EnforcedKeys on
+// the fixtures whose tables have foreign key constraints, so both SQL shapes
+// (existence checks and key shortcuts) are compared with the decisions.
 package agreement
 
 import (
-	"fmt"
 	"reflect"
-	"strings"
-	"sync"
 
+	"github.com/ursa-authz/ursa/gormfilter"
 	"github.com/ursa-authz/ursa/integration/fixtures"
 	"github.com/ursa-authz/ursa/sqlgen"
 	"gorm.io/gorm"
-	"gorm.io/gorm/schema"
 )
 
-var schemaCache sync.Map
-
-// Schema returns the sqlgen schema of every model of f that has an ID (Polar
-// class = Go type name), with all belongs-to, has-one, has-many and
-// many-to-many relations.
-func Schema(db *gorm.DB, f *fixtures.Fixture) (*sqlgen.Schema, error) {
-	s := &sqlgen.Schema{Tables: map[string]*sqlgen.Table{}}
+// Schema returns the sqlgen schema of every model of f that has an ID (pure
+// join tables are reached through many-to-many relations), as gormfilter
+// builds it with a's class names and opts.
+func Schema(db *gorm.DB, a gormfilter.Authorizer, f *fixtures.Fixture, opts ...gormfilter.Option) (*sqlgen.Schema, error) {
+	var models []any
 	for _, m := range f.Models {
-		gs, err := schema.Parse(m, &schemaCache, db.NamingStrategy)
-		if err != nil {
-			return nil, err
+		t := reflect.TypeOf(m)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
 		}
-		if gs.LookUpField("ID") == nil {
-			continue // a pure join table, reached through a many-to-many relation
+		if _, ok := t.FieldByName("ID"); ok {
+			models = append(models, m)
 		}
-		t := &sqlgen.Table{
-			Type:      gs.Name,
-			Name:      gs.Table,
-			Fields:    map[string]string{},
-			Nullable:  map[string]bool{},
-			Relations: map[string]*sqlgen.Relation{},
-		}
-		for _, pk := range gs.PrimaryFields {
-			t.PK = append(t.PK, pk.DBName)
-		}
-		for _, fl := range gs.Fields {
-			if fl.DBName == "" {
-				continue
-			}
-			t.Fields[fl.Name] = fl.DBName
-			t.Nullable[fl.DBName] = fl.FieldType.Kind() == reflect.Pointer
-		}
-		for key, rel := range gs.Relationships.Relations {
-			if strings.HasPrefix(key, "_") {
-				continue // GORM's synthetic back-reference
-			}
-			r, err := relation(rel)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", gs.Name, rel.Name, err)
-			}
-			t.Relations[rel.Name] = r
-		}
-		s.Tables[t.Type] = t
 	}
-	return s, nil
+	return gormfilter.SchemaFor(db, a, models, opts...)
 }
 
-func relation(rel *schema.Relationship) (*sqlgen.Relation, error) {
-	r := &sqlgen.Relation{Name: rel.Name, Target: rel.FieldSchema.Name}
-	switch rel.Type {
-	case schema.BelongsTo:
-		r.Kind = sqlgen.BelongsTo
-	case schema.HasOne:
-		r.Kind = sqlgen.HasOne
-	case schema.HasMany:
-		r.Kind = sqlgen.HasMany
-	case schema.Many2Many:
-		r.Kind = sqlgen.ManyToMany
-		r.JoinTable = rel.JoinTable.Table
-		for _, ref := range rel.References {
-			if ref.OwnPrimaryKey {
-				r.JoinForeignKey = append(r.JoinForeignKey, ref.ForeignKey.DBName)
-				r.References = append(r.References, ref.PrimaryKey.DBName)
-			} else {
-				r.JoinReferences = append(r.JoinReferences, ref.ForeignKey.DBName)
-				r.TargetReferences = append(r.TargetReferences, ref.PrimaryKey.DBName)
-			}
-		}
-		return r, nil
-	default:
-		return nil, fmt.Errorf("unsupported relation type %v", rel.Type)
+// gormOptions are the gormfilter options f's database allows: EnforcedKeys
+// where its tables have foreign key constraints (fixtures.Migrate).
+func gormOptions(f *fixtures.Fixture) []gormfilter.Option {
+	if f.Dangling {
+		return nil
 	}
-	for _, ref := range rel.References {
-		if ref.PrimaryValue != "" {
-			return nil, fmt.Errorf("polymorphic relations are not supported")
-		}
-		r.ForeignKey = append(r.ForeignKey, ref.ForeignKey.DBName)
-		r.References = append(r.References, ref.PrimaryKey.DBName)
-	}
-	return r, nil
+	return []gormfilter.Option{gormfilter.EnforcedKeys()}
 }

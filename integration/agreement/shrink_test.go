@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,9 @@ type item struct {
 // (ddmin-style) and re-running on a fresh database of the same dialect.
 // Removing a row removes the rows that must refer to it and sets nullable
 // references to it to NULL, so no new dangling foreign key appears.
+// schemaCache caches the GORM schemas shrinking parses.
+var schemaCache sync.Map
+
 func shrink(t *testing.T, dialect string, f *fixtures.Fixture, a *ursa.Authorizer, sch *sqlgen.Schema, data *fixtures.Data, d *disagreement) string {
 	t.Helper()
 	var items []item
