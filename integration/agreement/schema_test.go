@@ -1,6 +1,7 @@
 package agreement
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ursa-authz/ursa/integration/dbtest"
@@ -47,7 +48,7 @@ func TestSchemaRelations(t *testing.T) {
 	}
 	check := func(r *sqlgen.Relation, kind sqlgen.RelKind, target string, fk, ref []string) {
 		t.Helper()
-		if r == nil || r.Kind != kind || r.Target != target || !eq(r.ForeignKey, fk) || !eq(r.References, ref) {
+		if r == nil || r.Kind != kind || r.Target != target || !slices.Equal(r.ForeignKey, fk) || !slices.Equal(r.References, ref) {
 			t.Errorf("relation %+v, want kind %v -> %s fk %v ref %v", r, kind, target, fk, ref)
 		}
 	}
@@ -61,23 +62,11 @@ func TestSchemaRelations(t *testing.T) {
 	}
 	tags := ss.Tables["Post"].Relations["Tags"]
 	if tags == nil || tags.Kind != sqlgen.ManyToMany || tags.JoinTable != "post_tags" ||
-		!eq(tags.JoinForeignKey, []string{"post_id"}) || !eq(tags.JoinReferences, []string{"tag_id"}) ||
-		!eq(tags.References, []string{"id"}) || !eq(tags.TargetReferences, []string{"id"}) {
+		!slices.Equal(tags.JoinForeignKey, []string{"post_id"}) || !slices.Equal(tags.JoinReferences, []string{"tag_id"}) ||
+		!slices.Equal(tags.References, []string{"id"}) || !slices.Equal(tags.TargetReferences, []string{"id"}) {
 		t.Errorf("Post.Tags = %+v", tags)
 	}
 	if _, ok := ss.Tables["PostTag"]; ok {
 		t.Error("join table PostTag should not be a class table")
 	}
-}
-
-func eq(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
