@@ -31,7 +31,13 @@ func (policyHost) Arith(op ast.Op, a, b any) (any, error)    { return engine.Ari
 
 func newEvaluator(ctx context.Context, h host) *evaluator {
 	prog := h.Program()
+	var snap *snapCache
+	if ph, ok := h.(policyHost); ok {
+		snap = snapOf(ph.Policy)
+		h = snapHost{host: h, c: snap}
+	}
 	return &evaluator{
+		snap:    snap,
 		h:       h,
 		prog:    prog,
 		ix:      indexOf(prog),

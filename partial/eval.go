@@ -33,6 +33,10 @@ type evaluator struct {
 	h    host
 	prog *loader.Program
 	ix   *progIndex // the program compiled once (index.go)
+	snap *snapCache // the policy snapshot's shared cache (snap.go), or nil
+	// types being built by utypeOf, published to snap when complete
+	building   []reflect.Type
+	buildDepth int
 	ctx  context.Context
 
 	trail []trailEntry
@@ -279,8 +283,30 @@ func (e *evaluator) utypeOf(t reflect.Type) *utype {
 	if u, ok := e.types[t]; ok {
 		return u
 	}
+	if e.snap != nil {
+		if v, ok := e.snap.types.Load(t); ok {
+			u := v.(*utype)
+			e.types[t] = u
+			return u
+		}
+	}
 	u := &utype{}
 	e.types[t] = u
+	if e.snap != nil {
+		// Published to the shared cache once complete: when the outermost
+		// build (element types included) returns.
+		e.building = append(e.building, t)
+		e.buildDepth++
+		defer func() {
+			e.buildDepth--
+			if e.buildDepth == 0 {
+				for _, bt := range e.building {
+					e.snap.types.LoadOrStore(bt, e.types[bt])
+				}
+				e.building = e.building[:0]
+			}
+		}()
+	}
 	base := t
 	for base.Kind() == reflect.Pointer {
 		base = base.Elem()
