@@ -37,7 +37,7 @@ type evaluator struct {
 	// types being built by utypeOf, published to snap when complete
 	building   []reflect.Type
 	buildDepth int
-	ctx  context.Context
+	ctx        context.Context
 
 	trail []trailEntry
 	conds []Cond    // constraints of the current branch
