@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/engine/ast"
@@ -36,17 +37,53 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		snap = snapOf(ph.Policy)
 		h = snapHost{host: h, c: snap}
 	}
-	return &evaluator{
-		snap:    snap,
-		h:       h,
-		prog:    prog,
-		ix:      indexOf(prog),
-		ctx:     ctx,
-		names:   map[string]bool{},
-		emitted: map[string]bool{},
-		keys:    &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
-		types:   map[reflect.Type]*utype{},
+	e, _ := evalPool.Get().(*evaluator)
+	if e == nil {
+		e = &evaluator{
+			names:   map[string]bool{},
+			emitted: map[string]bool{},
+			keys:    &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
+			types:   map[reflect.Type]*utype{},
+		}
 	}
+	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
+	return e
+}
+
+// evalPool recycles evaluators: their maps and stacks keep their capacity.
+var evalPool sync.Pool
+
+// release returns e to the pool. The filter it produced shares nothing with
+// it (branches copy the condition stack; maps and stacks are emptied here).
+func (e *evaluator) release() {
+	clear(e.names)
+	clear(e.emitted)
+	clear(e.keys.m)
+	e.keys.buf = e.keys.buf[:0]
+	clear(e.types)
+	clear(e.fieldMemo)
+	clear(e.cmpMemo)
+	clear(e.trail)
+	clear(e.conds)
+	clear(e.exs)
+	clear(e.nameLog)
+	clear(e.emitLog)
+	*e = evaluator{
+		names:     e.names,
+		emitted:   e.emitted,
+		keys:      e.keys,
+		types:     e.types,
+		fieldMemo: e.fieldMemo,
+		cmpMemo:   e.cmpMemo,
+		scopes:    e.scopes,
+		trail:     e.trail[:0],
+		conds:     e.conds[:0],
+		exs:       e.exs[:0],
+		nameLog:   e.nameLog[:0],
+		emitLog:   e.emitLog[:0],
+		building:  e.building[:0],
+	}
+	evalPool.Put(e)
 }
 
 // Eval returns the filter of the resources of class resourceType that actor
@@ -76,10 +113,12 @@ func Eval(ctx context.Context, p *engine.Policy, actor any, action string, resou
 	}
 	e := newEvaluator(ctx, policyHost{p})
 	f, err := e.run("allow", []any{actor, action, Unknown{Type: resourceType}})
+	impure := e.impure
+	e.release()
 	if err != nil {
 		return nil, err
 	}
-	if cacheable && !e.impure {
+	if cacheable && !impure {
 		cachePut(key, f)
 	}
 	return f, nil
@@ -95,7 +134,10 @@ func Query(ctx context.Context, p *engine.Policy, name string, args ...any) (*Fi
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return newEvaluator(ctx, policyHost{p}).run(name, args)
+	e := newEvaluator(ctx, policyHost{p})
+	f, err := e.run(name, args)
+	e.release()
+	return f, err
 }
 
 // Match reports whether Go value v (an instance of f.Type) satisfies filter

@@ -68,6 +68,7 @@ type evaluator struct {
 	// non-scalar constant); such a filter is not cached.
 	impure  bool
 	pending []*tabled // tabled patterns whose definition is not computed yet
+	scopes  []*scope  // recycled rule scopes
 
 	// Interned terms and conditions of this evaluation: the same field of
 	// the same unknown is one *unk, the same comparison of an unknown with a
@@ -982,7 +983,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		}
 		r := ri.rule
 		m := e.mark()
-		sc := &scope{}
+		sc := e.newScope()
 		ok, err := e.matchParams(r, fr.args, sc)
 		if err == errFail {
 			ok, err = false, nil // a pattern field that is not there: not applicable
@@ -1009,6 +1010,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 		if err != nil {
 			return err
 		}
+		e.freeScope(sc)
 	}
 	if fr.tabled != nil && !root {
 		// A call inside repeated this one: it is recursive. The branches it
@@ -1361,6 +1363,24 @@ type scope struct {
 }
 
 const scopeInline = 6
+
+// newScope returns an empty scope, recycled if possible.
+func (e *evaluator) newScope() *scope {
+	if n := len(e.scopes); n > 0 {
+		sc := e.scopes[n-1]
+		e.scopes = e.scopes[:n-1]
+		return sc
+	}
+	return &scope{}
+}
+
+// freeScope recycles sc. Only once its rule invocation is over: every
+// derivation explored and its bindings undone, so no live term refers to its
+// cells (residual conditions hold paths and values, never cells).
+func (e *evaluator) freeScope(sc *scope) {
+	*sc = scope{}
+	e.scopes = append(e.scopes, sc)
+}
 
 // newCell returns a fresh cell named name.
 func (s *scope) newCell(name string) *cell {
