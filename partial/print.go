@@ -144,6 +144,14 @@ func writeFilter(b *strings.Builder, f *Filter, nested bool) {
 }
 
 func appendFilter(b []byte, f *Filter, nested bool) []byte {
+	return appendFilterVia(b, f, nested, appendCond)
+}
+
+// condAppender appends a condition's text; the ...Via printers use it for
+// nested conditions (the simplifier passes one that reuses memoised keys).
+type condAppender func(b []byte, c Cond) []byte
+
+func appendFilterVia(b []byte, f *Filter, nested bool, sub condAppender) []byte {
 	switch {
 	case len(f.Branches) == 0:
 		return append(b, "false"...)
@@ -162,7 +170,7 @@ func appendFilter(b []byte, f *Filter, nested bool) []byte {
 		if paren {
 			b = append(b, '(')
 		}
-		b = appendBranch(b, br)
+		b = appendBranchVia(b, br, sub)
 		if paren {
 			b = append(b, ')')
 		}
@@ -178,6 +186,10 @@ func writeBranch(b *strings.Builder, br Branch) {
 }
 
 func appendBranch(b []byte, br Branch) []byte {
+	return appendBranchVia(b, br, appendCond)
+}
+
+func appendBranchVia(b []byte, br Branch, sub condAppender) []byte {
 	if len(br.Conds) == 0 {
 		return append(b, "true"...)
 	}
@@ -185,7 +197,7 @@ func appendBranch(b []byte, br Branch) []byte {
 		if i > 0 {
 			b = append(b, " and "...)
 		}
-		b = appendCond(b, c)
+		b = sub(b, c)
 	}
 	return b
 }
@@ -205,6 +217,11 @@ func appendCompare(b []byte, op CmpOp, l, r Operand) []byte {
 }
 
 func appendCond(b []byte, c Cond) []byte {
+	return appendCondVia(b, c, appendCond)
+}
+
+// appendCondVia is appendCond printing nested conditions with sub.
+func appendCondVia(b []byte, c Cond, sub condAppender) []byte {
 	switch x := c.(type) {
 	case *Compare:
 		b = appendCompare(b, x.Op, x.L, x.R)
@@ -225,7 +242,7 @@ func appendCond(b []byte, c Cond) []byte {
 		b = appendPath(b, x.Over)
 		if !x.Cond.IsAllowAll() {
 			b = append(b, ": ("...)
-			b = appendFilter(b, &x.Cond, false)
+			b = appendFilterVia(b, &x.Cond, false, sub)
 			b = append(b, ')')
 		}
 	case *Not:
@@ -233,19 +250,19 @@ func appendCond(b []byte, c Cond) []byte {
 		switch x.C.(type) {
 		case *Exists, *Not, *NotFilter:
 			b = append(b, '(')
-			b = appendCond(b, x.C)
+			b = sub(b, x.C)
 			b = append(b, ')')
 		default:
-			b = appendCond(b, x.C)
+			b = sub(b, x.C)
 		}
 	case *NotFilter:
 		b = append(b, "not "...)
 		if len(x.F.Branches) == 1 && len(x.F.Branches[0].Conds) == 1 {
 			b = append(b, '(')
-			b = appendFilter(b, &x.F, false)
+			b = appendFilterVia(b, &x.F, false, sub)
 			b = append(b, ')')
 		} else {
-			b = appendFilter(b, &x.F, true)
+			b = appendFilterVia(b, &x.F, true, sub)
 		}
 	case *InSet:
 		b = appendPath(b, x.Path)

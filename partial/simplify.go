@@ -113,6 +113,7 @@ type simplifier struct {
 type keyMemo struct {
 	m   map[Cond]string
 	buf []byte
+	app condAppender // appendKey, bound once
 }
 
 // key returns CondString(c), memoised.
@@ -126,10 +127,23 @@ func (s *simplifier) key(c Cond) string {
 	if s.keys.m == nil {
 		s.keys.m = make(map[Cond]string, 16)
 	}
-	s.keys.buf = appendCond(s.keys.buf[:0], c)
+	if s.keys.app == nil {
+		s.keys.app = s.keys.appendKey
+	}
+	s.keys.buf = appendCondVia(s.keys.buf[:0], c, s.keys.app)
 	k := string(s.keys.buf)
 	s.keys.m[c] = k
 	return k
+}
+
+// appendKey appends the text of a nested condition: its memoised key if
+// there is one, else printed in place (into the caller's buffer; nested
+// misses are not memoised, so the scratch buffer is never reentered).
+func (km *keyMemo) appendKey(b []byte, c Cond) []byte {
+	if k, ok := km.m[c]; ok {
+		return append(b, k...)
+	}
+	return appendCondVia(b, c, km.app)
 }
 
 // negatedKey prints negate(x) for an = or != comparison into the scratch
