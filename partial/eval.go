@@ -551,7 +551,8 @@ func (e *evaluator) buildBranch() Branch {
 	cs := append([]Cond(nil), e.conds...)
 	for i := len(e.exs) - 1; i >= 0; i-- {
 		x := e.exs[i]
-		var in, out []Cond
+		in := make([]Cond, 0, len(cs))
+		out := make([]Cond, 0, len(cs)+1)
 		at := -1
 		for _, c := range cs {
 			if mentions(c, x.name) {
@@ -581,7 +582,10 @@ func (e *evaluator) buildBranch() Branch {
 		if at < 0 {
 			at = len(out)
 		}
-		cs = append(out[:at:at], append([]Cond{ex}, out[at:]...)...)
+		out = append(out, nil)
+		copy(out[at+1:], out[at:])
+		out[at] = ex
+		cs = out
 	}
 	return Branch{Conds: cs}
 }
