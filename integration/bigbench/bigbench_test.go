@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/ursa-authz/ursa"
+	"github.com/ursa-authz/ursa/gormfilter"
 	"github.com/ursa-authz/ursa/integration/agreement"
 	"github.com/ursa-authz/ursa/integration/fixtures"
 	"github.com/ursa-authz/ursa/integration/fixtures/folders"
@@ -55,7 +56,7 @@ var (
 // open returns the question's setup, building the data on first use in this
 // database and checking that every variant returns the generated query's id
 // set for every sample user.
-func open(b *testing.B, name string, ds *Dataset, fx *fixtures.Fixture, mk func(a *ursa.Authorizer, s *sqlgen.Schema, pool *pgxpool.Pool) []variant) *setup {
+func open(b *testing.B, name string, ds *Dataset, fx *fixtures.Fixture, mk func(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant) *setup {
 	b.Helper()
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
@@ -95,8 +96,11 @@ func open(b *testing.B, name string, ds *Dataset, fx *fixtures.Fixture, mk func(
 	if err != nil {
 		b.Fatal(err)
 	}
-	sch, err := agreement.Schema(gdb, fx)
-	if err != nil {
+	var sch schemas
+	if sch.enforced, err = agreement.Schema(gdb, a, fx, gormfilter.EnforcedKeys()); err != nil {
+		b.Fatal(err)
+	}
+	if sch.untrusted, err = agreement.Schema(gdb, a, fx); err != nil {
 		b.Fatal(err)
 	}
 	s := &setup{pool: pool, variants: mk(a, sch, pool)}
@@ -211,11 +215,17 @@ func bench(b *testing.B, s *setup) {
 	})
 }
 
+// schemas are the sqlgen schemas of a fixture's models as gormfilter builds
+// them: with gormfilter.EnforcedKeys (the benchmark databases have a
+// foreign-key constraint on every key, so a key is read instead of checking
+// that its row exists), and without (the default: no key trusted).
+type schemas struct{ enforced, untrusted *sqlgen.Schema }
+
 // generated returns the variant of the SQL Ursa generates: Filter on the
 // actor, then sqlgen.Select for Postgres, per op (as an app would per
 // request). actor makes the actor as the app would have it loaded.
-func generated(a *ursa.Authorizer, s *sqlgen.Schema, class string, actor func(u int64) (any, error)) variant {
-	return variant{name: "generated", sql: func(u int64) (string, []any, error) {
+func generated(name string, a *ursa.Authorizer, s *sqlgen.Schema, class string, actor func(u int64) (any, error)) variant {
+	return variant{name: name, sql: func(u int64) (string, []any, error) {
 		act, err := actor(u)
 		if err != nil {
 			return "", nil, err
@@ -238,7 +248,7 @@ var repoRoleNames = []string{"admin", "maintainer", "reader"}
 // of the user's orgs (roles loaded with the user, as the policy reads
 // user.OrgRoles), repos with a repo role, repos granted to a team the user is
 // in or below, and public repos.
-func gitclubRead(a *ursa.Authorizer, s *sqlgen.Schema, pool *pgxpool.Pool) []variant {
+func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 	orgsOf := func(u int64) ([]int64, error) {
 		rows, err := pool.Query(context.Background(), "SELECT org_id FROM org_roles WHERE user_id = $1 ORDER BY id", u)
 		if err != nil {
@@ -274,10 +284,11 @@ func gitclubRead(a *ursa.Authorizer, s *sqlgen.Schema, pool *pgxpool.Pool) []var
 		}
 		return []any{orgs, u, repoRoleNames, true}
 	}
+	actor := func(u int64) (any, error) { return actors[u], nil }
 	const teams = `WITH RECURSIVE t (id) AS (SELECT team_id FROM team_memberships WHERE user_id = $2
 	  UNION SELECT c.id FROM teams c JOIN t ON c.parent_id = t.id) SELECT id FROM t`
 	return []variant{
-		generated(a, s, "Repository", func(u int64) (any, error) { return actors[u], nil }),
+		generated("generated", a, s.enforced, "Repository", actor),
 		// Best hand-written: the ways in ORed in one WHERE, each an indexable
 		// condition (subqueries as = ANY(ARRAY(...)), computed once), so the
 		// planner ORs bitmap index scans and reads only matching pages.
@@ -287,7 +298,9 @@ func gitclubRead(a *ursa.Authorizer, s *sqlgen.Schema, pool *pgxpool.Pool) []var
 			OR r.is_public = $4`, args),
 		// The generated SQL with the proposal of docs/benchmarks.md applied:
 		// a recursive seed that is one to-many test as IN (SELECT ...).
-		proposedSeed(generated(a, s, "Repository", func(u int64) (any, error) { return actors[u], nil })),
+		proposedSeed(generated("proposed", a, s.enforced, "Repository", actor)),
+		// The generated SQL when no key is trusted (gormfilter's default).
+		generated("generated_untrusted", a, s.untrusted, "Repository", actor),
 		// Hand-written alternatives.
 		fixed("hand_union", `SELECT r.* FROM repositories r WHERE r.id IN (
 			SELECT id FROM repositories WHERE org_id = ANY($1)
@@ -316,7 +329,7 @@ var seedAnyArray = regexp.MustCompile(`( AS \(SELECT "[^"]+"\."[^"]+" FROM "[^"]
 // SQL no longer has such a seed, so the figures never silently compare the
 // generated SQL with itself.
 func proposedSeed(g variant) variant {
-	return variant{name: "proposed", sql: func(u int64) (string, []any, error) {
+	return variant{name: g.name, sql: func(u int64) (string, []any, error) {
 		q, args, err := g.sql(u)
 		if err != nil {
 			return "", nil, err
@@ -330,10 +343,11 @@ func proposedSeed(g variant) variant {
 
 // foldersRead: the folders a user may read (folder-tree policy): public,
 // owned or granted folders and everything below them.
-func foldersRead(a *ursa.Authorizer, s *sqlgen.Schema, _ *pgxpool.Pool) []variant {
+func foldersRead(a *ursa.Authorizer, s schemas, _ *pgxpool.Pool) []variant {
 	args := func(u int64) []any { return []any{u, true} }
+	actor := func(u int64) (any, error) { return &folders.User{ID: u}, nil }
 	return []variant{
-		generated(a, s, "Folder", func(u int64) (any, error) { return &folders.User{ID: u}, nil }),
+		generated("generated", a, s.enforced, "Folder", actor),
 		// Best hand-written: the seeds as a UNION of indexed queries, walked
 		// down parent_id, the rows fetched by primary key.
 		fixed("hand", `SELECT f.* FROM folders f WHERE f.id = ANY(ARRAY(WITH RECURSIVE r (id) AS (
@@ -341,6 +355,7 @@ func foldersRead(a *ursa.Authorizer, s *sqlgen.Schema, _ *pgxpool.Pool) []varian
 			UNION SELECT id FROM folders WHERE owner_id = $1
 			UNION SELECT folder_id FROM grants WHERE user_id = $1
 			UNION SELECT c.id FROM folders c JOIN r ON c.parent_id = r.id) SELECT id FROM r))`, args),
+		generated("generated_untrusted", a, s.untrusted, "Folder", actor),
 		// Shape alternatives for the outer test (the seed as generated).
 		fixed("outer_in_select", `SELECT f.* FROM folders f WHERE f.id IN (WITH RECURSIVE r (id) AS (
 			SELECT s.id FROM folders s WHERE s.public = $2 OR s.owner_id = $1
@@ -393,7 +408,7 @@ func BenchmarkExplain(b *testing.B) {
 		name string
 		ds   *Dataset
 		fx   *fixtures.Fixture
-		mk   func(*ursa.Authorizer, *sqlgen.Schema, *pgxpool.Pool) []variant
+		mk   func(*ursa.Authorizer, schemas, *pgxpool.Pool) []variant
 		slow []variant
 	}{{"gitclub", GitClub, gitclub.Fixture(), gitclubRead, nil}, {"folders", Folders, folders.Fixture(), foldersRead, foldersSlow()}} {
 		s := open(b, q.name, q.ds, q.fx, q.mk)

@@ -150,10 +150,11 @@ const (
 // ~200k org roles (each user in 1–3 orgs, 10% admin), 1.2M repo roles
 // (~12 per user), 20k teams in chains of 5 (each org: 4 chains), 200k team
 // memberships (2 per user), 480k team repo roles (40% of repos). Indexes: the
-// primary keys and every foreign-key column, plus repositories(is_public).
+// primary keys and every foreign-key column, plus repositories(is_public);
+// foreign-key constraints on every key.
 var GitClub = &Dataset{
 	Schema:  "ursa_bigbench_gitclub",
-	Version: 2,
+	Version: 3,
 	Build: []string{
 		`CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text)`,
 		`CREATE TABLE organizations (id bigint PRIMARY KEY, name text NOT NULL)`,
@@ -201,6 +202,15 @@ var GitClub = &Dataset{
 		`CREATE INDEX ON team_repo_roles (team_id)`,
 		`CREATE INDEX ON team_repo_roles (repo_id)`,
 		`CREATE INDEX ON issues (repo_id)`,
+
+		// Foreign keys, so the benchmark may use gormfilter.EnforcedKeys.
+		`ALTER TABLE org_roles ADD FOREIGN KEY (user_id) REFERENCES users, ADD FOREIGN KEY (org_id) REFERENCES organizations`,
+		`ALTER TABLE repositories ADD FOREIGN KEY (org_id) REFERENCES organizations`,
+		`ALTER TABLE repo_roles ADD FOREIGN KEY (user_id) REFERENCES users, ADD FOREIGN KEY (repo_id) REFERENCES repositories`,
+		`ALTER TABLE teams ADD FOREIGN KEY (org_id) REFERENCES organizations, ADD FOREIGN KEY (parent_id) REFERENCES teams`,
+		`ALTER TABLE team_memberships ADD FOREIGN KEY (team_id) REFERENCES teams, ADD FOREIGN KEY (user_id) REFERENCES users`,
+		`ALTER TABLE team_repo_roles ADD FOREIGN KEY (team_id) REFERENCES teams, ADD FOREIGN KEY (repo_id) REFERENCES repositories`,
+		`ALTER TABLE issues ADD FOREIGN KEY (repo_id) REFERENCES repositories, ADD FOREIGN KEY (creator_id) REFERENCES users`,
 	},
 }
 
@@ -210,10 +220,11 @@ var GitClub = &Dataset{
 // folders; 90% of folders have an owner (~9 per user), 0.01% are public;
 // 300k grants (~3 per user, roles "viewer", "editor", "Editor", "editor ").
 // Indexes: primary keys, folders(parent_id), folders(owner_id),
-// folders(public), grants(user_id), grants(folder_id).
+// folders(public), grants(user_id), grants(folder_id); foreign-key
+// constraints on every key.
 var Folders = &Dataset{
 	Schema:  "ursa_bigbench_folders",
-	Version: 1,
+	Version: 2,
 	Build: []string{
 		`CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)`,
 		`CREATE TABLE folders (id bigint PRIMARY KEY, name text NOT NULL, parent_id bigint, owner_id bigint, public boolean NOT NULL)`,
@@ -240,5 +251,9 @@ var Folders = &Dataset{
 		`CREATE INDEX ON grants (folder_id)`,
 		`CREATE INDEX ON documents (folder_id)`,
 		`CREATE INDEX ON documents (owner_id)`,
+
+		`ALTER TABLE folders ADD FOREIGN KEY (parent_id) REFERENCES folders, ADD FOREIGN KEY (owner_id) REFERENCES users`,
+		`ALTER TABLE grants ADD FOREIGN KEY (user_id) REFERENCES users, ADD FOREIGN KEY (folder_id) REFERENCES folders`,
+		`ALTER TABLE documents ADD FOREIGN KEY (folder_id) REFERENCES folders, ADD FOREIGN KEY (owner_id) REFERENCES users`,
 	},
 }
