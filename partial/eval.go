@@ -285,8 +285,7 @@ func (e *evaluator) utypeOf(t reflect.Type) *utype {
 		return u
 	}
 	if e.snap != nil {
-		if v, ok := e.snap.types.Load(t); ok {
-			u := v.(*utype)
+		if u, ok := e.snap.loadType(t); ok {
 			e.types[t] = u
 			return u
 		}
@@ -301,9 +300,7 @@ func (e *evaluator) utypeOf(t reflect.Type) *utype {
 		defer func() {
 			e.buildDepth--
 			if e.buildDepth == 0 {
-				for _, bt := range e.building {
-					e.snap.types.LoadOrStore(bt, e.types[bt])
-				}
+				e.snap.storeTypes(e.building, e.types)
 				e.building = e.building[:0]
 			}
 		}()

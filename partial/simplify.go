@@ -168,7 +168,7 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		sorted []string // the same, sorted
 		br     Branch
 	}
-	var kept []kb
+	kept := make([]kb, 0, len(f.Branches))
 	for _, br := range f.Branches {
 		nb, ok := s.branch(br)
 		if !ok {
@@ -204,7 +204,9 @@ func (s *simplifier) filter(f *Filter) *Filter {
 			}
 		}
 	}
-	var keys, sorted [][]string
+	out.Branches = make([]Branch, 0, len(kept))
+	keys := make([][]string, 0, len(kept))
+	sorted := make([][]string, 0, len(kept))
 	for i, k := range kept {
 		if !drop[i] {
 			out.Branches = append(out.Branches, k.br)
@@ -266,9 +268,10 @@ func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branc
 				keys[i] = append([]string(nil), keys[i]...)
 				keys[i][di] = s.key(c)
 				sorted[i] = sortedCopy(keys[i])
-				bs = append(bs[:j:j], bs[j+1:]...)
-				keys = append(keys[:j:j], keys[j+1:]...)
-				sorted = append(sorted[:j:j], sorted[j+1:]...)
+				// In place: bs, keys and sorted are this call's own.
+				bs = append(bs[:j], bs[j+1:]...)
+				keys = append(keys[:j], keys[j+1:]...)
+				sorted = append(sorted[:j], sorted[j+1:]...)
 				merged = true
 				break outer
 			}

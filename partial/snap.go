@@ -13,9 +13,30 @@ import (
 // resolved fields and static types of unknowns. Entries are immutable once
 // stored; concurrent evaluations share them.
 type snapCache struct {
-	subclass sync.Map // [2]string -> bool
-	fields   sync.Map // fieldRef -> fieldRes
-	types    sync.Map // reflect.Type -> *utype (complete)
+	mu       sync.RWMutex
+	subclass map[[2]string]bool
+	fields   map[fieldRef]fieldRes
+	types    map[reflect.Type]*utype // complete types only
+}
+
+func (c *snapCache) loadType(t reflect.Type) (*utype, bool) {
+	c.mu.RLock()
+	u, ok := c.types[t]
+	c.mu.RUnlock()
+	return u, ok
+}
+
+func (c *snapCache) storeTypes(ts []reflect.Type, local map[reflect.Type]*utype) {
+	c.mu.Lock()
+	if c.types == nil {
+		c.types = map[reflect.Type]*utype{}
+	}
+	for _, t := range ts {
+		if _, ok := c.types[t]; !ok {
+			c.types[t] = local[t]
+		}
+	}
+	c.mu.Unlock()
 }
 
 type fieldRef struct {
@@ -64,21 +85,36 @@ type snapHost struct {
 
 func (h snapHost) SubclassOf(sub, super string) bool {
 	k := [2]string{sub, super}
-	if v, ok := h.c.subclass.Load(k); ok {
-		return v.(bool)
+	h.c.mu.RLock()
+	v, ok := h.c.subclass[k]
+	h.c.mu.RUnlock()
+	if ok {
+		return v
 	}
-	v := h.host.SubclassOf(sub, super)
-	h.c.subclass.Store(k, v)
+	v = h.host.SubclassOf(sub, super)
+	h.c.mu.Lock()
+	if h.c.subclass == nil {
+		h.c.subclass = map[[2]string]bool{}
+	}
+	h.c.subclass[k] = v
+	h.c.mu.Unlock()
 	return v
 }
 
 func (h snapHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
 	k := fieldRef{t, name}
-	if v, ok := h.c.fields.Load(k); ok {
-		r := v.(fieldRes)
+	h.c.mu.RLock()
+	r, ok := h.c.fields[k]
+	h.c.mu.RUnlock()
+	if ok {
 		return r.goName, r.typ, r.ok
 	}
 	g, ft, ok := h.host.FieldOf(t, name)
-	h.c.fields.Store(k, fieldRes{g, ft, ok})
+	h.c.mu.Lock()
+	if h.c.fields == nil {
+		h.c.fields = map[fieldRef]fieldRes{}
+	}
+	h.c.fields[k] = fieldRes{g, ft, ok}
+	h.c.mu.Unlock()
 	return g, ft, ok
 }
