@@ -82,6 +82,10 @@ func (e *evaluator) release() {
 		nameLog:   e.nameLog[:0],
 		emitLog:   e.emitLog[:0],
 		building:  e.building[:0],
+		// the unused rest of the slabs (used elements belong to filters)
+		cmpSlab: e.cmpSlab,
+		unkSlab: e.unkSlab,
+		strSlab: e.strSlab,
 	}
 	evalPool.Put(e)
 }

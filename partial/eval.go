@@ -76,6 +76,9 @@ type evaluator struct {
 	// (keyed) once and allocated once.
 	fieldMemo map[fieldKey]*unk
 	cmpMemo   map[cmpKey]*Compare
+	cmpSlab   []Compare
+	unkSlab   []unk
+	strSlab   []string
 }
 
 type fieldKey struct {
@@ -101,9 +104,52 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 	if e.cmpMemo == nil {
 		e.cmpMemo = make(map[cmpKey]*Compare, 32)
 	}
-	c := &Compare{Op: op, L: u.path, R: Value{V: v}}
+	c := e.newCompare()
+	*c = Compare{Op: op, L: u.path, R: Value{V: v}}
 	e.cmpMemo[k] = c
 	return c
+}
+
+// Slabs: conditions, unknowns and path steps made by one evaluation are
+// carved from chunks (one allocation per slabSize) instead of allocated one
+// by one. Filters keep the chunks they point into alive; nothing in a chunk
+// is reused.
+const slabSize = 32
+
+func (e *evaluator) newCompare() *Compare {
+	if len(e.cmpSlab) == 0 {
+		e.cmpSlab = make([]Compare, slabSize)
+	}
+	c := &e.cmpSlab[0]
+	e.cmpSlab = e.cmpSlab[1:]
+	return c
+}
+
+func (e *evaluator) newUnk(p Path, t *utype) *unk {
+	if len(e.unkSlab) == 0 {
+		e.unkSlab = make([]unk, slabSize)
+	}
+	u := &e.unkSlab[0]
+	e.unkSlab = e.unkSlab[1:]
+	u.path, u.t = p, t
+	return u
+}
+
+// extend is the package's extend with the new path's steps carved from a
+// slab (capacity capped: appending to them copies).
+func (e *evaluator) extend(p Path, f string) Path {
+	n := len(p.Fields) + 1
+	if n > slabSize/2 {
+		return extend(p, f)
+	}
+	if len(e.strSlab) < n {
+		e.strSlab = make([]string, 4*slabSize)
+	}
+	fs := e.strSlab[:n:n]
+	e.strSlab = e.strSlab[n:]
+	copy(fs, p.Fields)
+	fs[n-1] = f
+	return Path{Var: p.Var, Fields: fs}
 }
 
 // nilGuard returns `path != nil` for an unknown object that may be a nil
@@ -1644,7 +1690,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			if !ok {
 				return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 			}
-			f = &unk{path: extend(x.path, goName), t: e.utypeOf(ft)}
+			f = e.newUnk(e.extend(x.path, goName), e.utypeOf(ft))
 		}
 		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.guarded(x.path) {
 			// This lookup errors in a decision when the relation is nil

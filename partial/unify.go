@@ -387,7 +387,7 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 		name := e.fresh(hint)
 		m := e.mark()
 		e.exs = append(e.exs, exFrame{name: name, class: c.t.elem.class, over: c.path, outAt: len(*e.out)})
-		el := &unk{path: Path{Var: name}, t: c.t.elem}
+		el := e.newUnk(Path{Var: name}, c.t.elem)
 		ok, err := e.unify(x, el, pos)
 		if err == nil && ok {
 			err = k()
