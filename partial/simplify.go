@@ -163,6 +163,22 @@ func (s *simplifier) negatedKey(x *Compare) []byte {
 // filter simplifies an OR of ANDs (not its Preds).
 func (s *simplifier) filter(f *Filter) *Filter {
 	out := &Filter{Type: f.Type}
+	if len(f.Branches) == 1 {
+		// One branch (the inside of most Exists): no subsumption, no
+		// merging; an unchanged branch keeps the input's slice.
+		nb, ok := s.branch(f.Branches[0])
+		switch {
+		case !ok:
+			return out
+		case len(nb.Conds) == 0:
+			return AllowAll(f.Type)
+		case sameConds(nb.Conds, f.Branches[0].Conds):
+			out.Branches = f.Branches
+		default:
+			out.Branches = []Branch{nb}
+		}
+		return out
+	}
 	type kb struct {
 		keys   []string // condition keys, in order (a set: branch dedupes)
 		sorted []string // the same, sorted
@@ -179,7 +195,10 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		}
 		kept = append(kept, kb{br: nb})
 	}
-	if len(kept) == 1 {
+	switch len(kept) {
+	case 0:
+		return out // deny-all (nil Branches)
+	case 1:
 		out.Branches = append(out.Branches, kept[0].br)
 		return out
 	}
@@ -579,14 +598,21 @@ func sameFilter(a, b *Filter) bool {
 		}
 	}
 	for i := range a.Branches {
-		ca, cb := a.Branches[i].Conds, b.Branches[i].Conds
-		if len(ca) != len(cb) {
+		if !sameConds(a.Branches[i].Conds, b.Branches[i].Conds) {
 			return false
 		}
-		for j := range ca {
-			if ca[j] != cb[j] {
-				return false
-			}
+	}
+	return true
+}
+
+// sameConds reports whether a and b hold the very same conditions.
+func sameConds(a, b []Cond) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for j := range a {
+		if a[j] != b[j] {
+			return false
 		}
 	}
 	return true
