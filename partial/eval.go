@@ -680,7 +680,15 @@ func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
 		if len(x.Kwargs) > 0 {
 			return e.unsupported(x.At, "keyword arguments in a rule call")
 		}
-		args := make([]term, len(x.Args))
+		// call copies its arguments into its frame: small argument lists
+		// live on the stack.
+		var buf [4]term
+		args := buf[:0]
+		if len(x.Args) <= len(buf) {
+			args = buf[:len(x.Args)]
+		} else {
+			args = make([]term, len(x.Args))
+		}
 		for i, a := range x.Args {
 			t, err := e.term(a, sc)
 			if err != nil {
