@@ -149,4 +149,12 @@
 // identity, so an actor mutated between calls is a new key). Evaluations that
 // called host methods, used `new` or read non-scalar constants are not cached.
 // See cache.go.
+//
+// Uncached evaluation reuses what does not depend on the actor: the program
+// compiled once per *loader.Program (index.go: rules by name and arity,
+// specializer signatures, a pre-allocation rule filter on literal and class
+// parameters) and, per policy snapshot (*engine.Policy, never shared across
+// versions), subclass answers, resolved fields and static types (snap.go).
+// Within one evaluation, unknowns' fields and comparisons are interned and
+// carved from slabs; evaluators and rule scopes are recycled.
 package partial
