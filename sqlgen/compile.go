@@ -28,7 +28,8 @@ type compiler struct {
 	// keyInSet: the next walk resolves the path of `path in <recursive
 	// set>`. The set holds keys of existing rows only, so a last
 	// belongs-to step may use its key even when not Enforced: a dangling
-	// key is in no set. Consumed by that walk.
+	// key is in no set (false; with NilErrors the row is still read, so a
+	// dangling key stays an error). Consumed by that walk.
 	keyInSet bool
 	// exact: the fragment being compiled must tell an error (NULL) from
 	// false, because it is negated or a later operand of OR/AND depends on
@@ -294,7 +295,7 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 				refs[j] = colRef{sql: fr.sql, missing: fr.nullable || fr.missing, hop: fr.hop}
 			}
 			o = &object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs}
-			if !r.Enforced && !(last && keyInSet) {
+			if !r.Enforced && !(last && keyInSet && !c.nilErrors) {
 				// a non-NULL key may have no row: read the row
 				if o, err = c.materialize(ctx, o, true); err != nil {
 					return nil, "", nil, false, err
