@@ -6,7 +6,12 @@
 // reused afterwards) and the datasets GitClub and Folders. The benchmarks are
 // in bigbench_test.go; run them with
 //
-//	go test -run '^$' -bench . -benchtime 20x -count 5 ./integration/bigbench
+//	go test -run '^$' -bench '/interleaved' -benchtime 20x -count 6 ./integration/bigbench
+//
+// (each op runs every variant once for the same user and reports ms/op per
+// variant and its ratio to the hand-written SQL; -bench . also times each
+// variant alone and logs the plans). Figures: docs/benchmarks.md, "Postgres
+// at scale".
 //
 // Without DATABASE_URL they skip. Plain `go test` builds nothing: the data is
 // made only by a benchmark.
