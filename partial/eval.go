@@ -1885,12 +1885,29 @@ func specSignature(r *ast.Rule) string {
 func (e *evaluator) uniqueExists(f *Filter) *Filter {
 	seen := map[string]bool{}
 	var cond func(c Cond) Cond
+	// filter returns g with its conditions made unique; conditions and
+	// branch slices that need no renaming are kept as they are.
 	filter := func(g Filter) Filter {
-		out := Filter{Type: g.Type, Preds: g.Preds, Branches: make([]Branch, len(g.Branches))}
+		out := Filter{Type: g.Type, Preds: g.Preds, Branches: g.Branches}
+		copied := false
 		for i, br := range g.Branches {
-			cs := make([]Cond, len(br.Conds))
+			var cs []Cond
 			for j, c := range br.Conds {
-				cs[j] = cond(c)
+				nc := cond(c)
+				if nc != c && cs == nil {
+					cs = make([]Cond, len(br.Conds))
+					copy(cs, br.Conds[:j])
+				}
+				if cs != nil {
+					cs[j] = nc
+				}
+			}
+			if cs == nil {
+				continue
+			}
+			if !copied {
+				out.Branches = append([]Branch(nil), g.Branches...)
+				copied = true
 			}
 			out.Branches[i] = Branch{Conds: cs}
 		}
@@ -1900,6 +1917,7 @@ func (e *evaluator) uniqueExists(f *Filter) *Filter {
 		switch x := c.(type) {
 		case *Exists:
 			v, body := x.Var, x.Cond
+			renamedVar := false
 			if seen[v] {
 				nv := e.fresh(v)
 				renamed := Filter{Type: body.Type, Branches: make([]Branch, len(body.Branches))}
@@ -1911,13 +1929,25 @@ func (e *evaluator) uniqueExists(f *Filter) *Filter {
 					renamed.Branches[i] = Branch{Conds: cs}
 				}
 				v, body = nv, renamed
+				renamedVar = true
 			}
 			seen[v] = true
-			return &Exists{Var: v, Type: x.Type, Over: x.Over, Cond: filter(body)}
+			nb := filter(body)
+			if !renamedVar && sameFilter(&nb, &x.Cond) {
+				return x
+			}
+			return &Exists{Var: v, Type: x.Type, Over: x.Over, Cond: nb}
 		case *Not:
-			return &Not{C: cond(x.C)}
+			if inner := cond(x.C); inner != x.C {
+				return &Not{C: inner}
+			}
+			return x
 		case *NotFilter:
-			return &NotFilter{F: filter(x.F)}
+			nf := filter(x.F)
+			if sameFilter(&nf, &x.F) {
+				return x
+			}
+			return &NotFilter{F: nf}
 		}
 		return c
 	}
