@@ -299,7 +299,12 @@ func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branc
 	return bs
 }
 
+// sortedCopy returns a sorted: a itself when already sorted (key lists are
+// never modified in place), else a sorted copy.
 func sortedCopy(a []string) []string {
+	if slices.IsSorted(a) {
+		return a
+	}
 	s := append(make([]string, 0, len(a)), a...)
 	sort.Strings(s)
 	return s
