@@ -187,8 +187,18 @@ func join(fs []frag, op prec, exact bool) frag {
 			parts[i] = coalesce(parts[i])
 		}
 	}
+	// The parts after the last one that may be an error join plainly: write
+	// them in one builder (folding joinStep over them would copy the
+	// growing right operand at every step).
+	k := n - 1
+	for k > 0 && !parts[k-1].errNull {
+		k--
+	}
 	res := parts[n-1]
-	for i := n - 2; i >= 0; i-- {
+	if k < n-1 {
+		res = joinPlain(parts[k:], op)
+	}
+	for i := k - 1; i >= 0; i-- {
 		res = joinStep(parts[i], res, op)
 	}
 	// If the first part may be an error and every part that may be one has
@@ -351,11 +361,51 @@ func joinStep(p, res frag, op prec) frag {
 	return out
 }
 
+// joinPlain is the right fold of joinStep over parts (at least two) none
+// of which but the last may be an error, written in one builder.
+func joinPlain(parts []frag, op prec) frag {
+	sep := " AND "
+	if op == pOr {
+		sep = " OR "
+	}
+	n, size, nargs := len(parts), 0, 0
+	out := frag{prec: op}
+	for _, p := range parts {
+		size += len(p.sql) + len(sep) + 2
+		nargs += len(p.args)
+		out.valNull = out.valNull || p.valNull
+		out.errNull = out.errNull || p.errNull
+	}
+	var b strings.Builder
+	b.Grow(size + 8)
+	out.args = make([]any, 0, nargs)
+	for _, p := range parts[:n-1] {
+		writeOperand(&b, p, op)
+		b.WriteString(sep)
+		out.args = append(out.args, p.args...)
+	}
+	last := parts[n-1]
+	if last.k != fSQL {
+		b.WriteString(last.sqlText())
+	} else if last.prec == op || last.prec == pAtom {
+		b.WriteString(last.sql)
+	} else {
+		b.WriteByte('(')
+		b.WriteString(last.sql)
+		b.WriteByte(')')
+	}
+	out.args = append(out.args, last.args...)
+	out.sql = b.String()
+	return out
+}
+
 func writeOperand(b *strings.Builder, f frag, op prec) {
 	// Parenthesize anything that is not an atom, so that mixed AND/OR
 	// always read unambiguously.
 	if f.prec != pAtom {
-		b.WriteString("(" + f.sql + ")")
+		b.WriteByte('(')
+		b.WriteString(f.sql)
+		b.WriteByte(')')
 	} else {
 		b.WriteString(f.sql)
 	}
