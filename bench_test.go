@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ursa-authz/ursa"
+	"github.com/ursa-authz/ursa/internal/benchcpu"
 )
 
 // BenchmarkAuthorizeOwnership: allow if resource.owner_id == actor.id or
@@ -15,7 +16,7 @@ func BenchmarkAuthorizeOwnership(b *testing.B) {
 	u := &User{ID: 7000}
 	d := &Doc{ID: 1, OwnerID: 8000, Public: true}
 	b.ReportAllocs()
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		ok, err := a.IsAllowed(ctx, u, "read", d)
 		if err != nil || !ok {
 			b.Fatal(ok, err)
@@ -30,7 +31,7 @@ func BenchmarkAuthorizeGitClub(b *testing.B) {
 	w := newWorld()
 	ctx := context.Background()
 	b.ReportAllocs()
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		ok, err := a.IsAllowed(ctx, w.bob, "read", w.anvil)
 		if err != nil || !ok {
 			b.Fatal(ok, err)

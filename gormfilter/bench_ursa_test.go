@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ursa-authz/ursa/gormfilter"
+	"github.com/ursa-authz/ursa/internal/benchcpu"
 	"gorm.io/gorm"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkFindAuthorized(b *testing.B) {
 	if err := gormfilter.Authorized(db, bob, "read").Find(&rs).Error; err != nil || len(rs) != 2 {
 		b.Fatal(err, len(rs))
 	}
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		rs = rs[:0]
 		if err := gormfilter.Authorized(db, bob, "read").Find(&rs).Error; err != nil {
 			b.Fatal(err)
@@ -59,7 +60,7 @@ func BenchmarkFindHandWritten(b *testing.B) {
 	if err := db.Where(cond, args...).Find(&rs).Error; err != nil || len(rs) != 2 {
 		b.Fatal(err, len(rs))
 	}
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		rs = rs[:0]
 		if err := db.Where(cond, args...).Find(&rs).Error; err != nil {
 			b.Fatal(err)
@@ -81,7 +82,7 @@ func BenchmarkFindHandOptimized(b *testing.B) {
 	if err := where(db).Find(&rs).Error; err != nil || len(rs) != 2 {
 		b.Fatal(err, len(rs))
 	}
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		rs = rs[:0]
 		if err := where(db).Find(&rs).Error; err != nil {
 			b.Fatal(err)
@@ -95,7 +96,7 @@ func BenchmarkAuthorizerFilter(b *testing.B) {
 	a := newAuthorizer(b)
 	bob := &User{ID: 2, OrgMemberships: []OrgMember{{UserID: 2, OrgID: 1, Role: "member"}}}
 	ctx := context.Background()
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if _, err := a.Filter(ctx, bob, "read", "Repo"); err != nil {
 			b.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func BenchmarkAuthorizerFilter(b *testing.B) {
 func BenchmarkDryRunAuthorized(b *testing.B) {
 	db, bob := benchDB(b)
 	dry := db.Session(&gorm.Session{DryRun: true})
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if err := gormfilter.Authorized(dry, bob, "read").Find(&[]Repo{}).Error; err != nil {
 			b.Fatal(err)
 		}
@@ -119,7 +120,7 @@ func BenchmarkDryRunHandWritten(b *testing.B) {
 	db, bob := benchDB(b)
 	cond, args := sameWhere(b, db, bob)
 	dry := db.Session(&gorm.Session{DryRun: true})
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if err := dry.Where(cond, args...).Find(&[]Repo{}).Error; err != nil {
 			b.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func BenchmarkDryRunAuthorizedColdActor(b *testing.B) {
 	db, _ := benchDB(b)
 	dry := db.Session(&gorm.Session{DryRun: true})
 	i := 0
-	reportCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		i++
 		actor := &User{ID: uint(1000 + i), OrgMemberships: []OrgMember{{UserID: uint(1000 + i), OrgID: 1, Role: "member"}}}
 		if err := gormfilter.Authorized(dry, actor, "read").Find(&[]Repo{}).Error; err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/integration/fixtures/gitclub"
+	"github.com/ursa-authz/ursa/internal/benchcpu"
 	"github.com/ursa-authz/ursa/partial"
 )
 
@@ -55,7 +56,7 @@ func BenchmarkPartialGitClub(b *testing.B) {
 	p := gitclubPolicy(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	loopCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if _, err := partial.Eval(ctx, p, gitclubUser, "read", "Repository"); err != nil {
 			b.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func BenchmarkPartialGitClubUncached(b *testing.B) {
 	p := gitclubPolicy(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	loopCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if _, err := partial.Query(ctx, p, "allow", gitclubUser, "read", partial.Unknown{Type: "Repository"}); err != nil {
 			b.Fatal(err)
 		}
@@ -89,7 +90,7 @@ func BenchmarkMatchFolders(b *testing.B) {
 		leaf = &Folder{ID: i, OwnerID: 1, Parent: leaf}
 	}
 	b.ReportAllocs()
-	loopCPU(b, func() {
+	benchcpu.Loop(b, func() {
 		if ok, err := partial.Match(p, f, leaf); err != nil || !ok {
 			b.Fatal(ok, err)
 		}
