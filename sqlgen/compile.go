@@ -17,6 +17,10 @@ type compiler struct {
 	d     Dialect
 	preds map[string]*partial.Pred
 	n     int // alias counter: every alias and CTE name in one statement is unique
+	// stk holds the operands of the ANDs/ORs being compiled (branch,
+	// filter): each call appends above the part that is in use, joins its
+	// own operands and truncates back, so one slice serves the statement.
+	stk []frag
 
 	// frame is the current subquery nesting depth; corr[i] is set when a
 	// condition inside frame i refers to a variable bound outside it.
@@ -441,6 +445,9 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	var b strings.Builder
 	b.Grow(len(cond.sql) + 160*len(items))
 	var args []any
+	if len(cond.args) > 0 {
+		args = make([]any, 0, len(cond.args))
+	}
 	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres
 	var where []frag
 	switch {
@@ -499,12 +506,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 		}
 	}
 	where = append(where, cond)
-	w := and(where...)
-	if w.k == fSQL {
-		b.WriteString(" WHERE ")
-		b.WriteString(w.sql)
-		args = append(args, w.args...)
-	}
+	args = writeWhere(&b, where, args)
 	if anyArray {
 		b.WriteString("))")
 	} else {
@@ -621,7 +623,8 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 			c.preds[name] = p
 		}
 	}
-	out := make([]frag, 0, len(f.Branches))
+	start := len(c.stk)
+	defer func() { c.stk = c.stk[:start] }()
 	exact := c.exact
 	for i, br := range f.Branches {
 		// A branch followed by others must tell an error from false: an
@@ -633,30 +636,31 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 		if err != nil {
 			return frag{}, err
 		}
-		out = append(out, bf)
+		c.stk = append(c.stk, bf)
 		if bf.k == fTrue {
 			break // later branches are never evaluated
 		}
 	}
-	return join(out, pOr, exact), nil
+	return join(c.stk[start:], pOr, exact), nil
 }
 
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 	if !c.nilErrors {
 		conds = dropNilGuards(conds)
 	}
-	out := make([]frag, 0, len(conds))
+	start := len(c.stk)
+	defer func() { c.stk = c.stk[:start] }()
 	for _, cd := range conds {
 		f, err := c.cond(sc, cd)
 		if err != nil {
 			return frag{}, err
 		}
-		out = append(out, f)
+		c.stk = append(c.stk, f)
 		if f.k == fFalse {
 			break // later conditions are never evaluated
 		}
 	}
-	return join(out, pAnd, c.exact), nil
+	return join(c.stk[start:], pAnd, c.exact), nil
 }
 
 // dropNilGuards removes from a branch the guards `p != nil` that another

@@ -364,25 +364,33 @@ func joinStep(p, res frag, op prec) frag {
 // joinPlain is the right fold of joinStep over parts (at least two) none
 // of which but the last may be an error, written in one builder.
 func joinPlain(parts []frag, op prec) frag {
-	sep := " AND "
-	if op == pOr {
-		sep = " OR "
-	}
-	n, size, nargs := len(parts), 0, 0
 	out := frag{prec: op}
+	size, nargs := 0, 0
 	for _, p := range parts {
-		size += len(p.sql) + len(sep) + 2
+		size += len(p.sql) + 7
 		nargs += len(p.args)
 		out.valNull = out.valNull || p.valNull
 		out.errNull = out.errNull || p.errNull
 	}
 	var b strings.Builder
-	b.Grow(size + 8)
-	out.args = make([]any, 0, nargs)
+	b.Grow(size)
+	out.args = writePlain(&b, parts, op, make([]any, 0, nargs))
+	out.sql = b.String()
+	return out
+}
+
+// writePlain writes the SQL of joinPlain(parts, op) to b and returns args
+// with the parts' arguments appended.
+func writePlain(b *strings.Builder, parts []frag, op prec, args []any) []any {
+	sep := " AND "
+	if op == pOr {
+		sep = " OR "
+	}
+	n := len(parts)
 	for _, p := range parts[:n-1] {
-		writeOperand(&b, p, op)
+		writeOperand(b, p, op)
 		b.WriteString(sep)
-		out.args = append(out.args, p.args...)
+		args = append(args, p.args...)
 	}
 	last := parts[n-1]
 	if last.k != fSQL {
@@ -394,9 +402,36 @@ func joinPlain(parts []frag, op prec) frag {
 		b.WriteString(last.sql)
 		b.WriteByte(')')
 	}
-	out.args = append(out.args, last.args...)
-	out.sql = b.String()
-	return out
+	return append(args, last.args...)
+}
+
+// writeWhere writes " WHERE " and the SQL of and(where...) to b if that is
+// not a constant, and returns args with its arguments appended. where is
+// compacted in place.
+func writeWhere(b *strings.Builder, where []frag, args []any) []any {
+	parts := where[:0]
+	for _, f := range where {
+		if f.k == fTrue {
+			continue
+		}
+		parts = append(parts, f)
+		if f.k == fFalse {
+			break
+		}
+	}
+	n := len(parts)
+	if n == 0 || parts[n-1].k != fSQL {
+		return args // true (no condition) or false (not written, as by and)
+	}
+	b.WriteString(" WHERE ")
+	if n == 1 {
+		b.WriteString(parts[0].sql)
+		return append(args, parts[0].args...)
+	}
+	for i := range parts {
+		parts[i] = loosen(parts[i])
+	}
+	return writePlain(b, parts, pAnd, args)
 }
 
 func writeOperand(b *strings.Builder, f frag, op prec) {

@@ -80,7 +80,7 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	if alias == "" {
 		alias, qualified = t.Name, true
 	}
-	c := &compiler{s: s, d: d, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8)}
+	c := &compiler{s: s, d: d, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8), stk: make([]frag, 0, 16)}
 	// not cached: aliases come from callers
 	var qb strings.Builder
 	err = d.quoteTo(&qb, alias, qualified)
