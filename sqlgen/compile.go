@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ursa-authz/ursa/partial"
@@ -108,21 +109,44 @@ type quoteKey struct {
 	name      string
 }
 
-// quoted caches quoted identifiers (schemas are small and long-lived).
-var quoted sync.Map // quoteKey -> string
+// quoted caches quoted identifiers (schemas are small and long-lived): a
+// map that is never modified once published, read without locking (cheaper
+// than sync.Map on this hot path) and replaced by a copy on a miss.
+var (
+	quoted   atomic.Pointer[map[quoteKey]string]
+	quotedMu sync.Mutex
+)
+
+// maxQuoted bounds the cache (identifiers come from schemas, but a process
+// may build many): past it, the cache starts over.
+const maxQuoted = 4096
 
 // quote quotes an identifier; qualified names are split at dots.
 func (c *compiler) quote(name string, qualified bool) (string, error) {
 	k := quoteKey{c.d, qualified, name}
-	if q, ok := quoted.Load(k); ok {
-		return q.(string), nil
+	if m := quoted.Load(); m != nil {
+		if q, ok := (*m)[k]; ok {
+			return q, nil
+		}
 	}
 	var b strings.Builder
 	if err := c.d.quoteTo(&b, name, qualified); err != nil {
 		return "", err
 	}
 	q := b.String()
-	quoted.Store(k, q)
+	quotedMu.Lock()
+	var next map[quoteKey]string
+	if old := quoted.Load(); old != nil && len(*old) < maxQuoted {
+		next = make(map[quoteKey]string, len(*old)+1)
+		for k, v := range *old {
+			next[k] = v
+		}
+	} else {
+		next = make(map[quoteKey]string)
+	}
+	next[k] = q
+	quoted.Store(&next)
+	quotedMu.Unlock()
 	return q, nil
 }
 

@@ -9,9 +9,18 @@ import (
 // constant. Fragments use `?` placeholders; the dialect's placeholder format
 // is applied only to the outermost statement.
 type frag struct {
-	k    fragKind
 	sql  string
 	args []any
+	// guard: for an errNull fragment, columns that are all NOT NULL exactly
+	// when it is not an error (nil: unknown; join then tests the fragment).
+	guard []string
+	// nguard: for a valNull atom, the nullable columns that make it NULL;
+	// coalesce then writes `x AND col IS NOT NULL`, which keeps index use.
+	nguard []string
+	// loose, if set, is an equivalent of the fragment where only "true"
+	// matters (an error may read as false): planner-friendlier, same args.
+	loose *frag
+	k     fragKind
 	// valNull: the fragment can be SQL NULL because a value is nil (e.g.
 	// col < ? with col NULL); the decision reads that as false, so NOT
 	// coalesces it to false first.
@@ -22,15 +31,6 @@ type frag struct {
 	// carries both: and/or coalesce valNull parts when an errNull part is
 	// present.
 	errNull bool
-	// guard: for an errNull fragment, columns that are all NOT NULL exactly
-	// when it is not an error (nil: unknown; join then tests the fragment).
-	guard []string
-	// nguard: for a valNull atom, the nullable columns that make it NULL;
-	// coalesce then writes `x AND col IS NOT NULL`, which keeps index use.
-	nguard []string
-	// loose, if set, is an equivalent of the fragment where only "true"
-	// matters (an error may read as false): planner-friendlier, same args.
-	loose *frag
 	// prec is the top-level operator, for parenthesization.
 	prec prec
 }
