@@ -48,7 +48,7 @@ func BenchmarkSQLGitClub(b *testing.B) {
 	}
 }
 
-// BenchmarkSQLGitClubSelect is the same with Select (squirrel statement and
+// BenchmarkSQLGitClubSelect is the same with Select (the full statement and
 // Postgres $n numbering).
 func BenchmarkSQLGitClubSelect(b *testing.B) {
 	s, f := gitclub(), gitclubReadRepo()

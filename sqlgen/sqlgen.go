@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/Masterminds/squirrel"
@@ -145,12 +146,48 @@ func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string
 	if qa != tn {
 		from = tn + " AS " + qa
 	}
-	q := squirrel.Select(qa + ".*").From(from).PlaceholderFormat(d.PlaceholderFormat())
+	// Written directly (what squirrel.Select(...).From(...).Where(...)
+	// with the dialect's PlaceholderFormat writes, without its builder).
+	var b strings.Builder
+	b.Grow(len(qa) + len(from) + len(fr.sql) + 3*len(fr.args) + 32)
+	b.WriteString("SELECT ")
+	b.WriteString(qa)
+	b.WriteString(".* FROM ")
+	b.WriteString(from)
 	switch fr.k {
 	case fFalse:
-		q = q.Where(falseSQL)
+		b.WriteString(" WHERE " + falseSQL)
 	case fSQL:
-		q = q.Where(Cond{SQL: fr.sql, Args: fr.args})
+		b.WriteString(" WHERE ")
+		if d == Postgres {
+			writeDollar(&b, fr.sql)
+		} else {
+			b.WriteString(fr.sql)
+		}
+		args = append(args, fr.args...)
 	}
-	return q.ToSql()
+	return b.String(), args, nil
+}
+
+// writeDollar writes sql with its `?` placeholders numbered $1, $2, ...
+// and `??` unescaped to `?` (squirrel.Dollar's rules).
+func writeDollar(b *strings.Builder, sql string) {
+	n := 0
+	for {
+		p := strings.IndexByte(sql, '?')
+		if p < 0 {
+			break
+		}
+		b.WriteString(sql[:p])
+		if p+1 < len(sql) && sql[p+1] == '?' {
+			b.WriteByte('?')
+			sql = sql[p+2:]
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		sql = sql[p+1:]
+	}
+	b.WriteString(sql)
 }
