@@ -283,3 +283,17 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Select numbers placeholders itself; it must follow squirrel.Dollar's
+// rules (`??` is an escaped `?`), so that the statement is what squirrel
+// would have written.
+func TestWriteDollarMatchesSquirrel(t *testing.T) {
+	for _, in := range []string{"", "a", "?", "a = ? AND b IN (?, ?)", "x ?? y ? z", "??", "???", "?a?"} {
+		var b strings.Builder
+		writeDollar(&b, in)
+		want, err := sq.Dollar.ReplacePlaceholders(in)
+		if err != nil || b.String() != want {
+			t.Errorf("%q: got %q, squirrel %q (%v)", in, b.String(), want, err)
+		}
+	}
+}
