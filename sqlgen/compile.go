@@ -180,7 +180,8 @@ type hopItem struct {
 	root         bool   // linked to the enclosing query (IN key or correlation)
 	hasOne       bool   // reached through a has-one relation (absence is not a NULL key)
 	inner        []string
-	innerNull    []bool   // inner[i] may be NULL
+	innerCols    []string // the schema's names of inner's columns ...
+	innerT       *Table   // ... in this table, for their nullability (nil: never NULL)
 	outer        []colRef // root: inner[i] = outer[i]; else ON inner[i] = outer[i]
 }
 
@@ -501,8 +502,8 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 			b.WriteString(" IN (SELECT ")
 		}
 		b.WriteString(strings.Join(it.inner, ", "))
-		for i, n := range it.innerNull {
-			if n {
+		for i, col := range it.innerCols {
+			if it.innerT != nil && it.innerT.nullable(col) {
 				where = append(where, atom(it.inner[i]+" IS NOT NULL", false))
 			}
 		}
@@ -1313,14 +1314,13 @@ func (c *compiler) item(table string, cols []string, t *Table, outer []colRef) (
 		return hopItem{}, err
 	}
 	it := hopItem{table: tn, alias: al, root: true, outer: outer,
-		inner: make([]string, len(cols)), innerNull: make([]bool, len(cols))}
+		inner: make([]string, len(cols)), innerCols: cols, innerT: t}
 	for i, col := range cols {
 		q, err := c.quote(col, false)
 		if err != nil {
 			return hopItem{}, err
 		}
 		it.inner[i] = al + "." + q
-		it.innerNull[i] = t != nil && t.nullable(col)
 	}
 	return it, nil
 }
