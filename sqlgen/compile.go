@@ -1159,7 +1159,8 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 	}
 	build := func() (frag, error) {
 		c.push()
-		items, elem, err := c.elementItems(rel, tt, refs, c.keyOnly(&x.Cond, x.Var, tt, rel))
+		var buf [2]hopItem
+		items, elem, err := c.elementItems(buf[:0], rel, tt, refs, c.keyOnly(&x.Cond, x.Var, tt, rel))
 		if err != nil {
 			c.pop()
 			return frag{}, err
@@ -1263,7 +1264,8 @@ func condsMayErr(conds []partial.Cond) bool {
 // linked to refs (the relation's References on the owner), and the element
 // object. For many-to-many relations whose condition only reads the target's
 // key, the target table is not joined: the join table's columns stand for it.
-func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly bool) ([]hopItem, *object, error) {
+// The items are appended to dst.
+func (c *compiler) elementItems(dst []hopItem, rel *Relation, tt *Table, refs []colRef, keyOnly bool) ([]hopItem, *object, error) {
 	target := &object{t: tt, typ: rel.Target}
 	switch rel.Kind {
 	case HasMany:
@@ -1272,7 +1274,7 @@ func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly
 			return nil, nil, err
 		}
 		target.alias = it.alias
-		return []hopItem{it}, target, nil
+		return append(dst, it), target, nil
 	case ManyToMany:
 		jt, err := c.item(rel.JoinTable, rel.JoinForeignKey, nil, refs)
 		if err != nil {
@@ -1288,7 +1290,7 @@ func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly
 		}
 		if keyOnly {
 			target.vcols, target.vrefs = rel.TargetReferences, jrefs
-			return []hopItem{jt}, target, nil
+			return append(dst, jt), target, nil
 		}
 		et, err := c.item(tt.Name, rel.TargetReferences, tt, jrefs)
 		if err != nil {
@@ -1296,7 +1298,7 @@ func (c *compiler) elementItems(rel *Relation, tt *Table, refs []colRef, keyOnly
 		}
 		et.root = false
 		target.alias = et.alias
-		return []hopItem{jt, et}, target, nil
+		return append(dst, jt, et), target, nil
 	}
 	return nil, nil, fmt.Errorf("%w: relation %s is not to-many", ErrInvalidFilter, rel.Name)
 }

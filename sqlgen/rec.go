@@ -320,7 +320,7 @@ func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, 
 			if err != nil {
 				return err
 			}
-			items, elem, err := c.elementItems(rel, tt, refs, false)
+			items, elem, err := c.elementItems(nil, rel, tt, refs, false)
 			if err != nil {
 				return err
 			}
