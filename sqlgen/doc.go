@@ -1,7 +1,7 @@
 // Package sqlgen compiles a filter (package partial's IR: an OR of ANDs of
 // conditions over resource paths) and a table schema into a SQL condition
-// with bind arguments, for PostgreSQL, MySQL/MariaDB and SQLite, through
-// github.com/Masterminds/squirrel.
+// with bind arguments, for PostgreSQL, MySQL/MariaDB and SQLite; Sqlizer
+// nests it in github.com/Masterminds/squirrel builders.
 //
 // Entry points:
 //
