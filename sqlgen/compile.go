@@ -41,6 +41,13 @@ type compiler struct {
 	// it. Otherwise only "true" matters and simpler, planner-friendly
 	// shapes are used (see join and wrap).
 	exact bool
+	// plainIn: compiling the anchor of a recursive CTE whose conditions are
+	// ANDed only (one branch). There, `= ANY(ARRAY(...))` misleads the
+	// Postgres planner (it assumes 10 array rows, then hash-joins with a
+	// sequential scan on every recursive step); `IN (SELECT ...)` lets it use
+	// the indexes. Under OR, ANY(ARRAY) stays the better shape. Measured in
+	// integration/bigbench (docs/benchmarks.md, "Postgres at scale").
+	plainIn bool
 }
 
 // colRef is a column expression usable in the current frame.
@@ -473,7 +480,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	if len(cond.args) > 0 {
 		args = make([]any, 0, len(cond.args))
 	}
-	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres
+	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres && !c.plainIn
 	var where []frag
 	switch {
 	case scalar:

@@ -149,7 +149,10 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 	}
 	x := &object{t: t, typ: p.Type, alias: al}
 	sc := &binding{name: p.Param, obj: x, frame: c.frame}
+	plainIn := c.plainIn
+	c.plainIn = len(rec) > 0 && len(base) == 1
 	cond, err := c.filter(sc, &partial.Filter{Type: p.Type, Branches: base})
+	c.plainIn = plainIn
 	if err != nil {
 		return frag{}, false, err
 	}

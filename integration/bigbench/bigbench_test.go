@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -296,9 +295,6 @@ func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 			OR r.id = ANY(ARRAY(SELECT repo_id FROM repo_roles WHERE user_id = $2 AND name = ANY($3)))
 			OR r.id = ANY(ARRAY(SELECT repo_id FROM team_repo_roles WHERE name = ANY($3) AND team_id = ANY(ARRAY(`+teams+`))))
 			OR r.is_public = $4`, args),
-		// The generated SQL with the proposal of docs/benchmarks.md applied:
-		// a recursive seed that is one to-many test as IN (SELECT ...).
-		proposedSeed(generated("proposed", a, s.enforced, "Repository", actor)),
 		// The generated SQL when no key is trusted (gormfilter's default).
 		generated("generated_untrusted", a, s.untrusted, "Repository", actor),
 		// Hand-written alternatives.
@@ -317,28 +313,6 @@ func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 			OR r.id IN (SELECT repo_id FROM team_repo_roles WHERE name = ANY($3) AND team_id IN (`+teams+`))
 			OR r.is_public = $4`, args),
 	}
-}
-
-// seedAnyArray is a WITH RECURSIVE seed whose whole condition is one
-// `id = ANY(ARRAY(SELECT fk ...))` (sqlgen's shape for a to-many test).
-var seedAnyArray = regexp.MustCompile(`( AS \(SELECT "[^"]+"\."[^"]+" FROM "[^"]+" AS "[^"]+" WHERE "[^"]+"\."[^"]+") = ANY\(ARRAY\((SELECT [^()]*)\)\) UNION `)
-
-// proposedSeed rewrites the generated SQL's recursive seed
-// `WHERE t.id = ANY(ARRAY(SELECT ...))` into `WHERE t.id IN (SELECT ...)`,
-// the proposal for sqlgen in docs/benchmarks.md. It fails if the generated
-// SQL no longer has such a seed, so the figures never silently compare the
-// generated SQL with itself.
-func proposedSeed(g variant) variant {
-	return variant{name: g.name, sql: func(u int64) (string, []any, error) {
-		q, args, err := g.sql(u)
-		if err != nil {
-			return "", nil, err
-		}
-		if len(seedAnyArray.FindAllStringIndex(q, -1)) != 1 {
-			return "", nil, fmt.Errorf("proposed: the generated SQL has no recursive seed of one = ANY(ARRAY(...)):\n%s", q)
-		}
-		return seedAnyArray.ReplaceAllString(q, "$1 IN ($2) UNION "), args, nil
-	}}
 }
 
 // foldersRead: the folders a user may read (folder-tree policy): public,
