@@ -384,7 +384,7 @@ func buildDerived(p *engine.Policy) (*derived, error) {
 					}
 					rc.next = append(rc.next, nextName)
 					if k < len(rc.goals) {
-						if _, ok := unparen(rc.goals[k]).(*ast.Call); ok {
+						if _, ok := ast.Unparen(rc.goals[k]).(*ast.Call); ok {
 							callIdx = append(callIdx, k)
 						}
 					}
@@ -402,22 +402,12 @@ func buildDerived(p *engine.Policy) (*derived, error) {
 	return d, nil
 }
 
-func unparen(e ast.Expr) ast.Expr {
-	for {
-		p, ok := e.(*ast.Paren)
-		if !ok {
-			return e
-		}
-		e = p.X
-	}
-}
-
 // alternatives splits a body whose top level is an `or` into its branches.
 func alternatives(body ast.Expr) []ast.Expr {
 	if body == nil {
 		return []ast.Expr{nil}
 	}
-	if o, ok := unparen(body).(*ast.Or); ok {
+	if o, ok := ast.Unparen(body).(*ast.Or); ok {
 		return o.Goals
 	}
 	return []ast.Expr{body}
@@ -428,7 +418,7 @@ func conjuncts(e ast.Expr) []ast.Expr {
 	if e == nil {
 		return nil
 	}
-	if a, ok := unparen(e).(*ast.And); ok {
+	if a, ok := ast.Unparen(e).(*ast.And); ok {
 		var out []ast.Expr
 		for _, g := range a.Goals {
 			out = append(out, conjuncts(g)...)
@@ -441,9 +431,9 @@ func conjuncts(e ast.Expr) []ast.Expr {
 // callArgs returns the argument expressions of a call goal or of `not call`
 // (nil for other goals; an empty non-nil list for a call without arguments).
 func callArgs(g ast.Expr) []ast.Expr {
-	g = unparen(g)
+	g = ast.Unparen(g)
 	if n, ok := g.(*ast.Not); ok {
-		g = unparen(n.Goal)
+		g = ast.Unparen(n.Goal)
 	}
 	if c, ok := g.(*ast.Call); ok {
 		return append([]ast.Expr{}, c.Args...)
@@ -511,7 +501,7 @@ func (x *explainer) success(rc *ruleCopy, args []any, anc map[string]bool, depth
 		if i >= len(out) {
 			break
 		}
-		call := unparen(rc.goals[gi]).(*ast.Call)
+		call := ast.Unparen(rc.goals[gi]).(*ast.Call)
 		n.Children = append(n.Children, x.proveCall(call.Name, out[i], anc, depth+1))
 	}
 	return n
@@ -620,11 +610,11 @@ func (x *explainer) expand(n *ExplainNode, rc *ruleCopy, args []any, anc map[str
 		return
 	}
 	cargs := outs[len(outs)-1]
-	switch gg := unparen(rc.goals[k]).(type) {
+	switch gg := ast.Unparen(rc.goals[k]).(type) {
 	case *ast.Call:
 		n.Children = x.attempts(gg.Name, cargs, anc, depth+1, explainMaxAttempts)
 	case *ast.Not:
-		if c, ok := unparen(gg.Goal).(*ast.Call); ok {
+		if c, ok := ast.Unparen(gg.Goal).(*ast.Call); ok {
 			n.Children = []*ExplainNode{x.proveCall(c.Name, cargs, anc, depth+1)}
 		}
 	}

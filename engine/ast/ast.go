@@ -359,3 +359,14 @@ func (n *Cut) Pos() Pos       { return n.At }
 func (n *Print) Pos() Pos     { return n.At }
 func (n *Debug) Pos() Pos     { return n.At }
 func (n *Paren) Pos() Pos     { return n.At }
+
+// Unparen strips any parentheses around e.
+func Unparen(e Expr) Expr {
+	for {
+		p, ok := e.(*Paren)
+		if !ok || p == nil {
+			return e
+		}
+		e = p.X
+	}
+}

@@ -55,7 +55,7 @@ func (l *loader) classVisitor() func(ast.Expr) bool {
 		case *ast.Dot:
 			// X may name a registered constant (Class.method()); the host
 			// resolves it at run time.
-			if _, ok := unparen(e.X).(*ast.ClassRef); ok {
+			if _, ok := ast.Unparen(e.X).(*ast.ClassRef); ok {
 				inspectAll(e.Args, f)
 				inspectFields(e.Kwargs, f)
 				inspect(e.Key, f)
@@ -169,7 +169,7 @@ func (l *loader) checkSingletons() {
 			if d, ok := e.(*ast.Dot); ok {
 				// A capitalized receiver (Math.sqrt(2), Role.ADMIN) names a
 				// class or constant registered with the host.
-				if x, ok := unparen(d.X).(*ast.Var); ok && x.Name != "" && unicode.IsUpper(rune(x.Name[0])) {
+				if x, ok := ast.Unparen(d.X).(*ast.Var); ok && x.Name != "" && unicode.IsUpper(rune(x.Name[0])) {
 					constants[x] = true
 				}
 				return true

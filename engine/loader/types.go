@@ -180,13 +180,13 @@ func literalEqual(a, b ast.Expr) bool {
 // paramLiteral returns the literal a parameter is restricted to, if any:
 // `"read"` or `x: "read"`.
 func paramLiteral(p *ast.Param) ast.Expr {
-	if s := unparen(p.Spec); s != nil {
+	if s := ast.Unparen(p.Spec); s != nil {
 		if isLiteral(s) {
 			return s
 		}
 		return nil
 	}
-	if t := unparen(p.Term); isLiteral(t) {
+	if t := ast.Unparen(p.Term); isLiteral(t) {
 		return t
 	}
 	return nil
@@ -201,8 +201,8 @@ func (l *loader) paramFits(tp, rp *ast.Param, explain bool) string {
 	if tp == nil || rp == nil {
 		return ""
 	}
-	tSpec, tTerm := unparen(tp.Spec), unparen(tp.Term)
-	rSpec := unparen(rp.Spec)
+	tSpec, tTerm := ast.Unparen(tp.Spec), ast.Unparen(tp.Term)
+	rSpec := ast.Unparen(rp.Spec)
 	rLit := paramLiteral(rp)
 	if tSpec == nil {
 		if !isLiteral(tTerm) {
@@ -353,7 +353,7 @@ func fieldsFit(want, have []*ast.Field, explain bool) string {
 				continue
 			}
 			found = true
-			if _, isVar := unparen(w.Value).(*ast.Var); !isVar && !ast.Equal(h.Value, w.Value) {
+			if _, isVar := ast.Unparen(w.Value).(*ast.Var); !isVar && !ast.Equal(h.Value, w.Value) {
 				if !explain {
 					return noFit
 				}

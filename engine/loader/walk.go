@@ -74,14 +74,3 @@ func inspectParams(params []*ast.Param, f func(ast.Expr) bool) {
 		}
 	}
 }
-
-// unparen strips any parentheses around e.
-func unparen(e ast.Expr) ast.Expr {
-	for {
-		p, ok := e.(*ast.Paren)
-		if !ok || p == nil {
-			return e
-		}
-		e = p.X
-	}
-}
