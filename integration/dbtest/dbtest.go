@@ -300,9 +300,17 @@ func withSearchPath(dsn, schema string) (string, error) {
 }
 
 func sweepPostgres(db *sql.DB) {
+	sweep(db, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ursa\\_%'", func(n string) string {
+		return "DROP SCHEMA IF EXISTS " + quoteIdent(Postgres, n) + " CASCADE"
+	})
+}
+
+// sweep drops the stale test schemas/databases that list names (left by
+// killed runs); errors are ignored, a later run sweeps again.
+func sweep(db *sql.DB, list string, drop func(name string) string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rows, err := db.QueryContext(ctx, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ursa\\_%'")
+	rows, err := db.QueryContext(ctx, list)
 	if err != nil {
 		return
 	}
@@ -316,7 +324,7 @@ func sweepPostgres(db *sql.DB) {
 	}
 	rows.Close()
 	for _, n := range stale {
-		db.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(Postgres, n)+" CASCADE")
+		db.ExecContext(ctx, drop(n))
 	}
 }
 
@@ -392,24 +400,9 @@ func openMySQL(t testing.TB) (*DB, error) {
 }
 
 func sweepMySQL(db *sql.DB) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	rows, err := db.QueryContext(ctx, "SHOW DATABASES LIKE 'ursa\\_%'")
-	if err != nil {
-		return
-	}
-	var stale []string
-	now := time.Now()
-	for rows.Next() {
-		var n string
-		if rows.Scan(&n) == nil && isStale(n, now) {
-			stale = append(stale, n)
-		}
-	}
-	rows.Close()
-	for _, n := range stale {
-		db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(MySQL, n))
-	}
+	sweep(db, "SHOW DATABASES LIKE 'ursa\\_%'", func(n string) string {
+		return "DROP DATABASE IF EXISTS " + quoteIdent(MySQL, n)
+	})
 }
 
 func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
