@@ -3,6 +3,7 @@ package sqlgen
 import (
 	"testing"
 
+	"github.com/ursa-authz/ursa/internal/benchcpu"
 	"github.com/ursa-authz/ursa/partial"
 )
 
@@ -37,8 +38,7 @@ func BenchmarkSQLGitClub(b *testing.B) {
 			s    *Schema
 		}{{d.String(), gitclub()}, {d.String() + "/enforced", enforced(gitclub())}} {
 			b.Run(v.name, func(b *testing.B) {
-				b.ReportAllocs()
-				loop(b, func() {
+				benchcpu.Loop(b, func() {
 					if _, _, err := Where(f, v.s, d); err != nil {
 						b.Fatal(err)
 					}
@@ -52,8 +52,7 @@ func BenchmarkSQLGitClub(b *testing.B) {
 // Postgres $n numbering).
 func BenchmarkSQLGitClubSelect(b *testing.B) {
 	s, f := gitclub(), gitclubReadRepo()
-	b.ReportAllocs()
-	loop(b, func() {
+	benchcpu.Loop(b, func() {
 		if _, _, err := Select(f, s, Postgres); err != nil {
 			b.Fatal(err)
 		}
