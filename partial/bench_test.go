@@ -2,6 +2,8 @@ package partial_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/ursa-authz/ursa/engine"
@@ -95,4 +97,85 @@ func BenchmarkMatchFolders(b *testing.B) {
 			b.Fatal(ok, err)
 		}
 	})
+}
+
+// The engine comparison's policies (bench/policies, bench/model.go), for
+// profiling the uncached stage inside this package; the figures of record
+// are bench's BenchmarkUrsaFilterStages.
+type bUser struct {
+	ID        int64
+	Name      string
+	OrgRoles  []bOrgRole
+	RepoRoles []bRepoRole
+}
+
+type bOrgRole struct {
+	OrgID int64
+	Role  string
+}
+
+type bRepoRole struct {
+	RepoID int64
+	Role   string
+}
+
+type bDocument struct {
+	ID      int64
+	OwnerID int64
+	Public  bool
+}
+
+type bOrg struct {
+	ID   int64
+	Name string
+}
+
+type bRepo struct {
+	ID    int64
+	Name  string
+	OrgID int64
+	Org   *bOrg
+}
+
+func benchPolicy(tb testing.TB, name string) *engine.Policy {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "bench", "policies", name+".polar"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reg := engine.NewRegistry()
+	for _, c := range []struct {
+		v    any
+		name string
+	}{{bUser{}, "User"}, {bOrgRole{}, "OrgRole"}, {bRepoRole{}, "RepoRole"}, {bDocument{}, "Document"}, {bOrg{}, "Org"}, {bRepo{}, "Repo"}} {
+		if err := reg.RegisterClass(c.v, c.name, nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	p, errs := engine.Load([]engine.Source{{Name: name + ".polar", Src: src}}, reg, nil)
+	if err := errs.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// benchUser is bench's filterActor (bob).
+var benchUser = &bUser{ID: 2, Name: "bob", OrgRoles: []bOrgRole{{OrgID: 2, Role: "member"}},
+	RepoRoles: []bRepoRole{{RepoID: 1, Role: "reader"}, {RepoID: 6, Role: "admin"}, {RepoID: 11, Role: "maintainer"}}}
+
+// BenchmarkPartialBenchUncached: partial.Query of "read" on the engine
+// comparison's docs and gitclub policies (bench's stage=eval-uncached).
+func BenchmarkPartialBenchUncached(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct{ policy, class string }{{"docs", "Document"}, {"gitclub", "Repo"}} {
+		b.Run("policy="+c.policy, func(b *testing.B) {
+			p := benchPolicy(b, c.policy)
+			b.ReportAllocs()
+			benchcpu.Loop(b, func() {
+				if _, err := partial.Query(ctx, p, "allow", benchUser, "read", partial.Unknown{Type: c.class}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }

@@ -40,10 +40,7 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 	e, _ := evalPool.Get().(*evaluator)
 	if e == nil {
 		e = &evaluator{
-			names:   map[string]bool{},
-			emitted: map[string]bool{},
-			keys:    &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
-			types:   map[reflect.Type]*utype{},
+			keys: &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
 		}
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
@@ -56,32 +53,30 @@ var evalPool sync.Pool
 // release returns e to the pool. The filter it produced shares nothing with
 // it (branches copy the condition stack; maps and stacks are emptied here).
 func (e *evaluator) release() {
-	clear(e.names)
-	clear(e.emitted)
+	for _, fr := range e.frames[:e.nframes] {
+		*fr = frame{} // left by a panic
+	}
 	clear(e.keys.m)
 	e.keys.buf = e.keys.buf[:0]
 	clear(e.types)
-	clear(e.fieldMemo)
-	clear(e.cmpMemo)
 	clear(e.trail)
 	clear(e.conds)
 	clear(e.exs)
 	clear(e.nameLog)
+	clear(e.lookMemo)
 	clear(e.emitLog)
 	*e = evaluator{
-		names:     e.names,
-		emitted:   e.emitted,
-		keys:      e.keys,
-		types:     e.types,
-		fieldMemo: e.fieldMemo,
-		cmpMemo:   e.cmpMemo,
-		scopes:    e.scopes,
-		trail:     e.trail[:0],
-		conds:     e.conds[:0],
-		exs:       e.exs[:0],
-		nameLog:   e.nameLog[:0],
-		emitLog:   e.emitLog[:0],
-		building:  e.building[:0],
+		keys:     e.keys,
+		types:    e.types,
+		scopes:   e.scopes,
+		frames:   e.frames,
+		lookMemo: e.lookMemo[:0],
+		trail:    e.trail[:0],
+		conds:    e.conds[:0],
+		exs:      e.exs[:0],
+		nameLog:  e.nameLog[:0],
+		emitLog:  e.emitLog[:0],
+		building: e.building[:0],
 		// the unused rest of the slabs (used elements belong to filters)
 		cmpSlab: e.cmpSlab,
 		unkSlab: e.unkSlab,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,12 +47,14 @@ type evaluator struct {
 	neg   int       // number of enclosing negations
 	steps int
 
-	names   map[string]bool // variable names used in the filter
-	emitted map[string]bool // existential names already closed into a branch
-	nameLog []string        // names in the order given out, for rollback
-	emitLog []string        // names in the order first emitted, for rollback
-	out     *[]Branch       // the branches collected by the innermost residual
-	defRoot bool            // the next call is the root of a predicate definition
+	// nameLog holds the variable names used in the filter, in the order
+	// given out (a set scanned linearly: few names; rolled back by
+	// truncation); emitLog the existential names already closed into a
+	// branch, in the order first emitted.
+	nameLog []string
+	emitLog []string
+	out     *[]Branch // the branches collected by the innermost residual
+	defRoot bool      // the next call is the root of a predicate definition
 	types   map[reflect.Type]*utype
 	tabled  []*tabled // recursive call patterns, named
 	keys    *keyMemo  // condition keys memo shared by all simplifications
@@ -69,27 +72,20 @@ type evaluator struct {
 	impure  bool
 	pending []*tabled // tabled patterns whose definition is not computed yet
 	scopes  []*scope  // recycled rule scopes
+	frames  []*frame  // the frame stack: frames[:nframes] are active calls
+	// lookMemo memoises field reads on known objects while the evaluation
+	// is pure (see lookup).
+	lookMemo []lookupMemo
+	nframes  int
 
-	// Interned terms and conditions of this evaluation: the same field of
-	// the same unknown is one *unk, the same comparison of an unknown with a
-	// value one *Compare, so conditions shared by branches are printed
-	// (keyed) once and allocated once.
-	fieldMemo map[fieldKey]*unk
-	cmpMemo   map[cmpKey]*Compare
-	cmpSlab   []Compare
-	unkSlab   []unk
-	strSlab   []string
-}
-
-type fieldKey struct {
-	u    *unk
-	name string
-}
-
-type cmpKey struct {
-	op CmpOp
-	u  *unk
-	v  any // a scalar value (comparable)
+	// Interned terms and conditions of this evaluation (kept on each *unk:
+	// see unk.fields and unk.cmps): the same field of the same unknown is
+	// one *unk, the same comparison of an unknown with a value one *Compare,
+	// so conditions shared by branches are printed (keyed) once and
+	// allocated once.
+	cmpSlab []Compare
+	unkSlab []unk
+	strSlab []string
 }
 
 // cmpValue returns the condition `u.path op v` for a scalar v, interned.
@@ -97,16 +93,17 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 	if f, ok := v.(float64); ok && f != f {
 		return &Compare{Op: op, L: u.path, R: Value{V: v}} // NaN is no map key
 	}
-	k := cmpKey{op, u, v}
-	if c, ok := e.cmpMemo[k]; ok {
-		return c
-	}
-	if e.cmpMemo == nil {
-		e.cmpMemo = make(map[cmpKey]*Compare, 32)
+	for _, m := range u.cmps {
+		if m.op == op && m.v == v {
+			return m.c
+		}
 	}
 	c := e.newCompare()
-	*c = Compare{Op: op, L: u.path, R: Value{V: v}}
-	e.cmpMemo[k] = c
+	*c = Compare{Op: op, L: u.operand(), R: Value{V: v}}
+	if u.cmps == nil {
+		u.cmps = u.cbuf[:0]
+	}
+	u.cmps = append(u.cmps, cmpMemo{op, v, c})
 	return c
 }
 
@@ -289,36 +286,31 @@ func (e *evaluator) fresh(hint string) string {
 	if hint == RootVar {
 		hint = "r"
 	}
-	if !e.names[hint] {
-		e.names[hint] = true
+	if !e.nameUsed(hint) {
 		e.nameLog = append(e.nameLog, hint)
 		return hint
 	}
 	for i := 2; ; i++ {
 		n := hint + strconv.Itoa(i)
-		if !e.names[n] {
-			e.names[n] = true
+		if !e.nameUsed(n) {
 			e.nameLog = append(e.nameLog, n)
 			return n
 		}
 	}
 }
 
+func (e *evaluator) nameUsed(n string) bool { return slices.Contains(e.nameLog, n) }
+
+func (e *evaluator) emitted(n string) bool { return slices.Contains(e.emitLog, n) }
+
 // rollbackNames forgets the variable names given out and emitted since the
 // logs had n and em entries (their branches were discarded), except
 // predicate names.
 func (e *evaluator) rollbackNames(n, em int) {
-	for _, name := range e.nameLog[n:] {
-		delete(e.names, name)
-	}
 	e.nameLog = e.nameLog[:n]
-	for _, name := range e.emitLog[em:] {
-		delete(e.emitted, name)
-	}
 	e.emitLog = e.emitLog[:em]
 	for _, tb := range e.tabled {
-		if !e.names[tb.name] {
-			e.names[tb.name] = true
+		if !e.nameUsed(tb.name) {
 			e.nameLog = append(e.nameLog, tb.name)
 		}
 	}
@@ -327,14 +319,18 @@ func (e *evaluator) rollbackNames(n, em int) {
 // ---- static types of unknowns
 
 func (e *evaluator) utypeOf(t reflect.Type) *utype {
+	// Complete types come from the snapshot's cache; e.types holds the
+	// types built by this evaluation (all of them without a snapshot).
+	if e.snap != nil {
+		if u, ok := e.snap.loadType(t); ok {
+			return u
+		}
+	}
 	if u, ok := e.types[t]; ok {
 		return u
 	}
-	if e.snap != nil {
-		if u, ok := e.snap.loadType(t); ok {
-			e.types[t] = u
-			return u
-		}
+	if e.types == nil {
+		e.types = map[reflect.Type]*utype{}
 	}
 	u := &utype{}
 	e.types[t] = u
@@ -448,7 +444,13 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 			return nil, err
 		}
 	}
-	terms := make([]term, len(args))
+	var buf [4]term
+	terms := buf[:0]
+	if len(args) <= len(buf) {
+		terms = buf[:len(args)]
+	} else {
+		terms = make([]term, len(args))
+	}
 	resType := ""
 	for i, a := range args {
 		u, ok := a.(Unknown)
@@ -478,7 +480,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 	if resType == "" {
 		return nil, fmt.Errorf("partial: no unknown argument")
 	}
-	e.names[RootVar] = true
+	e.nameLog = append(e.nameLog, RootVar)
 	e.eager = true
 	main := func(k func() error) error { return e.call(name, terms, ast.NoPos, k) }
 	out, regions, err := e.rawResidual(main)
@@ -531,7 +533,10 @@ func (e *evaluator) residual(run func(k func() error) error) (*Filter, []region,
 // simplified later as a whole).
 func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []region, error) {
 	savedConds, savedExs, savedRegions := e.conds, e.exs, e.regions
-	e.conds, e.exs, e.regions = nil, nil, nil
+	// The residual's branch starts empty, on the free tail of the same
+	// stacks (the saved parts are not written: marks and undo are relative
+	// to the new slices, and branches copy their conditions).
+	e.conds, e.exs, e.regions = e.conds[len(e.conds):], e.exs[len(e.exs):], nil
 	m := e.mark()
 	out := &Filter{}
 	savedOut := e.out
@@ -608,7 +613,7 @@ func (e *evaluator) buildBranch() Branch {
 			}
 		}
 		name := x.name
-		if e.emitted[name] {
+		if e.emitted(name) {
 			// The same existential closes several branches (an `or` after
 			// `m in ...`): each copy gets its own name.
 			name = e.fresh(x.name)
@@ -616,8 +621,7 @@ func (e *evaluator) buildBranch() Branch {
 				in[j] = renameCond(c, x.name, name)
 			}
 		}
-		if !e.emitted[name] {
-			e.emitted[name] = true
+		if !e.emitted(name) {
 			e.emitLog = append(e.emitLog, name)
 		}
 		ex := &Exists{Var: name, Type: x.class, Over: x.over,
@@ -973,8 +977,36 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	if pi == nil {
 		return nil
 	}
+	fr := e.pushFrame()
+	err := e.callFrame(pi, fr, args, pos, k)
+	e.popFrame(fr)
+	return err
+}
+
+// pushFrame returns a cleared frame from the evaluator's frame stack. Calls
+// nest (a call's frame is popped when the call returns, after every call
+// made inside it), so frames are recycled in stack order.
+func (e *evaluator) pushFrame() *frame {
+	var fr *frame
+	if e.nframes < len(e.frames) {
+		fr = e.frames[e.nframes]
+		*fr = frame{}
+	} else {
+		fr = &frame{}
+		e.frames = append(e.frames, fr)
+	}
+	e.nframes++
+	return fr
+}
+
+func (e *evaluator) popFrame(fr *frame) {
+	e.nframes--
+	*fr = frame{} // drop references to terms
+}
+
+func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos, k func() error) error {
 	pred := pi.pred
-	fr := &frame{pred: pred, neg: e.neg, parent: e.top}
+	fr.pred, fr.neg, fr.parent = pred, e.neg, e.top
 	if len(args) <= len(fr.argBuf) {
 		fr.args, fr.unbound = fr.argBuf[:len(args)], fr.unbBuf[:len(args)]
 	} else {
@@ -1031,7 +1063,7 @@ func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) 
 	}
 	var firstSig string
 	applicable := 0
-	for i := range pi.rules {
+	for _, i := range e.candidates(pi, fr.args) {
 		ri := &pi.rules[i]
 		if e.quickReject(ri, fr.args) {
 			continue
@@ -1488,11 +1520,11 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 		}
 		return sc.get(e, x.Name), nil
 	case *ast.IntLit:
-		return x.Value, nil
+		return boxedInt(&x.Value), nil
 	case *ast.FloatLit:
 		return x.Value, nil
 	case *ast.StringLit:
-		return x.Value, nil
+		return boxedString(&x.Value), nil
 	case *ast.BoolLit:
 		return x.Value, nil
 	case *ast.Paren:
@@ -1691,8 +1723,14 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		if x.t.kind != ukObject {
 			return nil, e.unsupported(pos, "field %s of %s, which is not an object", name, x.path)
 		}
-		fk := fieldKey{x, name}
-		f, known := e.fieldMemo[fk]
+		var f *unk
+		for _, m := range x.fields {
+			if m.name == name {
+				f = m.u
+				break
+			}
+		}
+		known := f != nil
 		if !known {
 			goName, ft, ok := e.h.FieldOf(x.t.typ, name)
 			if !ok {
@@ -1706,10 +1744,10 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			e.recordRegion(e.cmpValue(Eq, x, nil))
 		}
 		if !known {
-			if e.fieldMemo == nil {
-				e.fieldMemo = make(map[fieldKey]*unk, 32)
+			if x.fields == nil {
+				x.fields = x.fbuf[:0]
 			}
-			e.fieldMemo[fk] = f
+			x.fields = append(x.fields, fieldMemo{name, f})
 		}
 		return f, nil
 	case *cell:
@@ -1731,16 +1769,31 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	if t == nil {
 		return nil, e.errAt(pos, ast.ErrRuntime, "cannot look up %s on nil", name)
 	}
+	memo := false // a struct field through a pointer: memoised
 	if !e.impure {
 		// A zero-argument method read like a field is a host call.
 		if rt := reflect.TypeOf(t); rt != nil {
+			ptr := rt.Kind() == reflect.Pointer
 			for rt.Kind() == reflect.Pointer {
 				rt = rt.Elem()
 			}
 			if rt.Kind() == reflect.Struct {
 				if _, _, ok := e.h.FieldOf(rt, name); !ok {
 					e.impure = true
+				} else {
+					memo = ptr
 				}
+			}
+		}
+	}
+	if memo {
+		// The same field of the same object, read again (a rule body
+		// iterating the actor's roles once per role name): the value read
+		// the first time. Nothing the evaluation does writes to known
+		// values unless it calls the host (impure: no memo).
+		for i := range e.lookMemo {
+			if m := &e.lookMemo[i]; m.recv == t && m.name == name {
+				return m.v, nil
 			}
 		}
 	}
@@ -1751,7 +1804,17 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 		return nil, e.runtime(pos, err)
 	}
+	if memo && !e.impure {
+		e.lookMemo = append(e.lookMemo, lookupMemo{t, name, v})
+	}
 	return v, nil
+}
+
+// lookupMemo is a field read on a known object (recv: a pointer).
+type lookupMemo struct {
+	recv any
+	name string
+	v    any
 }
 
 // guarded reports whether the branch already requires p != nil.

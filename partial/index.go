@@ -1,6 +1,7 @@
 package partial
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/ursa-authz/ursa/engine/ast"
@@ -42,6 +43,17 @@ type ruleInfo struct {
 type predInfo struct {
 	pred  *loader.Pred
 	rules []ruleInfo
+	all   []int32 // every rule, in order
+	// Rules by a string literal parameter (the action, the role name): at
+	// strPos, the first position where some rule has a pkString parameter
+	// preceded only by pkVar ones, byStr[s] are the rules (in order) that
+	// quickReject would not reject for the known string argument s on that
+	// ground; noStr for a string no rule names. prefixNames are the
+	// variables of those rules before strPos (see candidates).
+	strPos      int
+	byStr       map[string][]int32
+	noStr       []int32
+	prefixNames []string
 }
 
 type predKey struct {
@@ -89,13 +101,110 @@ func buildIndex(prog *loader.Program) *progIndex {
 		return ix
 	}
 	for _, p := range prog.Preds {
-		pi := &predInfo{pred: p, rules: make([]ruleInfo, len(p.Rules))}
+		pi := &predInfo{pred: p, rules: make([]ruleInfo, len(p.Rules)), strPos: -1}
 		for i, r := range p.Rules {
 			pi.rules[i] = ruleInfo{rule: r, sig: specSignature(r), params: paramInfos(r)}
+			pi.all = append(pi.all, int32(i))
 		}
+		indexStrings(pi)
 		ix.preds[predKey{p.Name, p.Arity}] = pi
 	}
 	return ix
+}
+
+// strSkippable reports whether rule ri has a string literal at pos preceded
+// only by variables, so that quickReject rejects it for a different known
+// string at pos whenever the arguments before pos are plain (see
+// candidates).
+func strSkippable(ri *ruleInfo, pos int) bool {
+	if pos >= len(ri.params) || ri.params[pos].kind != pkString {
+		return false
+	}
+	for _, p := range ri.params[:pos] {
+		if p.kind != pkVar {
+			return false
+		}
+	}
+	return true
+}
+
+func indexStrings(pi *predInfo) {
+	pos := -1
+	for p := 0; p < pi.pred.Arity && pos < 0; p++ {
+		for i := range pi.rules {
+			if strSkippable(&pi.rules[i], p) {
+				pos = p
+				break
+			}
+		}
+	}
+	if pos < 0 {
+		return
+	}
+	pi.strPos, pi.byStr = pos, map[string][]int32{}
+	for i := range pi.rules {
+		ri := &pi.rules[i]
+		if strSkippable(ri, pos) {
+			pi.byStr[ri.params[pos].str] = nil
+			for _, p := range ri.params[:pos] {
+				if p.name != "_" && !slices.Contains(pi.prefixNames, p.name) {
+					pi.prefixNames = append(pi.prefixNames, p.name)
+				}
+			}
+		}
+	}
+	for s := range pi.byStr {
+		var rs []int32
+		for i := range pi.rules {
+			ri := &pi.rules[i]
+			if !strSkippable(ri, pos) || ri.params[pos].str == s {
+				rs = append(rs, int32(i))
+			}
+		}
+		pi.byStr[s] = rs
+	}
+	for i := range pi.rules {
+		if !strSkippable(&pi.rules[i], pos) {
+			pi.noStr = append(pi.noStr, int32(i))
+		}
+	}
+}
+
+// candidates returns the rules of pi to try for args, in order: all of
+// them, or, when the argument at pi.strPos is a known string, only those
+// that quickReject would not reject for naming another string. That holds
+// when every argument before strPos is one quickReject passes over or
+// rejects on (a known value, an unbound variable, an unknown), and no
+// parameter variable before it names a constant (quickReject stops there
+// for an unknown argument).
+func (e *evaluator) candidates(pi *predInfo, args []term) []int32 {
+	if pi.strPos < 0 {
+		return pi.all
+	}
+	s, ok := deref(args[pi.strPos]).(string)
+	if !ok {
+		return pi.all
+	}
+	unknownBefore := false
+	for _, a := range args[:pi.strPos] {
+		switch deref(a).(type) {
+		case *listT, *dictT:
+			return pi.all
+		case *unk:
+			unknownBefore = true
+		}
+	}
+	if unknownBefore {
+		for _, n := range pi.prefixNames {
+			if _, isConst := e.h.Constant(n); isConst {
+				return pi.all
+			}
+		}
+	}
+	if rs, ok := pi.byStr[s]; ok {
+		return rs
+	}
+	return pi.noStr
 }
 
 func paramInfos(r *ast.Rule) []paramInfo {

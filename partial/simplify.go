@@ -30,9 +30,12 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 		return nil
 	}
 	var preds map[string]*Pred
-	empty := map[string]bool{}
+	var empty map[string]bool
+	if len(f.Preds) > 0 {
+		empty = map[string]bool{}
+	}
 	// Simplify predicate bodies until the set of deny-all predicates is stable.
-	for {
+	for len(f.Preds) > 0 {
 		preds = make(map[string]*Pred, len(f.Preds))
 		changed := false
 		for n, p := range f.Preds {
@@ -184,7 +187,8 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		sorted []string // the same, sorted
 		br     Branch
 	}
-	kept := make([]kb, 0, len(f.Branches))
+	var keptBuf [8]kb
+	kept := keptBuf[:0]
 	for _, br := range f.Branches {
 		nb, ok := s.branch(br)
 		if !ok {
@@ -212,7 +216,13 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
 	// the first).
-	drop := make([]bool, len(kept))
+	var dropBuf [8]bool
+	drop := dropBuf[:0]
+	if len(kept) <= len(dropBuf) {
+		drop = dropBuf[:len(kept)]
+	} else {
+		drop = make([]bool, len(kept))
+	}
 	for i := range kept {
 		for j := range kept {
 			if i == j || drop[j] || drop[i] {
@@ -224,8 +234,8 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		}
 	}
 	out.Branches = make([]Branch, 0, len(kept))
-	keys := make([][]string, 0, len(kept))
-	sorted := make([][]string, 0, len(kept))
+	var keysBuf, sortedBuf [8][]string
+	keys, sorted := keysBuf[:0], sortedBuf[:0]
 	for i, k := range kept {
 		if !drop[i] {
 			out.Branches = append(out.Branches, k.br)

@@ -1,8 +1,10 @@
 package partial
 
 import (
+	"maps"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ursa-authz/ursa/engine"
 )
@@ -11,32 +13,56 @@ import (
 // *engine.Policy: program plus a registry that is not mutated afterwards)
 // and would otherwise recompute on every evaluation: subclass answers,
 // resolved fields and static types of unknowns. Entries are immutable once
-// stored; concurrent evaluations share them.
+// stored; concurrent evaluations share them. Each table is an immutable map
+// behind an atomic pointer, replaced by a copy when an entry is added (after
+// the first evaluations, only reads: no lock, no shared counter to write).
 type snapCache struct {
-	mu       sync.RWMutex
-	subclass map[[2]string]bool
-	fields   map[fieldRef]fieldRes
-	types    map[reflect.Type]*utype // complete types only
+	mu       sync.Mutex // serialises writers
+	subclass atomic.Pointer[map[[2]string]bool]
+	fields   atomic.Pointer[map[fieldRef]fieldRes]
+	types    atomic.Pointer[map[reflect.Type]*utype] // complete types only
 }
 
 func (c *snapCache) loadType(t reflect.Type) (*utype, bool) {
-	c.mu.RLock()
-	u, ok := c.types[t]
-	c.mu.RUnlock()
-	return u, ok
+	if m := c.types.Load(); m != nil {
+		u, ok := (*m)[t]
+		return u, ok
+	}
+	return nil, false
 }
 
 func (c *snapCache) storeTypes(ts []reflect.Type, local map[reflect.Type]*utype) {
 	c.mu.Lock()
-	if c.types == nil {
-		c.types = map[reflect.Type]*utype{}
+	defer c.mu.Unlock()
+	old := c.types.Load()
+	m := map[reflect.Type]*utype{}
+	if old != nil {
+		maps.Copy(m, *old)
 	}
 	for _, t := range ts {
-		if _, ok := c.types[t]; !ok {
-			c.types[t] = local[t]
+		if _, ok := m[t]; !ok {
+			m[t] = local[t]
 		}
 	}
-	c.mu.Unlock()
+	c.types.Store(&m)
+}
+
+const maxSnapEntries = 4096
+
+// storeCopy adds k: v to the map behind p (a copy replaces it).
+func storeCopy[K comparable, V any](mu *sync.Mutex, p *atomic.Pointer[map[K]V], k K, v V) {
+	mu.Lock()
+	defer mu.Unlock()
+	old := p.Load()
+	m := map[K]V{}
+	if old != nil {
+		if _, ok := (*old)[k]; ok || len(*old) >= maxSnapEntries {
+			return // bounded: past that, answers are recomputed
+		}
+		maps.Copy(m, *old)
+	}
+	m[k] = v
+	p.Store(&m)
 }
 
 type fieldRef struct {
@@ -85,36 +111,24 @@ type snapHost struct {
 
 func (h snapHost) SubclassOf(sub, super string) bool {
 	k := [2]string{sub, super}
-	h.c.mu.RLock()
-	v, ok := h.c.subclass[k]
-	h.c.mu.RUnlock()
-	if ok {
-		return v
+	if m := h.c.subclass.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
 	}
-	v = h.host.SubclassOf(sub, super)
-	h.c.mu.Lock()
-	if h.c.subclass == nil {
-		h.c.subclass = map[[2]string]bool{}
-	}
-	h.c.subclass[k] = v
-	h.c.mu.Unlock()
+	v := h.host.SubclassOf(sub, super)
+	storeCopy(&h.c.mu, &h.c.subclass, k, v)
 	return v
 }
 
 func (h snapHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
 	k := fieldRef{t, name}
-	h.c.mu.RLock()
-	r, ok := h.c.fields[k]
-	h.c.mu.RUnlock()
-	if ok {
-		return r.goName, r.typ, r.ok
+	if m := h.c.fields.Load(); m != nil {
+		if r, ok := (*m)[k]; ok {
+			return r.goName, r.typ, r.ok
+		}
 	}
 	g, ft, ok := h.host.FieldOf(t, name)
-	h.c.mu.Lock()
-	if h.c.fields == nil {
-		h.c.fields = map[fieldRef]fieldRes{}
-	}
-	h.c.fields[k] = fieldRes{g, ft, ok}
-	h.c.mu.Unlock()
+	storeCopy(&h.c.mu, &h.c.fields, k, fieldRes{g, ft, ok})
 	return g, ft, ok
 }

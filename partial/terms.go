@@ -3,6 +3,7 @@ package partial
 import (
 	"reflect"
 	"time"
+	"unsafe"
 )
 
 // Terms of the symbolic evaluator. A term is one of
@@ -64,10 +65,36 @@ type utype struct {
 	elem     *utype       // collections
 }
 
-// unk is an unknown: the value at path, of static type t.
+// unk is an unknown: the value at path, of static type t. Unknowns are
+// made per evaluation; each memoises its fields and its comparisons with
+// values (interning: see evaluator.lookup and cmpValue).
 type unk struct {
-	path Path
-	t    *utype
+	path   Path
+	t      *utype
+	op     Operand // path as an Operand, boxed once
+	fields []fieldMemo
+	cmps   []cmpMemo
+	fbuf   [2]fieldMemo // storage for the first fields and cmps
+	cbuf   [2]cmpMemo
+}
+
+type fieldMemo struct {
+	name string // as written in the policy
+	u    *unk
+}
+
+type cmpMemo struct {
+	op CmpOp
+	v  any // a scalar value (comparable, not NaN)
+	c  *Compare
+}
+
+// operand returns u's path as an Operand (boxed once).
+func (u *unk) operand() Operand {
+	if u.op == nil {
+		u.op = u.path
+	}
+	return u.op
 }
 
 var (
@@ -200,3 +227,30 @@ func hasUnknown(t term) bool {
 	}
 	return false
 }
+
+// boxedString returns *p as an interface value without copying it: the
+// interface points at the string header *p, which must never change (a
+// literal of the loaded, immutable AST). Literals are read on every rule
+// body evaluated; boxing them the ordinary way allocates each time.
+func boxedString(p *string) any {
+	e := eface{typ: stringType, data: unsafe.Pointer(p)}
+	return *(*any)(unsafe.Pointer(&e))
+}
+
+// boxedInt is boxedString for an immutable int64.
+func boxedInt(p *int64) any {
+	e := eface{typ: int64Type, data: unsafe.Pointer(p)}
+	return *(*any)(unsafe.Pointer(&e))
+}
+
+// eface is the layout of an interface{} value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+var (
+	stringType = efaceType("")
+	int64Type  = efaceType(int64(0))
+)
+
+func efaceType(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }

@@ -439,7 +439,7 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 		}
 		return nil
 	}
-	elems, ok := asList(coll)
+	elems, ok := viewList(coll)
 	if !ok {
 		return e.errAt(pos, ast.ErrRuntime, "`in` over %s, which is not a list, dictionary or string", describeValue(coll))
 	}
@@ -448,8 +448,8 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 		var vals []Value
 		seen := map[any]bool{}
 		all := true
-		for _, el := range elems {
-			v := e.h.Normalize(el)
+		for i := range elems.n {
+			v := e.h.Normalize(elems.at(i))
 			if !isScalarValue(v) {
 				all = false
 				break
@@ -473,12 +473,13 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 	}
 	// An unknown object against a list of known objects: `key in [...]` on
 	// its single-field primary key.
-	if u, ok := x.(*unk); ok && u.t.kind == ukObject && len(elems) > 0 {
+	if u, ok := x.(*unk); ok && u.t.kind == ukObject && elems.n > 0 {
 		if pk := PrimaryKey(u.t.typ); len(pk) == 1 {
 			var vals []Value
 			seen := map[any]bool{}
 			all := true
-			for _, el := range elems {
+			for i := range elems.n {
+				el := elems.at(i)
 				if el == nil {
 					all = false
 					break
@@ -516,12 +517,46 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 			}
 		}
 	}
-	for _, el := range elems {
-		if err := e.unifyThen(x, e.h.Normalize(el), pos, k); err != nil {
+	for i := range elems.n {
+		if err := e.unifyThen(x, e.h.Normalize(elems.at(i)), pos, k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// listView reads a known list value element by element, as asList does,
+// without copying it into a []term.
+type listView struct {
+	xs []any // a []any, or
+	rv reflect.Value
+	n  int
+}
+
+func viewList(v any) (listView, bool) {
+	if l, ok := v.([]any); ok {
+		return listView{xs: l, n: len(l)}, true
+	}
+	if v == nil {
+		return listView{}, false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return listView{}, false
+	}
+	return listView{rv: rv, n: rv.Len()}, true
+}
+
+// at returns element i as asList does.
+func (l listView) at(i int) term {
+	if !l.rv.IsValid() {
+		return l.xs[i]
+	}
+	el := l.rv.Index(i)
+	if el.Kind() == reflect.Struct && el.CanAddr() {
+		return el.Addr().Interface()
+	}
+	return el.Interface()
 }
 
 func sortStrings(s []string) {
