@@ -28,8 +28,12 @@ type compiler struct {
 	frame int
 	corr  []bool
 
+	m    *mem    // text and args of the fragments (see mem)
+	argv [][]any // scratch for writePlain
+
 	predStack []string // predicates being compiled (to refuse mutual recursion)
 	nilErrors bool     // Options.NilErrors
+	alias     string   // Options.Alias
 	// keyInSet: the next walk resolves the path of `path in <recursive
 	// set>`. The set holds keys of existing rows only, so a last
 	// belongs-to step may use its key even when not Enforced: a dangling
@@ -136,11 +140,11 @@ func (c *compiler) quote(name string, qualified bool) (string, error) {
 			return q, nil
 		}
 	}
-	var b strings.Builder
-	if err := c.d.quoteTo(&b, name, qualified); err != nil {
+	qb, err := c.d.appendQuoted(nil, name, qualified)
+	if err != nil {
 		return "", err
 	}
-	q := b.String()
+	q := string(qb) // kept in the cache: not in c.m
 	quotedMu.Lock()
 	var next map[quoteKey]string
 	if old := quoted.Load(); old != nil && len(*old) < maxQuoted {
@@ -167,7 +171,8 @@ func (c *compiler) newAlias(base string) (string, error) {
 	}
 	c.n++
 	// "base" -> "base_n": the suffix needs no escaping
-	return q[:len(q)-1] + "_" + strconv.Itoa(c.n) + q[len(q)-1:], nil
+	var num [20]byte
+	return c.m.cat(q[:len(q)-1], "_", string(strconv.AppendInt(num[:0], int64(c.n), 10)), q[len(q)-1:]), nil
 }
 
 // col returns alias.column for a real object.
@@ -176,7 +181,7 @@ func (c *compiler) col(o *object, col string) (colRef, error) {
 	if err != nil {
 		return colRef{}, err
 	}
-	return colRef{sql: o.alias + "." + q, nullable: o.t.nullable(col), hop: o.hop}, nil
+	return colRef{sql: c.m.cat(o.alias, ".", q), nullable: o.t.nullable(col), hop: o.hop}, nil
 }
 
 // ---- leaf contexts: to-one relations read inside one condition ----
@@ -468,50 +473,52 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	if cond.k == fFalse && !scalar {
 		// no element can match; still an error where the relation that
 		// holds the elements is missing
-		if g := missingGuard(items); g != "" && c.exact {
-			return frag{sql: "CASE WHEN " + g + " THEN FALSE END", errNull: true}, nil
+		if g := c.missingGuard(items); g != "" && c.exact {
+			return frag{sql: c.m.cat("CASE WHEN ", g, " THEN FALSE END"), errNull: true}, nil
 		}
 		return fragFalse, nil
 	}
 	useIn := !scalar && !corr && roots == 1 && items[0].root
-	var b strings.Builder
-	b.Grow(len(cond.sql) + 160*len(items))
+	b := c.m.builder()
 	var args []any
-	if len(cond.args) > 0 {
-		args = make([]any, 0, len(cond.args))
-	}
 	anyArray := useIn && len(items[0].outer) == 1 && c.d == Postgres && !c.plainIn
-	var where []frag
+	var wbuf [4]frag
+	where := wbuf[:0]
 	switch {
 	case scalar:
-		cv := coalesce(cond)
+		cv := c.coalesce(cond)
 		b.WriteString("(SELECT ")
 		b.WriteString(cv.sqlText())
-		args = append(args, cv.args...)
+		args = cv.args
 		cond = fragTrue
 	case useIn:
 		it := items[0]
 		if len(it.outer) == 1 {
 			b.WriteString(it.outer[0].sql)
 		} else {
-			b.WriteByte('(')
+			b.writeByte('(')
 			for i, o := range it.outer {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				b.WriteString(o.sql)
 			}
-			b.WriteByte(')')
+			b.writeByte(')')
 		}
 		if anyArray {
 			b.WriteString(" = ANY(ARRAY(SELECT ")
 		} else {
 			b.WriteString(" IN (SELECT ")
 		}
-		b.WriteString(strings.Join(it.inner, ", "))
+		for i, in := range it.inner {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(in)
+		}
 		for i, col := range it.innerCols {
 			if it.innerT != nil && it.innerT.nullable(col) {
-				where = append(where, atom(it.inner[i]+" IS NOT NULL", false))
+				where = append(where, atom(c.m.cat(it.inner[i], " IS NOT NULL"), false, nil))
 			}
 		}
 	default:
@@ -529,20 +536,19 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 		if i == 0 && useIn {
 			continue
 		}
-		on := c.linkEq(it.inner, it.outer)
 		if i == 0 {
-			where = append(where, on)
+			where = append(where, c.linkEq(it.inner, it.outer))
 		} else {
 			b.WriteString(" ON ")
-			b.WriteString(on.sql)
+			writeLinkEq(&b, it.inner, it.outer)
 		}
 	}
 	where = append(where, cond)
-	args = writeWhere(&b, where, args)
+	args = c.writeWhere(&b, where, args)
 	if anyArray {
 		b.WriteString("))")
 	} else {
-		b.WriteByte(')')
+		b.writeByte(')')
 	}
 	out := frag{sql: b.String(), args: args}
 	switch {
@@ -568,17 +574,27 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 				// k IN (empty) is false even for a NULL k: guard it
 				plain := out
 				out.loose = &plain
-				out.sql = "CASE WHEN " + strings.Join(out.guard, " IS NOT NULL AND ") + " IS NOT NULL THEN " + out.sql + " END"
+				g := c.m.builder()
+				g.WriteString("CASE WHEN ")
+				for _, col := range out.guard {
+					g.WriteString(col)
+					g.WriteString(" IS NOT NULL AND ")
+				}
+				g.b = g.b[:len(g.b)-len(" AND ")]
+				g.WriteString(" THEN ")
+				g.WriteString(out.sql)
+				g.WriteString(" END")
+				out.sql = g.String()
 				out.prec = pAtom
 			}
 		}
 	default:
 		// EXISTS is never NULL; if the link reads a missing relation, the
 		// decision errors, so where that matters guard it with CASE.
-		if g := missingGuard(items); g != "" && c.exact {
+		if g := c.missingGuard(items); g != "" && c.exact {
 			plain := out
 			out.loose = &plain
-			out.sql = "CASE WHEN " + g + " THEN " + out.sql + " END"
+			out.sql = c.m.cat("CASE WHEN ", g, " THEN ", out.sql, " END")
 			out.errNull = true
 			for _, it := range items {
 				for _, o := range it.outer {
@@ -594,54 +610,77 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 
 // missingGuard is "every link column that reads a possibly missing
 // relation IS NOT NULL", or "".
-func missingGuard(items []hopItem) string {
-	var guard []string
+func (c *compiler) missingGuard(items []hopItem) string {
+	var b *sbuf
+	var buf sbuf
 	for _, it := range items {
 		if it.root {
 			for _, o := range it.outer {
-				if o.missing {
-					guard = append(guard, o.sql+" IS NOT NULL")
+				if !o.missing {
+					continue
 				}
+				if b == nil {
+					buf = c.m.builder()
+					b = &buf
+				} else {
+					b.WriteString(" AND ")
+				}
+				b.WriteString(o.sql)
+				b.WriteString(" IS NOT NULL")
 			}
 		}
 	}
-	return strings.Join(guard, " AND ")
+	if b == nil {
+		return ""
+	}
+	return b.String()
 }
 
 // scalarQuery is `(SELECT expr FROM items WHERE links)`.
 func (c *compiler) scalarQuery(items []hopItem, expr frag) (frag, error) {
-	var b strings.Builder
-	b.WriteString("(SELECT " + expr.sql)
-	var where []frag
+	b := c.m.builder()
+	b.WriteString("(SELECT ")
+	b.WriteString(expr.sql)
 	for i, it := range items {
 		if i == 0 {
 			b.WriteString(" FROM ")
 		} else {
 			b.WriteString(" JOIN ")
 		}
-		b.WriteString(it.table + " AS " + it.alias)
-		on := c.linkEq(it.inner, it.outer)
-		if i == 0 {
-			where = append(where, on)
-		} else {
-			b.WriteString(" ON " + on.sql)
+		b.WriteString(it.table)
+		b.WriteString(" AS ")
+		b.WriteString(it.alias)
+		if i > 0 {
+			b.WriteString(" ON ")
+			writeLinkEq(&b, it.inner, it.outer)
 		}
 	}
-	w := and(where...)
-	b.WriteString(" WHERE " + w.sql + ")")
+	// the first item's link is the WHERE (a constant-free and(...))
+	b.WriteString(" WHERE ")
+	writeLinkEq(&b, items[0].inner, items[0].outer)
+	b.writeByte(')')
 	return frag{sql: b.String(), args: expr.args}, nil
 }
 
 // linkEq is `inner[0] = outer[0] AND ...` (a join condition).
 func (c *compiler) linkEq(inner []string, outer []colRef) frag {
-	parts := make([]string, len(inner))
+	b := c.m.builder()
+	writeLinkEq(&b, inner, outer)
+	if len(inner) == 1 {
+		return frag{sql: b.String()}
+	}
+	return frag{sql: b.String(), prec: pAnd}
+}
+
+func writeLinkEq(b *sbuf, inner []string, outer []colRef) {
 	for i := range inner {
-		parts[i] = inner[i] + " = " + outer[i].sql
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(inner[i])
+		b.WriteString(" = ")
+		b.WriteString(outer[i].sql)
 	}
-	if len(parts) == 1 {
-		return frag{sql: parts[0]}
-	}
-	return frag{sql: strings.Join(parts, " AND "), prec: pAnd}
 }
 
 // ---- conditions ----
@@ -673,7 +712,7 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 			break // later branches are never evaluated
 		}
 	}
-	return join(c.stk[start:], pOr, exact), nil
+	return c.join(c.stk[start:], pOr, exact), nil
 }
 
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
@@ -692,7 +731,7 @@ func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 			break // later conditions are never evaluated
 		}
 	}
-	return join(c.stk[start:], pAnd, c.exact), nil
+	return c.join(c.stk[start:], pAnd, c.exact), nil
 }
 
 // dropNilGuards removes from a branch the guards `p != nil` that another
@@ -777,7 +816,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 		if err != nil {
 			return frag{}, err
 		}
-		return not(f), nil
+		return c.not(f), nil
 	case *partial.NotFilter:
 		if x == nil {
 			return frag{}, fmt.Errorf("%w: empty not", ErrInvalidFilter)
@@ -789,7 +828,7 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 		if err != nil {
 			return frag{}, err
 		}
-		return not(f), nil
+		return c.not(f), nil
 	case *partial.InSet:
 		return c.inSet(sc, x)
 	case *partial.Const:
@@ -853,9 +892,9 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 // errAtom is an atom that is NULL when one of the guard columns (foreign
 // keys of to-one relations on its path) is NULL. With Options.NilErrors that
 // NULL is an error; by default it is false, like a nil value.
-func (c *compiler) errAtom(guard []string, sql string, args ...any) frag {
+func (c *compiler) errAtom(guard []string, sql string, args []any) frag {
 	if c.nilErrors {
-		return errAtom(guard, sql, args...)
+		return errAtom(guard, sql, args)
 	}
 	return frag{sql: sql, args: args, valNull: true, nguard: guard}
 }
@@ -911,7 +950,7 @@ func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (f
 			return frag{}, err
 		}
 		if op == partial.Eq {
-			return not(ex), nil
+			return c.not(ex), nil
 		}
 		return ex, nil
 	}
@@ -947,9 +986,9 @@ func (c *compiler) cmpValue(r resolved, op partial.CmpOp, v any, p partial.Path)
 			for i, ref := range r.refs {
 				parts[i] = c.cmpColValue(ref, partial.Eq, nil)
 			}
-			eq := or(parts...)
+			eq := c.or(parts...)
 			if op == partial.Neq {
-				return not(eq), nil
+				return c.not(eq), nil
 			}
 			return eq, nil
 		}
@@ -965,9 +1004,9 @@ func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
 		// NULL means the relation is missing: the decision errors (NULL);
 		// present, the column is never NULL.
 		if v == nil {
-			return c.errAtom([]string{ref.sql}, "CASE WHEN "+ref.sql+" IS NOT NULL THEN "+boolSQL(op == partial.Neq)+" END")
+			return c.errAtom(c.m.list(ref.sql), c.m.cat("CASE WHEN ", ref.sql, " IS NOT NULL THEN ", boolSQL(op == partial.Neq), " END"), nil)
 		}
-		return c.errAtom([]string{ref.sql}, ref.sql+opSQL[op]+"?", v)
+		return c.errAtom(c.m.list(ref.sql), c.m.cat(ref.sql, opSQL[op], "?"), c.m.one(v))
 	}
 	if v == nil {
 		switch op {
@@ -975,30 +1014,41 @@ func (c *compiler) cmpColValue(ref colRef, op partial.CmpOp, v any) frag {
 			if ref.missing || !ref.nullable {
 				return fragFalse
 			}
-			return atom(ref.sql+" IS NULL", false)
+			return atom(c.m.cat(ref.sql, " IS NULL"), false, nil)
 		case partial.Neq:
 			if !ref.missing && !ref.nullable {
 				return fragTrue
 			}
-			return atom(ref.sql+" IS NOT NULL", false)
+			return atom(c.m.cat(ref.sql, " IS NOT NULL"), false, nil)
 		}
 		return fragFalse // ordered comparison with nil is false
 	}
 	if op == partial.Neq && ref.nullable && !ref.missing {
-		return c.nullSafeCmp(ref.sql, "?", true, v)
+		return c.nullSafeCmp(ref.sql, "?", true, c.m.one(v))
 	}
-	return nullAtom(ref.sql+opSQL[op]+"?", []colRef{ref}, v)
+	return c.nullAtom(c.m.cat(ref.sql, opSQL[op], "?"), c.m.one(v), ref)
 }
 
 // nullAtom is an atom that is NULL when one of the nullable refs is.
-func nullAtom(sql string, refs []colRef, args ...any) frag {
+func (c *compiler) nullAtom(sql string, args []any, refs ...colRef) frag {
 	f := frag{sql: sql, args: args}
-	for _, r := range refs {
-		if r.nullable {
-			f.valNull = true
-			f.nguard = append(f.nguard, r.sql)
+	switch {
+	case len(refs) == 1 && refs[0].nullable:
+		f.nguard = c.m.list(refs[0].sql)
+	case len(refs) == 2 && refs[0].nullable && refs[1].nullable:
+		f.nguard = c.m.list(refs[0].sql, refs[1].sql)
+	case len(refs) == 2 && refs[0].nullable:
+		f.nguard = c.m.list(refs[0].sql)
+	case len(refs) == 2 && refs[1].nullable:
+		f.nguard = c.m.list(refs[1].sql)
+	default:
+		for _, r := range refs {
+			if r.nullable {
+				f.nguard = append(f.nguard, r.sql)
+			}
 		}
 	}
+	f.valNull = len(f.nguard) > 0
 	return f
 }
 
@@ -1009,17 +1059,28 @@ func boolSQL(b bool) string {
 	return "FALSE"
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// inList is `col IN (?, ?, ...)` with n placeholders.
+func (c *compiler) inList(col string, n int) string {
+	b := c.m.builder()
+	b.WriteString(col)
+	b.WriteString(" IN (")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.writeByte('?')
+	}
+	b.writeByte(')')
+	return b.String()
 }
 
 // nullSafeCmp is the dialect's null-safe (in)equality of two expressions.
-func (c *compiler) nullSafeCmp(a, b string, neq bool, args ...any) frag {
+func (c *compiler) nullSafeCmp(a, b string, neq bool, args []any) frag {
 	op, wrapNot := c.d.nullSafe(neq)
 	if wrapNot {
-		return atom("NOT ("+a+op+b+")", false, args...)
+		return atom(c.m.cat("NOT (", a, op, b, ")"), false, args)
 	}
-	return atom(a+op+b, false, args...)
+	return atom(c.m.cat(a, op, b), false, args)
 }
 
 func (c *compiler) cmpPaths(a, b resolved, op partial.CmpOp, pa, pb partial.Path) (frag, error) {
@@ -1041,12 +1102,12 @@ func (c *compiler) cmpPaths(a, b resolved, op partial.CmpOp, pa, pb partial.Path
 		for i := range a.refs {
 			parts[i] = c.cmpCols(a.refs[i], b.refs[i], partial.Eq)
 		}
-		eq := and(parts...)
+		eq := c.and(parts...)
 		if op == partial.Neq {
 			if len(parts) == 1 {
 				return c.cmpCols(a.refs[0], b.refs[0], partial.Neq), nil
 			}
-			return not(eq), nil
+			return c.not(eq), nil
 		}
 		return eq, nil
 	}
@@ -1067,9 +1128,9 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		inner := c.cmpCols(a, b, op)
 		if !a.nullable && !b.nullable {
 			// a plain operator: NULL exactly when a missing side is NULL
-			return c.errAtom(gcols, inner.sql)
+			return c.errAtom(gcols, inner.sql, nil)
 		}
-		return c.errAtom(gcols, "CASE WHEN "+strings.Join(guard, " AND ")+" THEN "+coalesce(inner).sql+" END")
+		return c.errAtom(gcols, c.m.cat("CASE WHEN ", strings.Join(guard, " AND "), " THEN ", c.coalesce(inner).sql, " END"), nil)
 	}
 	switch op {
 	case partial.Eq:
@@ -1077,23 +1138,23 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		// which the decision reads as false too; nil == nil needs the
 		// null-safe operator.
 		if !a.nullable || !b.nullable {
-			return nullAtom(a.sql+" = "+b.sql, []colRef{a, b})
+			return c.nullAtom(c.m.cat(a.sql, " = ", b.sql), nil, a, b)
 		}
-		return c.nullSafeCmp(a.sql, b.sql, false)
+		return c.nullSafeCmp(a.sql, b.sql, false, nil)
 	case partial.Neq:
 		if !a.nullable && !b.nullable {
-			return atom(a.sql+" <> "+b.sql, false)
+			return atom(c.m.cat(a.sql, " <> ", b.sql), false, nil)
 		}
-		return c.nullSafeCmp(a.sql, b.sql, true)
+		return c.nullSafeCmp(a.sql, b.sql, true, nil)
 	}
-	return nullAtom(a.sql+opSQL[op]+b.sql, []colRef{a, b})
+	return c.nullAtom(c.m.cat(a.sql, opSQL[op], b.sql), nil, a, b)
 }
 
 func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 	if x == nil {
 		return frag{}, fmt.Errorf("%w: nil in", ErrInvalidFilter)
 	}
-	vals := make([]any, 0, len(x.Values))
+	vals := c.m.grab(len(x.Values))
 	hasNil := false
 	for _, v := range x.Values {
 		bv, err := bindValue(v.V)
@@ -1122,22 +1183,22 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			case 0:
 				return c.cmpColValue(ref, partial.Eq, nil), nil
 			case 1:
-				return c.errAtom([]string{ref.sql}, ref.sql+" = ?", vals[0]), nil
+				return c.errAtom(c.m.list(ref.sql), c.m.cat(ref.sql, " = ?"), c.m.one(vals[0])), nil
 			}
-			return c.errAtom([]string{ref.sql}, ref.sql+" IN ("+placeholders(len(vals))+")", vals...), nil
+			return c.errAtom(c.m.list(ref.sql), c.inList(ref.sql, len(vals)), vals), nil
 		}
 		var parts []frag
 		switch len(vals) {
 		case 0:
 		case 1:
-			parts = append(parts, nullAtom(ref.sql+" = ?", []colRef{ref}, vals[0]))
+			parts = append(parts, c.nullAtom(c.m.cat(ref.sql, " = ?"), c.m.one(vals[0]), ref))
 		default:
-			parts = append(parts, nullAtom(ref.sql+" IN ("+placeholders(len(vals))+")", []colRef{ref}, vals...))
+			parts = append(parts, c.nullAtom(c.inList(ref.sql, len(vals)), vals, ref))
 		}
 		if hasNil {
 			parts = append(parts, c.cmpColValue(ref, partial.Eq, nil))
 		}
-		return or(parts...), nil
+		return c.or(parts...), nil
 	})
 }
 
@@ -1198,19 +1259,19 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 		// erroring element makes the exists an error (exact), or false
 		// (otherwise: fail closed). One correlated aggregate reads the
 		// condition once: 1 for true, 0 for false, 2 for an error.
-		score := frag{sql: "MAX(CASE (" + inner.sql + ") WHEN TRUE THEN 1 WHEN FALSE THEN 0 ELSE 2 END)", args: inner.args}
+		score := frag{sql: c.m.cat("MAX(CASE (", inner.sql, ") WHEN TRUE THEN 1 WHEN FALSE THEN 0 ELSE 2 END)"), args: inner.args}
 		agg, err := c.scalarQuery(items, score)
 		if err != nil {
 			return frag{}, err
 		}
 		if exact {
-			sql := "CASE " + agg.sql + " WHEN 2 THEN NULL WHEN 1 THEN TRUE ELSE FALSE END"
-			if g := missingGuard(items); g != "" {
-				sql = "CASE WHEN " + g + " THEN " + sql + " END"
+			sql := c.m.cat("CASE ", agg.sql, " WHEN 2 THEN NULL WHEN 1 THEN TRUE ELSE FALSE END")
+			if g := c.missingGuard(items); g != "" {
+				sql = c.m.cat("CASE WHEN ", g, " THEN ", sql, " END")
 			}
 			return frag{sql: sql, args: agg.args, errNull: true}, nil
 		}
-		return frag{sql: agg.sql + " = 1", args: agg.args, valNull: true}, nil
+		return frag{sql: c.m.cat(agg.sql, " = 1"), args: agg.args, valNull: true}, nil
 	}
 	if len(ctx.items) == 0 {
 		return build()
@@ -1293,7 +1354,7 @@ func (c *compiler) elementItems(dst []hopItem, rel *Relation, tt *Table, refs []
 			if err != nil {
 				return nil, nil, err
 			}
-			jrefs[i] = colRef{sql: jt.alias + "." + q}
+			jrefs[i] = colRef{sql: c.m.cat(jt.alias, ".", q)}
 		}
 		if keyOnly {
 			target.vcols, target.vrefs = rel.TargetReferences, jrefs
@@ -1329,7 +1390,7 @@ func (c *compiler) item(table string, cols []string, t *Table, outer []colRef) (
 		if err != nil {
 			return hopItem{}, err
 		}
-		it.inner[i] = al + "." + q
+		it.inner[i] = c.m.cat(al, ".", q)
 	}
 	return it, nil
 }

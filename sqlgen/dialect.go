@@ -68,11 +68,11 @@ func (d Dialect) PlaceholderFormat() squirrel.PlaceholderFormat {
 // parts, NUL bytes, '?' (which placeholder rewriting would treat as a bind
 // parameter) and invalid UTF-8.
 func (d Dialect) QuoteIdent(name string) (string, error) {
-	var b strings.Builder
-	if err := d.quoteTo(&b, name, true); err != nil {
+	b, err := d.appendQuoted(nil, name, true)
+	if err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 func checkIdent(name string, qualified bool) error {
@@ -85,20 +85,17 @@ func checkIdent(name string, qualified bool) error {
 	if strings.ContainsAny(name, "\x00?") {
 		return fmt.Errorf("%w: identifier %q contains NUL or '?'", ErrInvalidIdent, name)
 	}
-	if qualified {
-		for _, part := range strings.Split(name, ".") {
-			if part == "" {
-				return fmt.Errorf("%w: identifier %q has an empty part", ErrInvalidIdent, name)
-			}
-		}
+	if qualified && (name[0] == '.' || name[len(name)-1] == '.' || strings.Contains(name, "..")) {
+		return fmt.Errorf("%w: identifier %q has an empty part", ErrInvalidIdent, name)
 	}
 	return nil
 }
 
-// quoteTo writes the quoted identifier; qualified names are split at dots.
-func (d Dialect) quoteTo(b *strings.Builder, name string, qualified bool) error {
+// appendQuoted appends the quoted identifier to b; qualified names are
+// split at dots.
+func (d Dialect) appendQuoted(b []byte, name string, qualified bool) ([]byte, error) {
 	if err := checkIdent(name, qualified); err != nil {
-		return err
+		return b, err
 	}
 	q := byte('"')
 	if d == MySQL {
@@ -110,19 +107,19 @@ func (d Dialect) quoteTo(b *strings.Builder, name string, qualified bool) error 
 			continue
 		}
 		if start > 0 {
-			b.WriteByte('.')
+			b = append(b, '.')
 		}
-		b.WriteByte(q)
+		b = append(b, q)
 		for j := start; j < i; j++ {
 			if name[j] == q {
-				b.WriteByte(q)
+				b = append(b, q)
 			}
-			b.WriteByte(name[j])
+			b = append(b, name[j])
 		}
-		b.WriteByte(q)
+		b = append(b, q)
 		start = i + 1
 	}
-	return nil
+	return b, nil
 }
 
 // nullSafeEq returns the dialect's null-safe equality operator text placed

@@ -71,27 +71,30 @@ func loosen(f frag) frag {
 	return f
 }
 
-func atom(sql string, valNull bool, args ...any) frag {
+func atom(sql string, valNull bool, args []any) frag {
 	return frag{sql: sql, args: args, valNull: valNull}
 }
 
-func errAtom(guard []string, sql string, args ...any) frag {
+func errAtom(guard []string, sql string, args []any) frag {
 	return frag{sql: sql, args: args, errNull: true, guard: guard}
 }
 
 // coalesce makes a valNull fragment two-valued.
-func coalesce(f frag) frag {
+func (c *compiler) coalesce(f frag) frag {
 	if !f.valNull || f.k != fSQL {
 		return f
 	}
 	if len(f.nguard) > 0 && f.prec == pAtom {
-		sql := f.sql
+		b := c.m.builder()
+		b.WriteString(f.sql)
 		for _, g := range f.nguard {
-			sql += " AND " + g + " IS NOT NULL"
+			b.WriteString(" AND ")
+			b.WriteString(g)
+			b.WriteString(" IS NOT NULL")
 		}
-		return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard, prec: pAnd}
+		return frag{sql: b.String(), args: f.args, errNull: f.errNull, guard: f.guard, prec: pAnd}
 	}
-	return frag{sql: "COALESCE(" + f.sql + ", FALSE)", args: f.args, errNull: f.errNull, guard: f.guard}
+	return frag{sql: c.m.cat("COALESCE(", f.sql, ", FALSE)"), args: f.args, errNull: f.errNull, guard: f.guard}
 }
 
 // falseSQL is how a constant false condition is written when it must be
@@ -110,10 +113,10 @@ func (f frag) sqlText() string {
 }
 
 // and conjoins fragments, folding constants.
-func and(fs ...frag) frag { return join(fs, pAnd, false) }
+func (c *compiler) and(fs ...frag) frag { return c.join(fs, pAnd, false) }
 
 // or disjoins fragments, folding constants.
-func or(fs ...frag) frag { return join(fs, pOr, false) }
+func (c *compiler) or(fs ...frag) frag { return c.join(fs, pOr, false) }
 
 // join combines fragments with AND (pAnd) or OR (pOr), in order.
 //
@@ -133,7 +136,7 @@ func or(fs ...frag) frag { return join(fs, pOr, false) }
 // exact says the result must tell an error from false; if not, only "true"
 // matters: an AND is then plain (any NULL or false part makes it not true),
 // and an OR only needs its non-last parts exact (the caller compiles them so).
-func join(fs []frag, op prec, exact bool) frag {
+func (c *compiler) join(fs []frag, op prec, exact bool) frag {
 	absorb, unit := fFalse, fTrue // AND
 	if op == pOr {
 		absorb, unit = fTrue, fFalse
@@ -175,7 +178,7 @@ func join(fs []frag, op prec, exact bool) frag {
 				parts[i] = loosen(parts[i])
 			}
 		} else {
-			return looseOr(parts)
+			return c.looseOr(parts)
 		}
 	}
 	var orig []frag
@@ -184,7 +187,7 @@ func join(fs []frag, op prec, exact bool) frag {
 	}
 	if exact && (hasErr || parts[n-1].errNull) || (op == pOr && hasErr) {
 		for i := range parts {
-			parts[i] = coalesce(parts[i])
+			parts[i] = c.coalesce(parts[i])
 		}
 	}
 	// The parts after the last one that may be an error join plainly: write
@@ -196,10 +199,10 @@ func join(fs []frag, op prec, exact bool) frag {
 	}
 	res := parts[n-1]
 	if k < n-1 {
-		res = joinPlain(parts[k:], op)
+		res = c.joinPlain(parts[k:], op)
 	}
 	for i := k - 1; i >= 0; i-- {
-		res = joinStep(parts[i], res, op)
+		res = c.joinStep(parts[i], res, op)
 	}
 	// If the first part may be an error and every part that may be one has
 	// the same guard, the result is an error exactly when that guard fails.
@@ -215,13 +218,13 @@ func join(fs []frag, op prec, exact bool) frag {
 	if orig != nil {
 		var l frag
 		if op == pOr {
-			l = looseOr(orig)
+			l = c.looseOr(orig)
 		} else {
 			for i := range orig {
 				orig[i] = loosen(orig[i])
 				orig[i].errNull = false
 			}
-			l = join(orig, pAnd, false)
+			l = c.join(orig, pAnd, false)
 		}
 		res.loose = &l
 	}
@@ -245,21 +248,21 @@ func hasLoose(fs []frag) bool {
 //
 // A part whose errors have no guard columns ends the flat list with
 // CASE (p) WHEN TRUE THEN TRUE WHEN FALSE THEN <rest> END.
-func looseOr(parts []frag) frag {
+func (c *compiler) looseOr(parts []frag) frag {
 	var prefix []string
 	var arms []frag
 	for i, p := range parts {
 		if p.errNull && len(p.guard) == 0 && i < len(parts)-1 {
-			rest := looseOr(parts[i+1:])
-			step := joinStep(coalesce(p), rest, pOr)
-			arms = append(arms, withPrefix(prefix, step))
+			rest := c.looseOr(parts[i+1:])
+			step := c.joinStep(c.coalesce(p), rest, pOr)
+			arms = append(arms, c.withPrefix(prefix, step))
 			break
 		}
-		arms = append(arms, withPrefix(prefix, loosen(p)))
+		arms = append(arms, c.withPrefix(prefix, loosen(p)))
 		if p.errNull {
 			for _, g := range p.guard {
-				if c := g + " IS NOT NULL"; !slices.Contains(prefix, c) {
-					prefix = append(prefix, c)
+				if g := c.m.cat(g, " IS NOT NULL"); !slices.Contains(prefix, g) {
+					prefix = append(prefix, g)
 				}
 			}
 		}
@@ -267,37 +270,56 @@ func looseOr(parts []frag) frag {
 	for i := range arms {
 		arms[i].errNull = false // arms are only read for "true"
 	}
-	out := or(arms...)
+	out := c.or(arms...)
 	out.errNull, out.guard, out.loose = false, nil, nil
 	out.valNull = out.k == fSQL
 	return out
 }
 
 // withPrefix is `g1 AND g2 AND f` (guards that are plain column tests).
-func withPrefix(prefix []string, f frag) frag {
+func (c *compiler) withPrefix(prefix []string, f frag) frag {
 	if len(prefix) == 0 || f.k == fFalse {
 		return f
 	}
 	parts := make([]frag, 0, len(prefix)+1)
 	for _, g := range prefix {
-		parts = append(parts, atom(g, false))
+		parts = append(parts, atom(g, false, nil))
 	}
 	f.errNull = false
-	return join(append(parts, f), pAnd, false)
+	return c.join(append(parts, f), pAnd, false)
 }
 
 // joinStep returns `p op res` (see join).
-func joinStep(p, res frag, op prec) frag {
+func (c *compiler) joinStep(p, res frag, op prec) frag {
+	if p.errNull && len(p.guard) == 0 {
+		// p may be an error, with no guard columns: a simple CASE evaluates
+		// p once (a searched CASE or p IS NOT NULL would repeat it, and
+		// nesting would grow the SQL exponentially):
+		//   OR:  CASE (p) WHEN TRUE THEN TRUE WHEN FALSE THEN res END
+		//   AND: CASE (p) WHEN TRUE THEN res WHEN FALSE THEN FALSE END
+		// A NULL p matches no WHEN: the result is NULL.
+		b := c.m.builder()
+		b.WriteString("CASE (")
+		b.WriteString(p.sql)
+		b.WriteString(") WHEN TRUE THEN ")
+		if op == pOr {
+			b.WriteString("TRUE WHEN FALSE THEN ")
+			b.WriteString(res.sqlText())
+			b.WriteString(" END")
+		} else {
+			b.WriteString(res.sqlText())
+			b.WriteString(" WHEN FALSE THEN FALSE END")
+		}
+		return frag{sql: b.String(), args: c.m.args(p.args, res.args), errNull: true}
+	}
 	sep := " AND "
 	if op == pOr {
 		sep = " OR "
 	}
 	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull}
-	var b strings.Builder
-	b.Grow(len(p.sql) + len(res.sql) + 16)
+	b := c.m.builder()
 	writeOperand(&b, p, op)
-	out.args = make([]any, 0, len(p.args)+len(res.args))
-	out.args = append(out.args, p.args...)
+	out.args = p.args
 	b.WriteString(sep)
 	if !p.errNull {
 		if res.k != fSQL { // an absorbing constant after an error part
@@ -305,57 +327,42 @@ func joinStep(p, res frag, op prec) frag {
 		} else if res.prec == op || res.prec == pAtom {
 			b.WriteString(res.sql)
 		} else {
-			b.WriteString("(" + res.sql + ")")
+			b.writeByte('(')
+			b.WriteString(res.sql)
+			b.writeByte(')')
 		}
-		out.args = append(out.args, res.args...)
+		out.args = c.m.args(p.args, res.args)
 		out.sql = b.String()
 		return out
 	}
-	// p may be an error: make it stop the evaluation.
-	if len(p.guard) == 0 {
-		// A simple CASE evaluates p once (a searched CASE or p IS NOT NULL
-		// would repeat it, and nesting would grow the SQL exponentially):
-		//   OR:  CASE (p) WHEN TRUE THEN TRUE WHEN FALSE THEN res END
-		//   AND: CASE (p) WHEN TRUE THEN res WHEN FALSE THEN FALSE END
-		// A NULL p matches no WHEN: the result is NULL.
-		var b strings.Builder
-		b.WriteString("CASE (" + p.sql + ") WHEN TRUE THEN ")
-		args := append([]any{}, p.args...)
-		if op == pOr {
-			b.WriteString("TRUE WHEN FALSE THEN " + res.sqlText() + " END")
-		} else {
-			b.WriteString(res.sqlText() + " WHEN FALSE THEN FALSE END")
-		}
-		args = append(args, res.args...)
-		return frag{sql: b.String(), args: args, errNull: true}
-	}
-	parts := make([]string, len(p.guard))
-	for i, g := range p.guard {
-		if op == pOr {
-			parts[i] = g + " IS NOT NULL"
-		} else {
-			parts[i] = g + " IS NULL"
-		}
-	}
-	guard := strings.Join(parts, " OR ")
-	inner := " OR "
+	// p may be an error: make it stop the evaluation where its guard
+	// columns are NULL: (g1 IS NOT NULL AND g2 IS NOT NULL AND res) for
+	// OR, (g1 IS NULL OR g2 IS NULL OR res) for AND.
+	test, gsep := " IS NULL", " OR "
 	if op == pOr {
-		guard = strings.Join(parts, " AND ")
-		inner = " AND "
+		test, gsep = " IS NOT NULL", " AND "
 	}
-	b.WriteByte('(')
-	b.WriteString(guard)
+	b.writeByte('(')
+	for i, g := range p.guard {
+		if i > 0 {
+			b.WriteString(gsep)
+		}
+		b.WriteString(g)
+		b.WriteString(test)
+	}
 	if (op == pOr && res.k == fTrue) || (op == pAnd && res.k == fFalse) {
-		b.WriteByte(')')
+		b.writeByte(')')
 	} else {
-		b.WriteString(inner)
+		b.WriteString(gsep)
 		if res.prec == pAtom {
 			b.WriteString(res.sql)
 		} else {
-			b.WriteString("(" + res.sql + ")")
+			b.writeByte('(')
+			b.WriteString(res.sql)
+			b.writeByte(')')
 		}
-		out.args = append(out.args, res.args...)
-		b.WriteByte(')')
+		out.args = c.m.args(p.args, res.args)
+		b.writeByte(')')
 	}
 	out.sql = b.String()
 	return out
@@ -363,25 +370,21 @@ func joinStep(p, res frag, op prec) frag {
 
 // joinPlain is the right fold of joinStep over parts (at least two) none
 // of which but the last may be an error, written in one builder.
-func joinPlain(parts []frag, op prec) frag {
+func (c *compiler) joinPlain(parts []frag, op prec) frag {
 	out := frag{prec: op}
-	size, nargs := 0, 0
 	for _, p := range parts {
-		size += len(p.sql) + 7
-		nargs += len(p.args)
 		out.valNull = out.valNull || p.valNull
 		out.errNull = out.errNull || p.errNull
 	}
-	var b strings.Builder
-	b.Grow(size)
-	out.args = writePlain(&b, parts, op, make([]any, 0, nargs))
+	b := c.m.builder()
+	out.args = c.writePlain(&b, parts, op, nil)
 	out.sql = b.String()
 	return out
 }
 
-// writePlain writes the SQL of joinPlain(parts, op) to b and returns args
-// with the parts' arguments appended.
-func writePlain(b *strings.Builder, parts []frag, op prec, args []any) []any {
+// writePlain writes the SQL of joinPlain(parts, op) to b and returns (in
+// c.m) args with the parts' arguments appended.
+func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any {
 	sep := " AND "
 	if op == pOr {
 		sep = " OR "
@@ -390,7 +393,6 @@ func writePlain(b *strings.Builder, parts []frag, op prec, args []any) []any {
 	for _, p := range parts[:n-1] {
 		writeOperand(b, p, op)
 		b.WriteString(sep)
-		args = append(args, p.args...)
 	}
 	last := parts[n-1]
 	if last.k != fSQL {
@@ -398,17 +400,25 @@ func writePlain(b *strings.Builder, parts []frag, op prec, args []any) []any {
 	} else if last.prec == op || last.prec == pAtom {
 		b.WriteString(last.sql)
 	} else {
-		b.WriteByte('(')
+		b.writeByte('(')
 		b.WriteString(last.sql)
-		b.WriteByte(')')
+		b.writeByte(')')
 	}
-	return append(args, last.args...)
+	start := len(c.argv)
+	c.argv = append(c.argv, args)
+	for _, p := range parts {
+		c.argv = append(c.argv, p.args)
+	}
+	out := c.m.args(c.argv[start:]...)
+	clear(c.argv[start:])
+	c.argv = c.argv[:start]
+	return out
 }
 
 // writeWhere writes " WHERE " and the SQL of and(where...) to b if that is
-// not a constant, and returns args with its arguments appended. where is
-// compacted in place.
-func writeWhere(b *strings.Builder, where []frag, args []any) []any {
+// not a constant, and returns (in c.m) args with its arguments appended.
+// where is compacted in place.
+func (c *compiler) writeWhere(b *sbuf, where []frag, args []any) []any {
 	parts := where[:0]
 	for _, f := range where {
 		if f.k == fTrue {
@@ -426,21 +436,21 @@ func writeWhere(b *strings.Builder, where []frag, args []any) []any {
 	b.WriteString(" WHERE ")
 	if n == 1 {
 		b.WriteString(parts[0].sql)
-		return append(args, parts[0].args...)
+		return c.m.args(args, parts[0].args)
 	}
 	for i := range parts {
 		parts[i] = loosen(parts[i])
 	}
-	return writePlain(b, parts, pAnd, args)
+	return c.writePlain(b, parts, pAnd, args)
 }
 
-func writeOperand(b *strings.Builder, f frag, op prec) {
+func writeOperand(b *sbuf, f frag, op prec) {
 	// Parenthesize anything that is not an atom, so that mixed AND/OR
 	// always read unambiguously.
 	if f.prec != pAtom {
-		b.WriteByte('(')
+		b.writeByte('(')
 		b.WriteString(f.sql)
-		b.WriteByte(')')
+		b.writeByte(')')
 	} else {
 		b.WriteString(f.sql)
 	}
@@ -448,7 +458,7 @@ func writeOperand(b *strings.Builder, f frag, op prec) {
 
 // not negates a fragment: a NULL that stands for false becomes true (NOT
 // COALESCE(x, FALSE)); a NULL that stands for an error stays NULL (NOT (x)).
-func not(f frag) frag {
+func (c *compiler) not(f frag) frag {
 	switch f.k {
 	case fTrue:
 		return fragFalse
@@ -457,11 +467,11 @@ func not(f frag) frag {
 	}
 	var sql string
 	if f.valNull {
-		sql = "NOT COALESCE(" + f.sql + ", FALSE)"
+		sql = c.m.cat("NOT COALESCE(", f.sql, ", FALSE)")
 	} else if f.prec == pAtom && strings.HasPrefix(f.sql, "EXISTS (") {
-		sql = "NOT " + f.sql
+		sql = c.m.cat("NOT ", f.sql)
 	} else {
-		sql = "NOT (" + f.sql + ")"
+		sql = c.m.cat("NOT (", f.sql, ")")
 	}
 	return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard}
 }

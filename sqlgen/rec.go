@@ -34,7 +34,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 		if empty {
 			return fragFalse, nil
 		}
-		var b strings.Builder
+		b := c.m.builder()
 		var errNull, valNull bool
 		for _, ref := range r.refs {
 			errNull = errNull || ref.missing
@@ -52,7 +52,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 			b.WriteString(q.sql)
 			b.WriteString(")")
 		default:
-			b.WriteByte('(')
+			b.writeByte('(')
 			for i, ref := range r.refs {
 				if i > 0 {
 					b.WriteString(", ")
@@ -130,14 +130,17 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 	}
 	c.push()
 	defer c.pop()
-	selectKeys := func(b *strings.Builder, al string, as []string) {
+	selectKeys := func(b *sbuf, al string, as []string) {
 		for i, k := range pk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(al + "." + k)
+			b.WriteString(al)
+			b.writeByte('.')
+			b.WriteString(k)
 			if as != nil {
-				b.WriteString(" AS " + as[i])
+				b.WriteString(" AS ")
+				b.WriteString(as[i])
 			}
 		}
 	}
@@ -159,24 +162,34 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 	if cond.k == fFalse {
 		return frag{}, true, nil
 	}
-	var b strings.Builder
-	var args []any
 	cte := ""
 	if len(rec) > 0 {
 		if cte, err = c.newAlias(predIdent(p.Name)); err != nil {
 			return frag{}, false, err
 		}
-		b.WriteString("WITH RECURSIVE " + cte + " (" + strings.Join(pk, ", ") + ") AS (")
+	}
+	b := c.m.builder()
+	var args [][]any // of the WHEREs, in order
+	if len(rec) > 0 {
+		b.WriteString("WITH RECURSIVE ")
+		b.WriteString(cte)
+		b.WriteString(" (")
+		b.WriteString(strings.Join(pk, ", "))
+		b.WriteString(") AS (")
 	}
 	b.WriteString("SELECT ")
 	selectKeys(&b, al, nil)
-	b.WriteString(" FROM " + tn + " AS " + al)
+	b.WriteString(" FROM ")
+	b.WriteString(tn)
+	b.WriteString(" AS ")
+	b.WriteString(al)
 	if cond.k == fSQL {
-		b.WriteString(" WHERE " + cond.sql)
-		args = append(args, cond.args...)
+		b.WriteString(" WHERE ")
+		b.WriteString(cond.sql)
+		args = append(args, cond.args)
 	}
 	if len(rec) == 0 {
-		return frag{sql: b.String(), args: args}, false, nil
+		return frag{sql: b.String(), args: c.m.args(args...)}, false, nil
 	}
 
 	type step struct {
@@ -192,32 +205,46 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 			return frag{}, false, err
 		}
 		st := step{al: al}
-		var joins strings.Builder
+		joins := c.m.builder()
 		var where []frag
 		sc := &binding{name: p.Param, obj: &object{t: t, typ: p.Type, alias: al}, frame: c.frame}
 		if err := c.recConds(sc, br.Conds, p, &joins, &where, &st.link); err != nil {
 			return frag{}, false, err
 		}
-		st.joins, st.where = joins.String(), and(where...)
+		st.joins, st.where = joins.String(), c.and(where...)
 		if st.where.k == fFalse {
 			continue
 		}
 		steps = append(steps, st)
 	}
-	cteJoin := func(b *strings.Builder, link []string) {
-		b.WriteString(" JOIN " + cte + " ON ")
+	cteJoin := func(b *sbuf, link []string) {
+		b.WriteString(" JOIN ")
+		b.WriteString(cte)
+		b.WriteString(" ON ")
 		for i, k := range pk {
 			if i > 0 {
 				b.WriteString(" AND ")
 			}
-			b.WriteString(cte + "." + k + " = " + link[i])
+			b.WriteString(cte)
+			b.writeByte('.')
+			b.WriteString(k)
+			b.WriteString(" = ")
+			b.WriteString(link[i])
 		}
 	}
-	where := func(b *strings.Builder, w frag) {
+	where := func(b *sbuf, w frag) {
 		if w.k == fSQL {
-			b.WriteString(" WHERE " + w.sql)
-			args = append(args, w.args...)
+			b.WriteString(" WHERE ")
+			b.WriteString(w.sql)
+			args = append(args, w.args)
 		}
+	}
+	from := func(b *sbuf, al, joins string) {
+		b.WriteString(" FROM ")
+		b.WriteString(tn)
+		b.WriteString(" AS ")
+		b.WriteString(al)
+		b.WriteString(joins)
 	}
 	switch len(steps) {
 	case 0:
@@ -226,7 +253,7 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 		st := steps[0]
 		b.WriteString(" UNION SELECT ")
 		selectKeys(&b, st.al, nil)
-		b.WriteString(" FROM " + tn + " AS " + st.al + st.joins)
+		from(&b, st.al, st.joins)
 		link := make([]string, len(st.link))
 		for i, l := range st.link {
 			link[i] = l.sql
@@ -249,7 +276,9 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(eal + "." + k)
+			b.WriteString(eal)
+			b.writeByte('.')
+			b.WriteString(k)
 		}
 		b.WriteString(" FROM (")
 		for i, st := range steps {
@@ -259,29 +288,34 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 			b.WriteString("SELECT ")
 			selectKeys(&b, st.al, kAs)
 			for j, l := range st.link {
-				b.WriteString(", " + l.sql + " AS " + pAs[j])
+				b.WriteString(", ")
+				b.WriteString(l.sql)
+				b.WriteString(" AS ")
+				b.WriteString(pAs[j])
 			}
-			b.WriteString(" FROM " + tn + " AS " + st.al + st.joins)
+			from(&b, st.al, st.joins)
 			where(&b, st.where)
 		}
-		b.WriteString(") AS " + eal)
+		b.WriteString(") AS ")
+		b.WriteString(eal)
 		link := make([]string, len(pAs))
 		for i, pa := range pAs {
-			link[i] = eal + "." + pa
+			link[i] = c.m.cat(eal, ".", pa)
 		}
 		cteJoin(&b, link)
 	}
 	b.WriteString(") SELECT ")
 	selectKeys(&b, cte, nil)
-	b.WriteString(" FROM " + cte)
-	return frag{sql: b.String(), args: args}, false, nil
+	b.WriteString(" FROM ")
+	b.WriteString(cte)
+	return frag{sql: b.String(), args: c.m.args(args...)}, false, nil
 }
 
 // recConds compiles the conditions of a recursive rule in join mode: the one
 // condition that refers to the predicate (directly, or inside a chain of
 // single-branch exists) becomes JOINs ending at the CTE's link; the others
 // are WHERE conditions.
-func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, joins *strings.Builder, where *[]frag, link *[]colRef) error {
+func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, joins *sbuf, where *[]frag, link *[]colRef) error {
 	for _, cd := range conds {
 		if n, _ := countRefs([]partial.Cond{cd}, p.Name, false); n == 0 {
 			f, err := c.cond(sc, cd)
@@ -340,9 +374,14 @@ func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, 
 	return nil
 }
 
-func (c *compiler) writeJoins(b *strings.Builder, items []hopItem) {
+func (c *compiler) writeJoins(b *sbuf, items []hopItem) {
 	for _, it := range items {
-		b.WriteString(" JOIN " + it.table + " AS " + it.alias + " ON " + c.linkEq(it.inner, it.outer).sql)
+		b.WriteString(" JOIN ")
+		b.WriteString(it.table)
+		b.WriteString(" AS ")
+		b.WriteString(it.alias)
+		b.WriteString(" ON ")
+		writeLinkEq(b, it.inner, it.outer)
 	}
 }
 

@@ -284,6 +284,79 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
+// TestResultsOutliveReuse: compilers (and the memory that holds their
+// intermediate text and args) are reused; a result must not change when
+// later compilations, here of other filters and dialects on other
+// goroutines, reuse that memory. Run with -race.
+func TestResultsOutliveReuse(t *testing.T) {
+	s := gitclub()
+	type result struct {
+		sql, args, where string
+	}
+	type job struct {
+		f *partial.Filter
+		d Dialect
+	}
+	var jobs []job
+	want := map[int]result{}
+	for _, gc := range goldenCases() {
+		for _, d := range Dialects {
+			sql, args, err := Select(gc.f, s, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			where, _, err := Where(gc.f, s, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[len(jobs)] = result{sql, formatArgs(args), where}
+			jobs = append(jobs, job{gc.f, d})
+		}
+	}
+	done := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var kept []struct {
+				i        int
+				sql, use string
+				args     []any
+			}
+			for round := 0; round < 5; round++ {
+				for k := range jobs {
+					i := (k + g*7) % len(jobs)
+					sql, args, err := Select(jobs[i].f, s, jobs[i].d)
+					if err != nil {
+						done <- err.Error()
+						return
+					}
+					wsql, _, err := Where(jobs[i].f, s, jobs[i].d)
+					if err != nil {
+						done <- err.Error()
+						return
+					}
+					kept = append(kept, struct {
+						i        int
+						sql, use string
+						args     []any
+					}{i, sql, wsql, args})
+				}
+			}
+			for _, r := range kept {
+				if w := want[r.i]; r.sql != w.sql || formatArgs(r.args) != w.args || r.use != w.where {
+					done <- fmt.Sprintf("job %d changed after reuse:\n%s\n%s\nwant\n%s\n%s", r.i, r.sql, formatArgs(r.args), w.sql, w.args)
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
 // Select numbers placeholders itself; it must follow squirrel.Dollar's
 // rules (`??` is an escaped `?`), so that the statement is what squirrel
 // would have written.

@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,8 +59,44 @@ type Cond struct {
 // ToSql implements squirrel.Sqlizer.
 func (c Cond) ToSql() (string, []any, error) { return c.SQL, c.Args, nil }
 
-// compile compiles f to a fragment over the outer table.
-func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Table, string, error) {
+// newCompiler returns a compiler from the pool, reset for one statement.
+// The caller must release it once it has copied the result out.
+func newCompiler(s *Schema, d Dialect, nilErrors bool) *compiler {
+	c := compilerPool.Get().(*compiler)
+	c.s, c.d, c.nilErrors = s, d, nilErrors
+	if c.preds == nil {
+		c.preds = make(map[string]*partial.Pred)
+	}
+	if c.corr == nil {
+		c.corr = make([]bool, 1, 8)
+	}
+	c.corr = c.corr[:1]
+	c.corr[0] = false
+	if c.stk == nil {
+		c.stk = make([]frag, 0, 16)
+	}
+	return c
+}
+
+// release forgets the statement (whose text and args the caller copied out
+// of c.m) and returns c to the pool.
+func (c *compiler) release() {
+	clear(c.preds)
+	clear(c.stk[:cap(c.stk)])
+	clear(c.argv[:cap(c.argv)])
+	clear(c.predStack[:cap(c.predStack)])
+	m, preds, corr, stk, argv, predStack := c.m, c.preds, c.corr, c.stk[:0], c.argv[:0], c.predStack[:0]
+	if !m.reset() || len(preds) > 64 {
+		return // grown by a huge filter: let it go
+	}
+	*c = compiler{m: m, preds: preds, corr: corr, stk: stk, argv: argv, predStack: predStack}
+	compilerPool.Put(c)
+}
+
+// compile compiles f to a fragment over the outer table. The fragment's
+// text and args live in c.m (see mem): copy them before c.release.
+func (c *compiler) compile(f *partial.Filter, opts []Option) (frag, *Table, string, error) {
+	s, d := c.s, c.d
 	if f == nil {
 		return frag{}, nil, "", fmt.Errorf("%w: nil filter", ErrInvalidFilter)
 	}
@@ -70,21 +107,14 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	if err != nil {
 		return frag{}, nil, "", err
 	}
-	var o Options
-	for _, op := range opts {
-		if op != nil {
-			op.apply(&o)
-		}
-	}
-	alias := o.Alias
+	alias := c.alias
 	qualified := false
 	if alias == "" {
 		alias, qualified = t.Name, true
 	}
-	c := &compiler{s: s, d: d, nilErrors: o.NilErrors, preds: make(map[string]*partial.Pred, len(f.Preds)), corr: make([]bool, 1, 8), stk: make([]frag, 0, 16)}
 	// not cached: aliases come from callers
-	var qb strings.Builder
-	err = d.quoteTo(&qb, alias, qualified)
+	qb := c.m.builder()
+	qb.b, err = d.appendQuoted(qb.b, alias, qualified)
 	qa := qb.String()
 	if err != nil {
 		return frag{}, nil, "", err
@@ -97,13 +127,27 @@ func compile(f *partial.Filter, s *Schema, d Dialect, opts []Option) (frag, *Tab
 	return loosen(fr), t, qa, nil
 }
 
+func options(opts []Option) Options {
+	var o Options
+	for _, op := range opts {
+		if op != nil {
+			op.apply(&o)
+		}
+	}
+	return o
+}
+
 // Where compiles f into a boolean SQL condition over the table of f.Type,
 // with `?` placeholders (for ORMs like GORM that number placeholders
 // themselves). Allow-all yields "" (no condition); deny-all yields "1=0".
 // Every value is a bind argument; every identifier is quoted; paths that are
 // not in the schema are refused with ErrUnknownField.
 func Where(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
-	fr, _, _, err := compile(f, s, d, opts)
+	o := options(opts)
+	c := newCompiler(s, d, o.NilErrors)
+	defer c.release()
+	c.alias = o.Alias
+	fr, _, _, err := c.compile(f, opts)
 	if err != nil {
 		return "", nil, err
 	}
@@ -113,7 +157,10 @@ func Where(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string,
 	case fFalse:
 		return falseSQL, nil, nil
 	}
-	return fr.sql, fr.args, nil
+	if len(fr.args) > 0 {
+		args = slices.Clone(fr.args)
+	}
+	return strings.Clone(fr.sql), args, nil
 }
 
 // Sqlizer returns the condition as a squirrel.Sqlizer with `?`
@@ -134,26 +181,30 @@ func Sqlizer(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (squirrel.
 // Select returns `SELECT <t>.* FROM <t> WHERE <cond>` (no WHERE for
 // allow-all) with the dialect's final placeholders ($1, $2, ... for Postgres).
 func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
-	fr, t, qa, err := compile(f, s, d, opts)
+	o := options(opts)
+	c := newCompiler(s, d, o.NilErrors)
+	defer c.release()
+	c.alias = o.Alias
+	fr, t, qa, err := c.compile(f, opts)
 	if err != nil {
 		return "", nil, err
 	}
-	tn, err := d.QuoteIdent(t.Name)
+	tn, err := c.quote(t.Name, true)
 	if err != nil {
 		return "", nil, err
-	}
-	from := tn
-	if qa != tn {
-		from = tn + " AS " + qa
 	}
 	// Written directly (what squirrel.Select(...).From(...).Where(...)
 	// with the dialect's PlaceholderFormat writes, without its builder).
 	var b strings.Builder
-	b.Grow(len(qa) + len(from) + len(fr.sql) + 3*len(fr.args) + 32)
+	b.Grow(len(qa) + len(tn) + 4 + len(qa) + len(fr.sql) + 3*len(fr.args) + 32)
 	b.WriteString("SELECT ")
 	b.WriteString(qa)
 	b.WriteString(".* FROM ")
-	b.WriteString(from)
+	b.WriteString(tn)
+	if qa != tn {
+		b.WriteString(" AS ")
+		b.WriteString(qa)
+	}
 	switch fr.k {
 	case fFalse:
 		b.WriteString(" WHERE " + falseSQL)
