@@ -222,8 +222,11 @@ func (c *compiler) materialize(ctx *leafCtx, o *object, hasOne bool) (*object, e
 			it.root = false
 		}
 	}
+	if ctx.items == nil {
+		ctx.items = c.m.hops.take(4)[:0]
+	}
 	ctx.items = append(ctx.items, it)
-	return &object{t: o.t, typ: o.typ, alias: it.alias, hop: len(ctx.items)}, nil
+	return c.m.obj(object{t: o.t, typ: o.typ, alias: it.alias, hop: len(ctx.items)}), nil
 }
 
 // field returns the column of o for col, materializing a virtual object if
@@ -245,7 +248,7 @@ func (c *compiler) field(ctx *leafCtx, o *object, col string) (colRef, error) {
 // to-one object that is absent has NULL keys, which compare as Go nil.
 func (c *compiler) key(ctx *leafCtx, o *object) ([]colRef, bool, error) {
 	if o.alias == "" {
-		refs := make([]colRef, 0, len(o.t.PK))
+		refs := c.m.refs.take(len(o.t.PK))[:0]
 		for _, pk := range o.t.PK {
 			i := slices.Index(o.vcols, pk)
 			if i < 0 {
@@ -265,7 +268,7 @@ func (c *compiler) key(ctx *leafCtx, o *object) ([]colRef, bool, error) {
 		refs, _, err = c.key(ctx, o)
 		return refs, false, err
 	}
-	refs := make([]colRef, len(o.t.PK))
+	refs := c.m.refs.take(len(o.t.PK))
 	for i, pk := range o.t.PK {
 		r, err := c.col(o, pk)
 		if err != nil {
@@ -327,7 +330,7 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 		lastHop = false
 		switch r.Kind {
 		case BelongsTo:
-			refs := make([]colRef, len(r.ForeignKey))
+			refs := c.m.refs.take(len(r.ForeignKey))
 			for j, fk := range r.ForeignKey {
 				fr, err := c.field(ctx, o, fk)
 				if err != nil {
@@ -335,7 +338,7 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 				}
 				refs[j] = colRef{sql: fr.sql, missing: fr.nullable || fr.missing, hop: fr.hop}
 			}
-			o = &object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs}
+			o = c.m.obj(object{t: tt, typ: r.Target, vcols: r.References, vrefs: refs})
 			if !r.Enforced && !(last && keyInSet && !c.nilErrors) {
 				// a non-NULL key may have no row: read the row
 				if o, err = c.materialize(ctx, o, true); err != nil {
@@ -344,13 +347,13 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 				lastHop = true
 			}
 		case HasOne:
-			refs := make([]colRef, len(r.References))
+			refs := c.m.refs.take(len(r.References))
 			for j, ref := range r.References {
 				if refs[j], err = c.field(ctx, o, ref); err != nil {
 					return nil, "", nil, false, err
 				}
 			}
-			if o, err = c.materialize(ctx, &object{t: tt, typ: r.Target, vcols: r.ForeignKey, vrefs: refs}, true); err != nil {
+			if o, err = c.materialize(ctx, c.m.obj(object{t: tt, typ: r.Target, vcols: r.ForeignKey, vrefs: refs}), true); err != nil {
 				return nil, "", nil, false, err
 			}
 			lastHop = true
@@ -374,7 +377,9 @@ func (c *compiler) resolve(sc *binding, ctx *leafCtx, p partial.Path) (resolved,
 	}
 	if fc != "" {
 		r, err := c.field(ctx, o, fc)
-		return resolved{refs: []colRef{r}}, err
+		refs := c.m.refs.take(1)
+		refs[0] = r
+		return resolved{refs: refs}, err
 	}
 	refs, virtual, err := c.key(ctx, o)
 	if err != nil {
@@ -395,7 +400,7 @@ func pathString(p partial.Path) string {
 // them; the relations read are wrapped into one subquery.
 func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved) (frag, error)) (frag, error) {
 	ctx := &leafCtx{}
-	rs := make([]resolved, len(paths))
+	rs := c.m.res.take(len(paths))
 	for i, p := range paths {
 		r, err := c.resolve(sc, ctx, p)
 		if err != nil {
@@ -558,16 +563,19 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 		// `k IN (SELECT ...)` is NULL exactly when k is NULL (selected
 		// columns are never NULL): an error when k reads a missing relation,
 		// a nil value otherwise.
+		var nbuf, gbuf [4]string
+		nguard, guard := nbuf[:0], gbuf[:0]
 		for _, o := range items[0].outer {
 			out.errNull = out.errNull || (o.missing && c.nilErrors)
 			if o.nullable || (o.missing && !c.nilErrors) {
 				out.valNull = true
-				out.nguard = append(out.nguard, o.sql)
+				nguard = append(nguard, o.sql)
 			}
 			if o.missing {
-				out.guard = append(out.guard, o.sql)
+				guard = append(guard, o.sql)
 			}
 		}
+		out.nguard, out.guard = c.m.list(nguard...), c.m.list(guard...)
 		if out.errNull {
 			out.valNull = false
 			if c.exact {
@@ -934,7 +942,7 @@ func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (f
 	if r.Kind == HasOne {
 		own, other = r.References, r.ForeignKey
 	}
-	refs := make([]colRef, len(own))
+	refs := c.m.refs.take(len(own))
 	for i, col := range own {
 		if refs[i], err = c.field(ctx, o, col); err != nil {
 			return frag{}, true, err
@@ -942,7 +950,7 @@ func (c *compiler) nilRelation(sc *binding, p partial.Path, op partial.CmpOp) (f
 	}
 	build := func() (frag, error) {
 		target := &leafCtx{}
-		if _, err := c.materialize(target, &object{t: tt, typ: r.Target, vcols: other, vrefs: refs}, true); err != nil {
+		if _, err := c.materialize(target, c.m.obj(object{t: tt, typ: r.Target, vcols: other, vrefs: refs}), true); err != nil {
 			return frag{}, err
 		}
 		ex, err := c.subquery(target.items, fragTrue, true, false) // EXISTS (SELECT 1 ... WHERE link)
@@ -1154,7 +1162,7 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 	if x == nil {
 		return frag{}, fmt.Errorf("%w: nil in", ErrInvalidFilter)
 	}
-	vals := c.m.grab(len(x.Values))
+	vals := c.m.vals.take(len(x.Values))[:0]
 	hasNil := false
 	for _, v := range x.Values {
 		bv, err := bindValue(v.V)
@@ -1187,7 +1195,8 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			}
 			return c.errAtom(c.m.list(ref.sql), c.inList(ref.sql, len(vals)), vals), nil
 		}
-		var parts []frag
+		var pbuf [2]frag
+		parts := pbuf[:0]
 		switch len(vals) {
 		case 0:
 		case 1:
@@ -1212,7 +1221,7 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 	if err != nil {
 		return frag{}, err
 	}
-	refs := make([]colRef, len(rel.References))
+	refs := c.m.refs.take(len(rel.References))
 	for i, ref := range rel.References {
 		if refs[i], err = c.field(ctx, o, ref); err != nil {
 			return frag{}, err
@@ -1238,7 +1247,7 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 		// to see whether that can happen; if not, compile it again for the
 		// simpler shapes.
 		exact := c.exact
-		bind := &binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}
+		bind := c.m.bind(binding{name: x.Var, obj: elem, frame: c.frame, parent: sc})
 		mayErr := c.nilErrors && filterMayErr(&x.Cond)
 		c.exact = mayErr
 		inner, err := c.filter(bind, &x.Cond)
@@ -1334,7 +1343,7 @@ func condsMayErr(conds []partial.Cond) bool {
 // key, the target table is not joined: the join table's columns stand for it.
 // The items are appended to dst.
 func (c *compiler) elementItems(dst []hopItem, rel *Relation, tt *Table, refs []colRef, keyOnly bool) ([]hopItem, *object, error) {
-	target := &object{t: tt, typ: rel.Target}
+	target := c.m.obj(object{t: tt, typ: rel.Target})
 	switch rel.Kind {
 	case HasMany:
 		it, err := c.item(tt.Name, rel.ForeignKey, tt, refs)
@@ -1348,7 +1357,7 @@ func (c *compiler) elementItems(dst []hopItem, rel *Relation, tt *Table, refs []
 		if err != nil {
 			return nil, nil, err
 		}
-		jrefs := make([]colRef, len(rel.JoinReferences))
+		jrefs := c.m.refs.take(len(rel.JoinReferences))
 		for i, col := range rel.JoinReferences {
 			q, err := c.quote(col, false)
 			if err != nil {
@@ -1384,7 +1393,7 @@ func (c *compiler) item(table string, cols []string, t *Table, outer []colRef) (
 		return hopItem{}, err
 	}
 	it := hopItem{table: tn, alias: al, root: true, outer: outer,
-		inner: make([]string, len(cols)), innerCols: cols, innerT: t}
+		inner: c.m.strs.take(len(cols)), innerCols: cols, innerT: t}
 	for i, col := range cols {
 		q, err := c.quote(col, false)
 		if err != nil {

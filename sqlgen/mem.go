@@ -18,18 +18,21 @@ import (
 // chunks are only appended to: a string or slice handed out never changes.
 type mem struct {
 	text    []byte   // current text chunk
-	vals    []any    // current argument chunk
-	strs    []string // current chunk of string lists (guards)
 	scratch [][]byte // free builder buffers
+	vals    slab[any]
+	strs    slab[string]
+	// the compiler's small structures, for the same reason
+	refs  slab[colRef]
+	objs  slab[object]
+	binds slab[binding]
+	hops  slab[hopItem]
+	res   slab[resolved]
 }
 
 const (
 	minTextChunk = 4 << 10
-	minValsChunk = 64
-	minStrsChunk = 32
-	// a compiler whose chunks grew past these (a huge filter) is not kept
+	// a compiler whose text grew past this (a huge filter) is not kept
 	maxTextChunk = 256 << 10
-	maxValsChunk = 4 << 10
 )
 
 // str returns a string with the bytes of b.
@@ -78,14 +81,18 @@ func (m *mem) args(lists ...[]any) []any {
 	if n == 0 {
 		return nil
 	}
-	if cap(m.vals)-len(m.vals) < n {
-		m.vals = make([]any, 0, max(2*cap(m.vals), n, minValsChunk))
-	}
-	i := len(m.vals)
+	out := m.vals.take(n)[:0]
 	for _, l := range lists {
-		m.vals = append(m.vals, l...)
+		out = append(out, l...)
 	}
-	return m.vals[i:len(m.vals):len(m.vals)]
+	return out
+}
+
+// one is the argument list of one value.
+func (m *mem) one(v any) []any {
+	out := m.vals.take(1)
+	out[0] = v
+	return out
 }
 
 // list returns the list of ss (nil if empty), of capacity its length.
@@ -93,32 +100,44 @@ func (m *mem) list(ss ...string) []string {
 	if len(ss) == 0 {
 		return nil
 	}
-	if cap(m.strs)-len(m.strs) < len(ss) {
-		m.strs = make([]string, 0, max(2*cap(m.strs), len(ss), minStrsChunk))
-	}
-	i := len(m.strs)
-	m.strs = append(m.strs, ss...)
-	return m.strs[i:len(m.strs):len(m.strs)]
+	out := m.strs.take(len(ss))
+	copy(out, ss)
+	return out
 }
 
-// grab returns an empty argument list with room for n values.
-func (m *mem) grab(n int) []any {
-	if cap(m.vals)-len(m.vals) < n {
-		m.vals = make([]any, 0, max(2*cap(m.vals), n, minValsChunk))
-	}
-	i := len(m.vals)
-	m.vals = m.vals[:i+n]
-	return m.vals[i : i : i+n]
+// obj returns a pointer to a copy of o.
+func (m *mem) obj(o object) *object {
+	p := &m.objs.take(1)[0]
+	*p = o
+	return p
 }
 
-// one is the argument list of one value.
-func (m *mem) one(v any) []any {
-	if cap(m.vals)-len(m.vals) < 1 {
-		m.vals = make([]any, 0, max(2*cap(m.vals), minValsChunk))
+// bind returns a pointer to a copy of b.
+func (m *mem) bind(b binding) *binding {
+	p := &m.binds.take(1)[0]
+	*p = b
+	return p
+}
+
+// slab hands out slices of a chunk of Ts (see mem).
+type slab[T any] struct{ cur []T }
+
+// take returns n zero Ts, of capacity n.
+func (s *slab[T]) take(n int) []T {
+	if cap(s.cur)-len(s.cur) < n {
+		s.cur = make([]T, 0, max(2*cap(s.cur), n, 16))
 	}
-	m.vals = append(m.vals, v)
-	n := len(m.vals)
-	return m.vals[n-1 : n : n]
+	i := len(s.cur)
+	s.cur = s.cur[:i+n]
+	return s.cur[i : i+n : i+n]
+}
+
+// reset zeroes what was handed out and reports whether the chunk is small
+// enough to keep.
+func (s *slab[T]) reset() bool {
+	clear(s.cur)
+	s.cur = s.cur[:0]
+	return cap(s.cur) <= 4<<10
 }
 
 // builder returns a text builder; its String hands its buffer back.
@@ -135,9 +154,12 @@ func (m *mem) builder() sbuf {
 // and drops the references the chunks hold. It reports whether the chunks
 // are small enough to keep.
 func (m *mem) reset() bool {
-	clear(m.vals)
-	m.text, m.vals, m.strs = m.text[:0], m.vals[:0], m.strs[:0]
-	return cap(m.text) <= maxTextChunk && cap(m.vals) <= maxValsChunk && cap(m.strs) <= maxValsChunk && len(m.scratch) <= 64
+	m.text = m.text[:0]
+	ok := cap(m.text) <= maxTextChunk && len(m.scratch) <= 64
+	for _, r := range []bool{m.vals.reset(), m.strs.reset(), m.refs.reset(), m.objs.reset(), m.binds.reset(), m.hops.reset(), m.res.reset()} {
+		ok = ok && r
+	}
+	return ok
 }
 
 // sbuf builds one string in a scratch buffer of a mem (a strings.Builder

@@ -122,7 +122,7 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 	if err != nil {
 		return frag{}, false, err
 	}
-	pk := make([]string, len(t.PK))
+	pk := c.m.strs.take(len(t.PK))
 	for i, k := range t.PK {
 		if pk[i], err = c.quote(k, false); err != nil {
 			return frag{}, false, err
@@ -150,8 +150,8 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 	if err != nil {
 		return frag{}, false, err
 	}
-	x := &object{t: t, typ: p.Type, alias: al}
-	sc := &binding{name: p.Param, obj: x, frame: c.frame}
+	x := c.m.obj(object{t: t, typ: p.Type, alias: al})
+	sc := c.m.bind(binding{name: p.Param, obj: x, frame: c.frame})
 	plainIn := c.plainIn
 	c.plainIn = len(rec) > 0 && len(base) == 1
 	cond, err := c.filter(sc, &partial.Filter{Type: p.Type, Branches: base})
@@ -207,7 +207,7 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 		st := step{al: al}
 		joins := c.m.builder()
 		var where []frag
-		sc := &binding{name: p.Param, obj: &object{t: t, typ: p.Type, alias: al}, frame: c.frame}
+		sc := c.m.bind(binding{name: p.Param, obj: c.m.obj(object{t: t, typ: p.Type, alias: al}), frame: c.frame})
 		if err := c.recConds(sc, br.Conds, p, &joins, &where, &st.link); err != nil {
 			return frag{}, false, err
 		}
@@ -347,7 +347,7 @@ func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, 
 			if err != nil {
 				return err
 			}
-			refs := make([]colRef, len(rel.References))
+			refs := c.m.refs.take(len(rel.References))
 			for i, ref := range rel.References {
 				if refs[i], err = c.field(ctx, o, ref); err != nil {
 					return err
@@ -363,7 +363,7 @@ func (c *compiler) recConds(sc *binding, conds []partial.Cond, p *partial.Pred, 
 			}
 			c.writeJoins(joins, ctx.items)
 			c.writeJoins(joins, items)
-			inner := &binding{name: x.Var, obj: elem, frame: c.frame, parent: sc}
+			inner := c.m.bind(binding{name: x.Var, obj: elem, frame: c.frame, parent: sc})
 			if err := c.recConds(inner, x.Cond.Branches[0].Conds, p, joins, where, link); err != nil {
 				return err
 			}

@@ -119,7 +119,7 @@ func (c *compiler) compile(f *partial.Filter, opts []Option) (frag, *Table, stri
 	if err != nil {
 		return frag{}, nil, "", err
 	}
-	root := &binding{name: partial.RootVar, obj: &object{t: t, typ: f.Type, alias: qa}}
+	root := c.m.bind(binding{name: partial.RootVar, obj: c.m.obj(object{t: t, typ: f.Type, alias: qa})})
 	fr, err := c.filter(root, f)
 	if err != nil {
 		return frag{}, nil, "", err
