@@ -114,29 +114,30 @@ func (c *compiler) pop() bool {
 	return corr
 }
 
-type quoteKey struct {
-	d         Dialect
-	qualified bool
-	name      string
-}
-
-// quoted caches quoted identifiers (schemas are small and long-lived): a
-// map that is never modified once published, read without locking (cheaper
-// than sync.Map on this hot path) and replaced by a copy on a miss.
+// quoted caches quoted identifiers (schemas are small and long-lived), one
+// map per dialect and qualification, keyed by the name: a map that is never
+// modified once published, read without locking (cheaper than sync.Map on
+// this hot path) and replaced by a copy on a miss.
 var (
-	quoted   atomic.Pointer[map[quoteKey]string]
+	quoted   [2 * (SQLite + 1)]atomic.Pointer[map[string]string]
 	quotedMu sync.Mutex
 )
 
-// maxQuoted bounds the cache (identifiers come from schemas, but a process
-// may build many): past it, the cache starts over.
+// maxQuoted bounds each map (identifiers come from schemas, but a process
+// may build many): past it, the map starts over.
 const maxQuoted = 4096
 
 // quote quotes an identifier; qualified names are split at dots.
 func (c *compiler) quote(name string, qualified bool) (string, error) {
-	k := quoteKey{c.d, qualified, name}
-	if m := quoted.Load(); m != nil {
-		if q, ok := (*m)[k]; ok {
+	if !c.d.valid() {
+		return "", fmt.Errorf("%w: dialect %v", ErrUnsupported, c.d)
+	}
+	cache := &quoted[2*int(c.d)]
+	if qualified {
+		cache = &quoted[2*int(c.d)+1]
+	}
+	if m := cache.Load(); m != nil {
+		if q, ok := (*m)[name]; ok {
 			return q, nil
 		}
 	}
@@ -146,17 +147,17 @@ func (c *compiler) quote(name string, qualified bool) (string, error) {
 	}
 	q := string(qb) // kept in the cache: not in c.m
 	quotedMu.Lock()
-	var next map[quoteKey]string
-	if old := quoted.Load(); old != nil && len(*old) < maxQuoted {
-		next = make(map[quoteKey]string, len(*old)+1)
+	var next map[string]string
+	if old := cache.Load(); old != nil && len(*old) < maxQuoted {
+		next = make(map[string]string, len(*old)+1)
 		for k, v := range *old {
 			next[k] = v
 		}
 	} else {
-		next = make(map[quoteKey]string)
+		next = make(map[string]string)
 	}
-	next[k] = q
-	quoted.Store(&next)
+	next[strings.Clone(name)] = q
+	cache.Store(&next)
 	quotedMu.Unlock()
 	return q, nil
 }
