@@ -32,16 +32,20 @@ func (policyHost) Arith(op ast.Op, a, b any) (any, error)    { return engine.Ari
 
 func newEvaluator(ctx context.Context, h host) *evaluator {
 	prog := h.Program()
-	var snap *snapCache
-	if ph, ok := h.(policyHost); ok {
-		snap = snapOf(ph.Policy)
-		h = snapHost{host: h, c: snap}
-	}
 	e, _ := evalPool.Get().(*evaluator)
 	if e == nil {
 		e = &evaluator{
-			keys: &keyMemo{m: make(map[Cond]string, 64), buf: make([]byte, 0, 256)},
+			keys:  &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256)},
+			conds: make([]Cond, 0, 32),
+			exs:   make([]exFrame, 0, 8),
+			trail: make([]trailEntry, 0, 32),
 		}
+	}
+	var snap *snapCache
+	if ph, ok := h.(policyHost); ok {
+		snap = snapOf(ph.Policy)
+		e.sh = snapHost{host: h, c: snap}
+		h = &e.sh
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	return e
@@ -64,19 +68,27 @@ func (e *evaluator) release() {
 	clear(e.exs)
 	clear(e.nameLog)
 	clear(e.lookMemo)
+	clear(e.fieldMemo)
+	clear(e.cmpMemo)
+	clear(e.fieldOK)
+	clear(e.isaMemo)
 	clear(e.emitLog)
 	*e = evaluator{
-		keys:     e.keys,
-		types:    e.types,
-		scopes:   e.scopes,
-		frames:   e.frames,
-		lookMemo: e.lookMemo[:0],
-		trail:    e.trail[:0],
-		conds:    e.conds[:0],
-		exs:      e.exs[:0],
-		nameLog:  e.nameLog[:0],
-		emitLog:  e.emitLog[:0],
-		building: e.building[:0],
+		keys:      e.keys,
+		types:     e.types,
+		scopes:    e.scopes,
+		frames:    e.frames,
+		lookMemo:  e.lookMemo[:0],
+		fieldMemo: e.fieldMemo[:0],
+		cmpMemo:   e.cmpMemo[:0],
+		fieldOK:   e.fieldOK[:0],
+		isaMemo:   e.isaMemo[:0],
+		trail:     e.trail[:0],
+		conds:     e.conds[:0],
+		exs:       e.exs[:0],
+		nameLog:   e.nameLog[:0],
+		emitLog:   e.emitLog[:0],
+		building:  e.building[:0],
 		// the unused rest of the slabs (used elements belong to filters)
 		cmpSlab: e.cmpSlab,
 		unkSlab: e.unkSlab,

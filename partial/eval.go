@@ -35,6 +35,7 @@ type evaluator struct {
 	prog *loader.Program
 	ix   *progIndex // the program compiled once (index.go)
 	snap *snapCache // the policy snapshot's shared cache (snap.go), or nil
+	sh   snapHost   // h when snap is set (h points here)
 	// types being built by utypeOf, published to snap when complete
 	building   []reflect.Type
 	buildDepth int
@@ -76,16 +77,19 @@ type evaluator struct {
 	// lookMemo memoises field reads on known objects while the evaluation
 	// is pure (see lookup).
 	lookMemo []lookupMemo
+	fieldOK  []fieldOKMemo // see isField
+	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
 	nframes  int
 
-	// Interned terms and conditions of this evaluation (kept on each *unk:
-	// see unk.fields and unk.cmps): the same field of the same unknown is
-	// one *unk, the same comparison of an unknown with a value one *Compare,
-	// so conditions shared by branches are printed (keyed) once and
-	// allocated once.
-	cmpSlab []Compare
-	unkSlab []unk
-	strSlab []string
+	// Interned terms and conditions of this evaluation: the same field of
+	// the same unknown is one *unk, the same comparison of an unknown with a
+	// value one *Compare, so conditions shared by branches are printed
+	// (keyed) once and allocated once. (Few: scanned linearly.)
+	fieldMemo []fieldMemo
+	cmpMemo   []cmpMemo
+	cmpSlab   []Compare
+	unkSlab   []unk
+	strSlab   []string
 }
 
 // cmpValue returns the condition `u.path op v` for a scalar v, interned.
@@ -93,17 +97,14 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 	if f, ok := v.(float64); ok && f != f {
 		return &Compare{Op: op, L: u.path, R: Value{V: v}} // NaN is no map key
 	}
-	for _, m := range u.cmps {
-		if m.op == op && m.v == v {
+	for i := range e.cmpMemo {
+		if m := &e.cmpMemo[i]; m.u == u && m.op == op && m.v == v {
 			return m.c
 		}
 	}
 	c := e.newCompare()
 	*c = Compare{Op: op, L: u.operand(), R: Value{V: v}}
-	if u.cmps == nil {
-		u.cmps = u.cbuf[:0]
-	}
-	u.cmps = append(u.cmps, cmpMemo{op, v, c})
+	e.cmpMemo = append(e.cmpMemo, cmpMemo{u, op, v, c})
 	return c
 }
 
@@ -475,7 +476,7 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 			return nil, fmt.Errorf("partial: class %q is not a struct type", u.Type)
 		}
 		resType = ut.class
-		terms[i] = &unk{path: Path{Var: RootVar}, t: ut}
+		terms[i] = e.newUnk(Path{Var: RootVar}, ut)
 	}
 	if resType == "" {
 		return nil, fmt.Errorf("partial: no unknown argument")
@@ -538,7 +539,7 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []regi
 	// to the new slices, and branches copy their conditions).
 	e.conds, e.exs, e.regions = e.conds[len(e.conds):], e.exs[len(e.exs):], nil
 	m := e.mark()
-	out := &Filter{}
+	out := &Filter{Branches: make([]Branch, 0, 4)}
 	savedOut := e.out
 	e.out = &out.Branches
 	err := run(func() error {
@@ -1120,6 +1121,9 @@ func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos,
 // samePattern reports whether call fr repeats anc: equal known arguments,
 // unknowns of the same type, unbound variables in the same positions.
 func (e *evaluator) samePattern(anc, fr *frame) (bool, error) {
+	// First the arguments decided without the host (a different role name
+	// settles it before the actors are compared), then the others.
+	general := false
 	for i, a := range fr.args {
 		b := anc.args[i]
 		if fr.unbound[i] || anc.unbound[i] {
@@ -1135,6 +1139,34 @@ func (e *evaluator) samePattern(anc, fr *frame) (bool, error) {
 				return false, nil
 			}
 			continue
+		}
+		if sa, ok := a.(string); ok {
+			if sb, ok := b.(string); ok {
+				if sa != sb { // engine.Equal on two strings
+					return false, nil
+				}
+				continue
+			}
+		}
+		general = true
+	}
+	if !general {
+		return true, nil
+	}
+	for i, a := range fr.args {
+		b := anc.args[i]
+		if fr.unbound[i] || anc.unbound[i] {
+			continue
+		}
+		_, aok := a.(*unk)
+		_, bok := b.(*unk)
+		if aok || bok {
+			continue
+		}
+		if _, ok := a.(string); ok {
+			if _, ok := b.(string); ok {
+				continue
+			}
 		}
 		ka, aok := resolve(a)
 		kb, bok := resolve(b)
@@ -1431,7 +1463,22 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 		}
 		return e.prog.IsResource(c), nil
 	}
-	return e.h.IsA(t, class), nil
+	// The same object against the same class (the actor, once per rule
+	// tried): the answer of the first time. (recv has a pointer type:
+	// comparing it never panics.)
+	ptr := t != nil && reflect.TypeOf(t).Kind() == reflect.Pointer
+	if ptr {
+		for i := range e.isaMemo {
+			if m := &e.isaMemo[i]; m.recv == t && m.class == class {
+				return m.ok, nil
+			}
+		}
+	}
+	ok := e.h.IsA(t, class)
+	if ptr {
+		e.isaMemo = append(e.isaMemo, isaMemo{t, class, ok})
+	}
+	return ok, nil
 }
 
 // ---- terms
@@ -1465,7 +1512,10 @@ func (e *evaluator) newScope() *scope {
 // derivation explored and its bindings undone, so no live term refers to its
 // cells (residual conditions hold paths and values, never cells).
 func (e *evaluator) freeScope(sc *scope) {
-	*sc = scope{}
+	clear(sc.buf[:sc.n])
+	clear(sc.nbuf[:min(len(sc.names), scopeInline)])
+	clear(sc.cbuf[:min(len(sc.cells), scopeInline)])
+	sc.names, sc.cells, sc.n = nil, nil, 0
 	e.scopes = append(e.scopes, sc)
 }
 
@@ -1724,9 +1774,9 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			return nil, e.unsupported(pos, "field %s of %s, which is not an object", name, x.path)
 		}
 		var f *unk
-		for _, m := range x.fields {
-			if m.name == name {
-				f = m.u
+		for i := range e.fieldMemo {
+			if m := &e.fieldMemo[i]; m.of == x && m.name == name {
+				f = m.f
 				break
 			}
 		}
@@ -1744,10 +1794,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			e.recordRegion(e.cmpValue(Eq, x, nil))
 		}
 		if !known {
-			if x.fields == nil {
-				x.fields = x.fbuf[:0]
-			}
-			x.fields = append(x.fields, fieldMemo{name, f})
+			e.fieldMemo = append(e.fieldMemo, fieldMemo{x, name, f})
 		}
 		return f, nil
 	case *cell:
@@ -1769,6 +1816,19 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	if t == nil {
 		return nil, e.errAt(pos, ast.ErrRuntime, "cannot look up %s on nil", name)
 	}
+	if !e.impure {
+		// The same field of the same object, read again (a rule body
+		// iterating the actor's roles once per role name): the value read
+		// the first time. Entries are struct fields read through a pointer
+		// while the evaluation was pure; nothing the evaluation does writes
+		// to known values unless it calls the host (impure: no memo).
+		// (recv has a pointer type: comparing it never panics.)
+		for i := range e.lookMemo {
+			if m := &e.lookMemo[i]; m.recv == t && m.name == name {
+				return m.v, nil
+			}
+		}
+	}
 	memo := false // a struct field through a pointer: memoised
 	if !e.impure {
 		// A zero-argument method read like a field is a host call.
@@ -1778,22 +1838,11 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 				rt = rt.Elem()
 			}
 			if rt.Kind() == reflect.Struct {
-				if _, _, ok := e.h.FieldOf(rt, name); !ok {
+				if !e.isField(rt, name) {
 					e.impure = true
 				} else {
 					memo = ptr
 				}
-			}
-		}
-	}
-	if memo {
-		// The same field of the same object, read again (a rule body
-		// iterating the actor's roles once per role name): the value read
-		// the first time. Nothing the evaluation does writes to known
-		// values unless it calls the host (impure: no memo).
-		for i := range e.lookMemo {
-			if m := &e.lookMemo[i]; m.recv == t && m.name == name {
-				return m.v, nil
 			}
 		}
 	}
@@ -1808,6 +1857,32 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		e.lookMemo = append(e.lookMemo, lookupMemo{t, name, v})
 	}
 	return v, nil
+}
+
+// isField reports whether name is a field of struct type t (FieldOf),
+// memoised for the evaluation.
+func (e *evaluator) isField(t reflect.Type, name string) bool {
+	for i := range e.fieldOK {
+		if m := &e.fieldOK[i]; m.t == t && m.name == name {
+			return m.ok
+		}
+	}
+	_, _, ok := e.h.FieldOf(t, name)
+	e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, ok})
+	return ok
+}
+
+type fieldOKMemo struct {
+	t    reflect.Type
+	name string
+	ok   bool
+}
+
+// isaMemo is an IsA answer on a known value (recv: a pointer).
+type isaMemo struct {
+	recv  any
+	class string
+	ok    bool
 }
 
 // lookupMemo is a field read on a known object (recv: a pointer).

@@ -1,8 +1,10 @@
 package partial
 
 import (
+	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ursa-authz/ursa/engine/ast"
 	"github.com/ursa-authz/ursa/engine/loader"
@@ -67,31 +69,35 @@ type progIndex struct {
 
 const maxIndexedPrograms = 64
 
+// progIndexes maps programs to their indexes: an immutable map replaced by
+// a copy (under mu) when one is added; lookups take no lock.
 var progIndexes struct {
 	mu sync.Mutex
-	m  map[*loader.Program]*progIndex
+	m  atomic.Pointer[map[*loader.Program]*progIndex]
 }
 
 // indexOf returns the compiled index of prog, building it on first use.
 func indexOf(prog *loader.Program) *progIndex {
+	if m := progIndexes.m.Load(); m != nil {
+		if ix, ok := (*m)[prog]; ok {
+			return ix
+		}
+	}
+	ix := buildIndex(prog)
 	progIndexes.mu.Lock()
-	ix, ok := progIndexes.m[prog]
-	progIndexes.mu.Unlock()
-	if ok {
-		return ix
+	defer progIndexes.mu.Unlock()
+	old := progIndexes.m.Load()
+	if old != nil {
+		if ix0, ok := (*old)[prog]; ok {
+			return ix0
+		}
 	}
-	ix = buildIndex(prog)
-	progIndexes.mu.Lock()
-	if progIndexes.m == nil || len(progIndexes.m) >= maxIndexedPrograms {
-		// Bounded: start over (drops references to replaced programs).
-		progIndexes.m = make(map[*loader.Program]*progIndex, 8)
-	}
-	if old, ok := progIndexes.m[prog]; ok {
-		ix = old
-	} else {
-		progIndexes.m[prog] = ix
-	}
-	progIndexes.mu.Unlock()
+	m := make(map[*loader.Program]*progIndex, 8)
+	if old != nil && len(*old) < maxIndexedPrograms {
+		maps.Copy(m, *old)
+	} // else bounded: start over (drops references to replaced programs)
+	m[prog] = ix
+	progIndexes.m.Store(&m)
 	return ix
 }
 

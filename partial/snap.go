@@ -21,6 +21,7 @@ type snapCache struct {
 	subclass atomic.Pointer[map[[2]string]bool]
 	fields   atomic.Pointer[map[fieldRef]fieldRes]
 	types    atomic.Pointer[map[reflect.Type]*utype] // complete types only
+	plain    atomic.Pointer[map[reflect.Type]bool]   // see evaluator.plainElems
 }
 
 func (c *snapCache) loadType(t reflect.Type) (*utype, bool) {
@@ -78,9 +79,12 @@ type fieldRes struct {
 
 const maxSnapCaches = 64
 
+// snapCaches maps policies to their caches: an immutable map replaced by a
+// copy (under mu) when a policy is added, so that the lookup on every
+// evaluation takes no lock.
 var snapCaches struct {
 	mu sync.Mutex
-	m  map[*engine.Policy]*snapCache
+	m  atomic.Pointer[map[*engine.Policy]*snapCache]
 }
 
 // snapOf returns the cache of policy p (nil p: none).
@@ -88,17 +92,26 @@ func snapOf(p *engine.Policy) *snapCache {
 	if p == nil {
 		return nil
 	}
+	if m := snapCaches.m.Load(); m != nil {
+		if c, ok := (*m)[p]; ok {
+			return c
+		}
+	}
 	snapCaches.mu.Lock()
 	defer snapCaches.mu.Unlock()
-	if c, ok := snapCaches.m[p]; ok {
-		return c
+	old := snapCaches.m.Load()
+	if old != nil {
+		if c, ok := (*old)[p]; ok {
+			return c
+		}
 	}
-	if snapCaches.m == nil || len(snapCaches.m) >= maxSnapCaches {
-		// Bounded: start over (drops references to replaced policies).
-		snapCaches.m = make(map[*engine.Policy]*snapCache, 8)
-	}
+	m := make(map[*engine.Policy]*snapCache, 8)
+	if old != nil && len(*old) < maxSnapCaches {
+		maps.Copy(m, *old)
+	} // else bounded: start over (drops references to replaced policies)
 	c := &snapCache{}
-	snapCaches.m[p] = c
+	m[p] = c
+	snapCaches.m.Store(&m)
 	return c
 }
 

@@ -66,24 +66,24 @@ type utype struct {
 }
 
 // unk is an unknown: the value at path, of static type t. Unknowns are
-// made per evaluation; each memoises its fields and its comparisons with
-// values (interning: see evaluator.lookup and cmpValue).
+// made per evaluation; their fields and comparisons with values are
+// interned (see evaluator.lookup and cmpValue).
 type unk struct {
-	path   Path
-	t      *utype
-	op     Operand // path as an Operand, boxed once
-	fields []fieldMemo
-	cmps   []cmpMemo
-	fbuf   [2]fieldMemo // storage for the first fields and cmps
-	cbuf   [2]cmpMemo
+	path Path
+	t    *utype
+	op   Operand // path as an Operand, boxed once
 }
 
+// fieldMemo is field name (as written in the policy) of unknown of: f.
 type fieldMemo struct {
-	name string // as written in the policy
-	u    *unk
+	of   *unk
+	name string
+	f    *unk
 }
 
+// cmpMemo is the comparison `u.path op v`.
 type cmpMemo struct {
+	u  *unk
 	op CmpOp
 	v  any // a scalar value (comparable, not NaN)
 	c  *Compare

@@ -12,6 +12,13 @@ import (
 // undoes bindings and constraints on backtracking (mark/undo).
 func (e *evaluator) unify(a, b term, pos ast.Pos) (bool, error) {
 	a, b = deref(a), deref(b)
+	// Two strings (a role name read from the actor and a literal): what
+	// engine.Equal decides for them, without the host.
+	if sa, ok := a.(string); ok {
+		if sb, ok := b.(string); ok {
+			return sa == sb, nil
+		}
+	}
 	if ca, ok := a.(*cell); ok {
 		if cb, ok := b.(*cell); ok && ca == cb {
 			return true, nil
@@ -517,12 +524,43 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 			}
 		}
 	}
+	plain := elems.rv.IsValid() && e.plainElems(elems.rv.Type())
 	for i := range elems.n {
-		if err := e.unifyThen(x, e.h.Normalize(elems.at(i)), pos, k); err != nil {
+		el := elems.at(i)
+		if !plain {
+			el = e.h.Normalize(el)
+		}
+		if err := e.unifyThen(x, el, pos, k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// plainElems reports whether Normalize returns the elements of a slice of
+// type t, as listView.at reads them, unchanged: t's elements are structs
+// read by address (a pointer to a struct is an object), and Normalize keeps
+// such a pointer (it would not for time.Time or sql.Null*: probed once per
+// type on a fresh value; what Normalize does with a non-nil pointer to a
+// struct depends on the type only).
+func (e *evaluator) plainElems(t reflect.Type) bool {
+	if t.Kind() != reflect.Slice || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	if e.snap == nil {
+		return false
+	}
+	et := t.Elem()
+	if m := e.snap.plain.Load(); m != nil {
+		if v, ok := (*m)[et]; ok {
+			return v
+		}
+	}
+	p := reflect.New(et).Interface()
+	n := e.h.Normalize(p)
+	v := reflect.TypeOf(n) == reflect.TypeOf(p) && reflect.ValueOf(n).Pointer() == reflect.ValueOf(p).Pointer()
+	storeCopy(&e.snap.mu, &e.snap.plain, et, v)
+	return v
 }
 
 // listView reads a known list value element by element, as asList does,
