@@ -80,16 +80,18 @@ func newCompiler(s *Schema, d Dialect, nilErrors bool) *compiler {
 
 // release forgets the statement (whose text and args the caller copied out
 // of c.m) and returns c to the pool.
+//
+// The operand stack and argv are not cleared (their entries point into
+// c.m's chunks, kept anyway, or at a few small fragments); the chunks are
+// cleared of what was handed out, which includes the bind values.
 func (c *compiler) release() {
 	clear(c.preds)
-	clear(c.stk[:cap(c.stk)])
-	clear(c.argv[:cap(c.argv)])
-	clear(c.predStack[:cap(c.predStack)])
+	clear(c.predStack)
 	m, preds, corr, stk, argv, predStack := c.m, c.preds, c.corr, c.stk[:0], c.argv[:0], c.predStack[:0]
 	if !m.reset() || len(preds) > 64 {
 		return // grown by a huge filter: let it go
 	}
-	*c = compiler{m: m, preds: preds, corr: corr, stk: stk, argv: argv, predStack: predStack}
+	*c = compiler{m: m, memo: c.memo, preds: preds, corr: corr, stk: stk, argv: argv, predStack: predStack}
 	compilerPool.Put(c)
 }
 
@@ -107,15 +109,15 @@ func (c *compiler) compile(f *partial.Filter, opts []Option) (frag, *Table, stri
 	if err != nil {
 		return frag{}, nil, "", err
 	}
-	alias := c.alias
-	qualified := false
-	if alias == "" {
-		alias, qualified = t.Name, true
+	var qa string
+	if c.alias == "" {
+		qa, err = c.quote(t.Name, true)
+	} else {
+		// not cached: aliases come from callers
+		qb := c.m.builder()
+		qb.b, err = d.appendQuoted(qb.b, c.alias, false)
+		qa = qb.String()
 	}
-	// not cached: aliases come from callers
-	qb := c.m.builder()
-	qb.b, err = d.appendQuoted(qb.b, alias, qualified)
-	qa := qb.String()
 	if err != nil {
 		return frag{}, nil, "", err
 	}
@@ -128,6 +130,9 @@ func (c *compiler) compile(f *partial.Filter, opts []Option) (frag, *Table, stri
 }
 
 func options(opts []Option) Options {
+	if len(opts) == 0 {
+		return Options{}
+	}
 	var o Options
 	for _, op := range opts {
 		if op != nil {
