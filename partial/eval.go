@@ -55,10 +55,13 @@ type evaluator struct {
 	nameLog []string
 	emitLog []string
 	out     *[]Branch // the branches collected by the innermost residual
-	defRoot bool      // the next call is the root of a predicate definition
-	types   map[reflect.Type]*utype
-	tabled  []*tabled // recursive call patterns, named
-	keys    *keyMemo  // condition keys memo shared by all simplifications
+	// collectFn is e.collect as a func value (bound once: a method value
+	// allocates).
+	collectFn func() error
+	defRoot   bool // the next call is the root of a predicate definition
+	types     map[reflect.Type]*utype
+	tabled    []*tabled // recursive call patterns, named
+	keys      *keyMemo  // condition keys memo shared by all simplifications
 	// regions are the error regions recorded in the current residual: the
 	// branches (as far as evaluated) on which the decision reaches a lookup
 	// through a nil relation, an error. Not undone on backtracking.
@@ -88,6 +91,9 @@ type evaluator struct {
 	fieldMemo []fieldMemo
 	cmpMemo   []cmpMemo
 	cmpSlab   []Compare
+	condSlab  []Cond
+	valSlab   []Value
+	pathSlab  []Path
 	unkSlab   []unk
 	strSlab   []string
 }
@@ -103,7 +109,7 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 		}
 	}
 	c := e.newCompare()
-	*c = Compare{Op: op, L: u.operand(), R: Value{V: v}}
+	*c = Compare{Op: op, L: e.pathOperand(u), R: e.valueOperand(v)}
 	e.cmpMemo = append(e.cmpMemo, cmpMemo{u, op, v, c})
 	return c
 }
@@ -114,6 +120,33 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 // is reused.
 const slabSize = 32
 
+// valueOperand returns Value{V: v} as an Operand, the Value carved from a
+// slab (see boxedValue).
+func (e *evaluator) valueOperand(v any) Operand {
+	if len(e.valSlab) == 0 {
+		e.valSlab = make([]Value, slabSize)
+	}
+	p := &e.valSlab[0]
+	e.valSlab = e.valSlab[1:]
+	p.V = v
+	return boxedValue(p)
+}
+
+// pathOperand returns u's path as an Operand, boxed once per unknown, the
+// Path carved from a slab.
+func (e *evaluator) pathOperand(u *unk) Operand {
+	if u.op == nil {
+		if len(e.pathSlab) == 0 {
+			e.pathSlab = make([]Path, slabSize)
+		}
+		p := &e.pathSlab[0]
+		e.pathSlab = e.pathSlab[1:]
+		*p = u.path
+		u.op = boxedPath(p)
+	}
+	return u.op
+}
+
 func (e *evaluator) newCompare() *Compare {
 	if len(e.cmpSlab) == 0 {
 		e.cmpSlab = make([]Compare, slabSize)
@@ -121,6 +154,25 @@ func (e *evaluator) newCompare() *Compare {
 	c := &e.cmpSlab[0]
 	e.cmpSlab = e.cmpSlab[1:]
 	return c
+}
+
+// condsCopy returns a copy of cs carved from a slab (capacity capped:
+// appending to it copies).
+func (e *evaluator) condsCopy(cs []Cond) []Cond {
+	n := len(cs)
+	if n == 0 {
+		return nil
+	}
+	if n > slabSize {
+		return append([]Cond(nil), cs...)
+	}
+	if len(e.condSlab) < n {
+		e.condSlab = make([]Cond, 2*slabSize)
+	}
+	out := e.condSlab[:n:n]
+	e.condSlab = e.condSlab[n:]
+	copy(out, cs)
+	return out
 }
 
 func (e *evaluator) newUnk(p Path, t *utype) *unk {
@@ -542,10 +594,10 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []regi
 	out := &Filter{Branches: make([]Branch, 0, 4)}
 	savedOut := e.out
 	e.out = &out.Branches
-	err := run(func() error {
-		out.Branches = append(out.Branches, e.buildBranch())
-		return nil
-	})
+	if e.collectFn == nil {
+		e.collectFn = e.collect // bound once per pooled evaluator
+	}
+	err := run(e.collectFn)
 	e.out = savedOut
 	e.undo(m)
 	regions := e.regions
@@ -554,6 +606,12 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []regi
 		return nil, nil, err
 	}
 	return out, regions, nil
+}
+
+// collect is the continuation of a residual's goal: one more branch.
+func (e *evaluator) collect() error {
+	*e.out = append(*e.out, e.buildBranch())
+	return nil
 }
 
 // recordRegion records the current branch, with extra conditions, as an
@@ -597,7 +655,7 @@ type region struct {
 // buildBranch closes the current branch: the constraints that mention an
 // existential go inside its Exists (innermost first).
 func (e *evaluator) buildBranch() Branch {
-	cs := append([]Cond(nil), e.conds...)
+	cs := e.condsCopy(e.conds)
 	for i := len(e.exs) - 1; i >= 0; i-- {
 		x := e.exs[i]
 		in := make([]Cond, 0, len(cs))
@@ -2090,6 +2148,9 @@ func (e *evaluator) uniqueExists(f *Filter) *Filter {
 		return c
 	}
 	out := filter(*f)
+	if len(f.Preds) == 0 && sameFilter(&out, f) {
+		return f
+	}
 	if len(f.Preds) > 0 {
 		names := make([]string, 0, len(f.Preds))
 		for n := range f.Preds {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Simplify returns an equivalent filter with constants folded away:
@@ -117,6 +118,10 @@ type keyMemo struct {
 	m   map[Cond]string
 	buf []byte
 	app condAppender // appendKey, bound once
+	// arena, if not nil, holds the bytes of the keys (one allocation for
+	// many keys). Its strings are never written after they are made; an
+	// evaluator drops its arena when released (never reuses it).
+	arena []byte
 }
 
 // key returns CondString(c), memoised.
@@ -134,9 +139,22 @@ func (s *simplifier) key(c Cond) string {
 		s.keys.app = s.keys.appendKey
 	}
 	s.keys.buf = appendCondVia(s.keys.buf[:0], c, s.keys.app)
-	k := string(s.keys.buf)
+	k := s.keys.str(s.keys.buf)
 	s.keys.m[c] = k
 	return k
+}
+
+// str returns b as a string: copied into the arena if there is one.
+func (km *keyMemo) str(b []byte) string {
+	if km.arena == nil || len(b) == 0 {
+		return string(b)
+	}
+	if cap(km.arena)-len(km.arena) < len(b) {
+		km.arena = make([]byte, 0, max(2*cap(km.arena), 4*len(b), 256))
+	}
+	n := len(km.arena)
+	km.arena = append(km.arena, b...)
+	return unsafe.String(&km.arena[n], len(b))
 }
 
 // appendKey appends the text of a nested condition: its memoised key if
@@ -206,9 +224,16 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		out.Branches = append(out.Branches, kept[0].br)
 		return out
 	}
+	total := 0
+	for i := range kept {
+		total += len(kept[i].br.Conds)
+	}
+	all := make([]string, total) // every branch's keys, carved
 	for i := range kept {
 		nb := kept[i].br
-		keys := make([]string, len(nb.Conds))
+		n := len(nb.Conds)
+		keys := all[:n:n]
+		all = all[n:]
 		for j, c := range nb.Conds {
 			keys[j] = s.key(c)
 		}

@@ -89,14 +89,6 @@ type cmpMemo struct {
 	c  *Compare
 }
 
-// operand returns u's path as an Operand (boxed once).
-func (u *unk) operand() Operand {
-	if u.op == nil {
-		u.op = u.path
-	}
-	return u.op
-}
-
 var (
 	timeType     = reflect.TypeOf(time.Time{})
 	durationType = reflect.TypeOf(time.Duration(0))
@@ -242,6 +234,32 @@ func boxedInt(p *int64) any {
 	e := eface{typ: int64Type, data: unsafe.Pointer(p)}
 	return *(*any)(unsafe.Pointer(&e))
 }
+
+// boxedValue returns *p as an Operand without copying it: the interface
+// points at *p, which must never change afterwards (a Value carved from an
+// evaluator's slab for one condition: slab elements are not reused).
+func boxedValue(p *Value) Operand {
+	i := iface{tab: valueOperandTab, data: unsafe.Pointer(p)}
+	return *(*Operand)(unsafe.Pointer(&i))
+}
+
+// boxedPath is boxedValue for a Path.
+func boxedPath(p *Path) Operand {
+	i := iface{tab: pathOperandTab, data: unsafe.Pointer(p)}
+	return *(*Operand)(unsafe.Pointer(&i))
+}
+
+// iface is the layout of a non-empty interface value.
+type iface struct {
+	tab, data unsafe.Pointer
+}
+
+var (
+	valueOperandTab = operandTab(Value{})
+	pathOperandTab  = operandTab(Path{})
+)
+
+func operandTab(o Operand) unsafe.Pointer { return (*iface)(unsafe.Pointer(&o)).tab }
 
 // eface is the layout of an interface{} value.
 type eface struct {
