@@ -139,7 +139,7 @@ type quotedName struct {
 const maxQuoted = 4096
 
 // memoSize is the number of entries of a compiler's memo (a power of two).
-const memoSize = 64
+const memoSize = 128
 
 // quote quotes an identifier; qualified names are split at dots.
 func (c *compiler) quote(name string, qualified bool) (string, error) {
@@ -150,7 +150,11 @@ func (c *compiler) quote(name string, qualified bool) (string, error) {
 		_, err := c.d.appendQuoted(nil, name, qualified)
 		return "", err
 	}
-	slot := &c.memo[(len(name)*31+int(name[0])*7+int(name[len(name)-1])+int(c.d)*3)&(memoSize-1)]
+	h := len(name)*31 + int(name[0])*7 + int(name[len(name)/2])*17 + int(name[len(name)-1])*13 + int(c.d)*3
+	if qualified {
+		h += 61
+	}
+	slot := &c.memo[h&(memoSize-1)]
 	if e := *slot; e != nil && e.name == name && e.d == c.d && e.qualified == qualified {
 		return e.q, nil
 	}

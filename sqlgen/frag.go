@@ -63,6 +63,36 @@ func fragConst(b bool) frag {
 	return fragFalse
 }
 
+// compact moves the parts of fs that are not unit to its front, up to and
+// including the first absorb (later parts are never evaluated), and returns
+// their number.
+func compact(fs []frag, unit, absorb fragKind) int {
+	n := 0
+	for i := range fs {
+		k := fs[i].k
+		if k == unit {
+			continue
+		}
+		if n != i {
+			fs[n] = fs[i]
+		}
+		n++
+		if k == absorb {
+			break
+		}
+	}
+	return n
+}
+
+// loosenAll replaces each fragment of fs by its loose variant.
+func loosenAll(fs []frag) {
+	for i := range fs {
+		if l := fs[i].loose; l != nil {
+			fs[i] = *l
+		}
+	}
+}
+
 // loosen returns the loose variant of f (see frag.loose).
 func loosen(f frag) frag {
 	if f.loose != nil {
@@ -102,7 +132,7 @@ func (c *compiler) coalesce(f frag) frag {
 const falseSQL = "1=0"
 
 // sqlText returns the fragment's SQL text, writing constants out.
-func (f frag) sqlText() string {
+func (f *frag) sqlText() string {
 	switch f.k {
 	case fTrue:
 		return "1=1"
@@ -141,17 +171,8 @@ func (c *compiler) join(fs []frag, op prec, exact bool) frag {
 	if op == pOr {
 		absorb, unit = fTrue, fFalse
 	}
-	parts := fs[:0] // compacted in place: callers pass fresh slices
-	for _, f := range fs {
-		if f.k == unit {
-			continue
-		}
-		parts = append(parts, f)
-		if f.k == absorb {
-			break // later parts are never evaluated
-		}
-	}
-	n := len(parts)
+	n := compact(fs, unit, absorb) // in place: callers pass fresh slices
+	parts := fs[:n]
 	switch n {
 	case 0:
 		return frag{k: unit}
@@ -159,24 +180,22 @@ func (c *compiler) join(fs []frag, op prec, exact bool) frag {
 		return parts[0]
 	}
 	hasErr := false
-	for _, p := range parts[:n-1] {
-		hasErr = hasErr || p.errNull
+	for i := range parts[:n-1] {
+		hasErr = hasErr || parts[i].errNull
 	}
 	if parts[n-1].k == absorb && (!hasErr || (!exact && op == pAnd)) {
 		return parts[n-1]
 	}
 	if !exact && op == pAnd {
 		hasErr = false // plain AND
+		loosenAll(parts)
 		for i := range parts {
-			parts[i] = loosen(parts[i])
 			parts[i].errNull = false
 		}
 	}
 	if !exact && op == pOr {
 		if !hasErr {
-			for i := range parts {
-				parts[i] = loosen(parts[i])
-			}
+			loosenAll(parts)
 		} else {
 			return c.looseOr(parts)
 		}
@@ -318,7 +337,7 @@ func (c *compiler) joinStep(p, res frag, op prec) frag {
 	}
 	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull}
 	b := c.m.builder()
-	writeOperand(&b, p, op)
+	writeOperand(&b, &p, op)
 	out.args = p.args
 	b.WriteString(sep)
 	if !p.errNull {
@@ -372,9 +391,9 @@ func (c *compiler) joinStep(p, res frag, op prec) frag {
 // of which but the last may be an error, written in one builder.
 func (c *compiler) joinPlain(parts []frag, op prec) frag {
 	out := frag{prec: op}
-	for _, p := range parts {
-		out.valNull = out.valNull || p.valNull
-		out.errNull = out.errNull || p.errNull
+	for i := range parts {
+		out.valNull = out.valNull || parts[i].valNull
+		out.errNull = out.errNull || parts[i].errNull
 	}
 	b := c.m.builder()
 	out.args = c.writePlain(&b, parts, op, nil)
@@ -390,11 +409,11 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 		sep = " OR "
 	}
 	n := len(parts)
-	for _, p := range parts[:n-1] {
-		writeOperand(b, p, op)
+	for i := range parts[:n-1] {
+		writeOperand(b, &parts[i], op)
 		b.WriteString(sep)
 	}
-	last := parts[n-1]
+	last := &parts[n-1]
 	if last.k != fSQL {
 		b.WriteString(last.sqlText())
 	} else if last.prec == op || last.prec == pAtom {
@@ -406,8 +425,8 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 	}
 	start := len(c.argv)
 	c.argv = append(c.argv, args)
-	for _, p := range parts {
-		c.argv = append(c.argv, p.args)
+	for i := range parts {
+		c.argv = append(c.argv, parts[i].args)
 	}
 	out := c.m.args(c.argv[start:]...)
 	clear(c.argv[start:])
@@ -419,17 +438,8 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 // not a constant, and returns (in c.m) args with its arguments appended.
 // where is compacted in place.
 func (c *compiler) writeWhere(b *sbuf, where []frag, args []any) []any {
-	parts := where[:0]
-	for _, f := range where {
-		if f.k == fTrue {
-			continue
-		}
-		parts = append(parts, f)
-		if f.k == fFalse {
-			break
-		}
-	}
-	n := len(parts)
+	n := compact(where, fTrue, fFalse)
+	parts := where[:n]
 	if n == 0 || parts[n-1].k != fSQL {
 		return args // true (no condition) or false (not written, as by and)
 	}
@@ -438,13 +448,11 @@ func (c *compiler) writeWhere(b *sbuf, where []frag, args []any) []any {
 		b.WriteString(parts[0].sql)
 		return c.m.args(args, parts[0].args)
 	}
-	for i := range parts {
-		parts[i] = loosen(parts[i])
-	}
+	loosenAll(parts)
 	return c.writePlain(b, parts, pAnd, args)
 }
 
-func writeOperand(b *sbuf, f frag, op prec) {
+func writeOperand(b *sbuf, f *frag, op prec) {
 	// Parenthesize anything that is not an atom, so that mixed AND/OR
 	// always read unambiguously.
 	if f.prec != pAtom {
