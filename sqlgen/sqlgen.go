@@ -85,13 +85,16 @@ func newCompiler(s *Schema, d Dialect, nilErrors bool) *compiler {
 // c.m's chunks, kept anyway, or at a few small fragments); the chunks are
 // cleared of what was handed out, which includes the bind values.
 func (c *compiler) release() {
+	big := len(c.preds) > 64
 	clear(c.preds)
 	clear(c.predStack)
-	m, preds, corr, stk, argv, predStack := c.m, c.preds, c.corr, c.stk[:0], c.argv[:0], c.predStack[:0]
-	if !m.reset() || len(preds) > 64 {
+	if !c.m.reset() || big {
 		return // grown by a huge filter: let it go
 	}
-	*c = compiler{m: m, memo: c.memo, preds: preds, corr: corr, stk: stk, argv: argv, predStack: predStack}
+	// field by field: the memo (kept) makes the struct large
+	c.s, c.n, c.frame, c.alias = nil, 0, 0, ""
+	c.stk, c.argv, c.predStack = c.stk[:0], c.argv[:0], c.predStack[:0]
+	c.nilErrors, c.keyInSet, c.exact, c.plainIn = false, false, false, false
 	compilerPool.Put(c)
 }
 
