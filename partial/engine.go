@@ -35,7 +35,7 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 	e, _ := evalPool.Get().(*evaluator)
 	if e == nil {
 		e = &evaluator{
-			keys:  &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 256)},
+			keys:  &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)},
 			conds: make([]Cond, 0, 32),
 			exs:   make([]exFrame, 0, 8),
 			trail: make([]trailEntry, 0, 32),
@@ -64,7 +64,9 @@ func (e *evaluator) release() {
 	e.keys.buf = e.keys.buf[:0]
 	// A fresh key arena for the next evaluation (one allocation): the memory
 	// behind strings handed out is never reused.
-	e.keys.arena = make([]byte, 0, max(cap(e.keys.arena), 256))
+	// (Sized by what this one used.)
+	e.keys.arena = make([]byte, 0, max(e.keys.used, 64))
+	e.keys.used = 0
 	clear(e.types)
 	clear(e.trail)
 	clear(e.conds)
@@ -96,7 +98,6 @@ func (e *evaluator) release() {
 		cmpSlab:   e.cmpSlab,
 		condSlab:  e.condSlab,
 		valSlab:   e.valSlab,
-		pathSlab:  e.pathSlab,
 		collectFn: e.collectFn,
 		unkSlab:   e.unkSlab,
 		strSlab:   e.strSlab,

@@ -93,7 +93,6 @@ type evaluator struct {
 	cmpSlab   []Compare
 	condSlab  []Cond
 	valSlab   []Value
-	pathSlab  []Path
 	unkSlab   []unk
 	strSlab   []string
 }
@@ -132,17 +131,11 @@ func (e *evaluator) valueOperand(v any) Operand {
 	return boxedValue(p)
 }
 
-// pathOperand returns u's path as an Operand, boxed once per unknown, the
-// Path carved from a slab.
+// pathOperand returns u's path as an Operand, boxed once per unknown
+// (pointing at u.path, which is never written after the unknown is made).
 func (e *evaluator) pathOperand(u *unk) Operand {
 	if u.op == nil {
-		if len(e.pathSlab) == 0 {
-			e.pathSlab = make([]Path, slabSize)
-		}
-		p := &e.pathSlab[0]
-		e.pathSlab = e.pathSlab[1:]
-		*p = u.path
-		u.op = boxedPath(p)
+		u.op = boxedPath(&u.path)
 	}
 	return u.op
 }
@@ -1130,7 +1123,7 @@ func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos,
 		r := ri.rule
 		m := e.mark()
 		sc := e.newScope()
-		ok, err := e.matchParams(r, fr.args, sc)
+		ok, err := e.matchParams(ri, fr.args, sc)
 		if err == errFail {
 			ok, err = false, nil // a pattern field that is not there: not applicable
 		}
@@ -1388,12 +1381,29 @@ func mustResolve(t term) any {
 
 // matchParams applies rule r's parameters to args: specializers first, then
 // unification of the parameter terms.
-func (e *evaluator) matchParams(r *ast.Rule, args []term, sc *scope) (bool, error) {
+func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, error) {
+	r := ri.rule
 	for i, p := range r.Params {
 		if p.Spec != nil {
 			ok, err := e.checkSpec(p.Spec, args[i], sc, p.At)
 			if err != nil || !ok {
 				return false, err
+			}
+		}
+		if pi := &ri.params[i]; pi.kind == pkVar && pi.name != "_" {
+			// A parameter variable met for the first time (not bound by
+			// an earlier parameter's pattern, not a constant) and a
+			// known value or an unknown: what term and unify do, binding
+			// a fresh cell to the argument.
+			if a := deref(args[i]); !isCell(a) {
+				if _, bound := sc.lookup(pi.name); !bound {
+					if _, isConst := e.h.Constant(pi.name); !isConst {
+						c := sc.get(e, pi.name)
+						c.bound, c.val = true, a
+						e.trail = append(e.trail, trailEntry{kind: trBind, c: c})
+						continue
+					}
+				}
 			}
 		}
 		t, err := e.term(p.Term, sc)
@@ -2075,6 +2085,20 @@ func specSignature(r *ast.Rule) string {
 	return b.String()
 }
 
+// hasNested reports whether a branch of f holds an Exists, Not or
+// NotFilter (conditions with nested filters).
+func hasNested(f *Filter) bool {
+	for _, br := range f.Branches {
+		for _, c := range br.Conds {
+			switch c.(type) {
+			case *Exists, *Not, *NotFilter:
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // uniqueExists renames existential variables that occur more than once in f
 // (a guard shared by several branches, merged branches), so that every
 // Exists variable is unique in the filter, as the IR promises.
@@ -2146,6 +2170,9 @@ func (e *evaluator) uniqueExists(f *Filter) *Filter {
 			return &NotFilter{F: nf}
 		}
 		return c
+	}
+	if len(f.Preds) == 0 && !hasNested(f) {
+		return f // no Exists to rename
 	}
 	out := filter(*f)
 	if len(f.Preds) == 0 && sameFilter(&out, f) {

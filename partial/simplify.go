@@ -122,6 +122,7 @@ type keyMemo struct {
 	// many keys). Its strings are never written after they are made; an
 	// evaluator drops its arena when released (never reuses it).
 	arena []byte
+	used  int // bytes of keys made (to size the next arena)
 }
 
 // key returns CondString(c), memoised.
@@ -154,6 +155,7 @@ func (km *keyMemo) str(b []byte) string {
 	}
 	n := len(km.arena)
 	km.arena = append(km.arena, b...)
+	km.used += len(b)
 	return unsafe.String(&km.arena[n], len(b))
 }
 

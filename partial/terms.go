@@ -137,6 +137,11 @@ func catOf(v any) scat {
 	return 0
 }
 
+func isCell(t term) bool {
+	_, ok := t.(*cell)
+	return ok
+}
+
 // isKnown reports whether a dereferenced term is a known value.
 func isKnown(t term) bool {
 	switch t.(type) {
