@@ -340,8 +340,13 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 	}
 	for i, f := range p.Fields {
 		last := i == len(p.Fields)-1
-		r, isRel := o.t.Relations[f]
-		if colName, ok := o.t.Fields[f]; ok || !isRel || r == nil {
+		colName, ok := o.t.Fields[f] // (Validate: never also a relation)
+		var r *Relation
+		isRel := false
+		if !ok {
+			r, isRel = o.t.Relations[f]
+		}
+		if ok || !isRel || r == nil {
 			if !ok {
 				colName, ok = o.t.column(f) // snake_case alias
 			}
@@ -1162,10 +1167,10 @@ func (c *compiler) cmpPaths(a, b resolved, op partial.CmpOp, pa, pb partial.Path
 func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 	if a.missing || b.missing {
 		// Compare as if present; NULL (an error) where a relation is missing.
-		var guard, gcols []string
+		var gbuf [2]string
+		gcols := gbuf[:0]
 		for _, r := range []*colRef{&a, &b} {
 			if r.missing {
-				guard = append(guard, r.sql+" IS NOT NULL")
 				gcols = append(gcols, r.sql)
 				r.missing = false
 			}
@@ -1173,9 +1178,21 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		inner := c.cmpCols(a, b, op)
 		if !a.nullable && !b.nullable {
 			// a plain operator: NULL exactly when a missing side is NULL
-			return c.errAtom(gcols, inner.sql, nil)
+			return c.errAtom(c.m.list(gcols...), inner.sql, nil)
 		}
-		return c.errAtom(gcols, c.m.cat("CASE WHEN ", strings.Join(guard, " AND "), " THEN ", c.coalesce(inner).sql, " END"), nil)
+		g := c.m.builder()
+		g.WriteString("CASE WHEN ")
+		for i, col := range gcols {
+			if i > 0 {
+				g.WriteString(" AND ")
+			}
+			g.WriteString(col)
+			g.WriteString(" IS NOT NULL")
+		}
+		g.WriteString(" THEN ")
+		g.WriteString(c.coalesce(inner).sql)
+		g.WriteString(" END")
+		return c.errAtom(c.m.list(gcols...), g.String(), nil)
 	}
 	switch op {
 	case partial.Eq:

@@ -101,7 +101,8 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 
 	var base, rec []partial.Branch
 	for _, br := range p.Body.Branches {
-		for _, sb := range splitRec(br, p.Name) {
+		var split [2]partial.Branch
+		for _, sb := range splitRec(split[:0], br, p.Name) {
 			n, underNot := countRefs(sb.Conds, p.Name, false)
 			switch {
 			case underNot:
@@ -198,7 +199,8 @@ func (c *compiler) predQuery(p *partial.Pred) (q frag, empty bool, err error) {
 		link  []colRef
 		where frag
 	}
-	var steps []step
+	var stepBuf [2]step
+	steps := stepBuf[:0]
 	for _, br := range rec {
 		al, err := c.newAlias(t.Name)
 		if err != nil {
@@ -408,10 +410,11 @@ func countRefs(conds []partial.Cond, pred string, negated bool) (n int, underNot
 	return n, underNot
 }
 
-// splitRec distributes exists-conditions with several branches that refer
-// to pred: exists v in r: (A or B) == (exists v in r: A) or (exists v in r: B),
+// splitRec appends to dst the branches of br after distributing
+// exists-conditions with several branches that refer to pred:
+// exists v in r: (A or B) == (exists v in r: A) or (exists v in r: B),
 // so each resulting branch refers to pred along a single chain.
-func splitRec(br partial.Branch, pred string) []partial.Branch {
+func splitRec(dst []partial.Branch, br partial.Branch, pred string) []partial.Branch {
 	for i, cd := range br.Conds {
 		x, ok := cd.(*partial.Exists)
 		if !ok {
@@ -421,24 +424,24 @@ func splitRec(br partial.Branch, pred string) []partial.Branch {
 			continue
 		}
 		if len(x.Cond.Branches) == 1 {
-			inner := splitRec(x.Cond.Branches[0], pred)
+			inner := splitRec(nil, x.Cond.Branches[0], pred)
 			if len(inner) == 1 {
 				continue
 			}
 		}
-		var out []partial.Branch
+		out := dst
 		for _, eb := range x.Cond.Branches {
-			for _, sb := range splitRec(eb, pred) {
+			for _, sb := range splitRec(nil, eb, pred) {
 				nx := *x
 				nx.Cond = partial.Filter{Type: x.Cond.Type, Branches: []partial.Branch{sb}, Preds: x.Cond.Preds}
 				conds := slices.Clone(br.Conds)
 				conds[i] = &nx
-				out = append(out, splitRec(partial.Branch{Conds: conds}, pred)...)
+				out = splitRec(out, partial.Branch{Conds: conds}, pred)
 			}
 		}
 		return out
 	}
-	return []partial.Branch{br}
+	return append(dst, br)
 }
 
 // predIdent makes a CTE name from a predicate name.
