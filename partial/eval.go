@@ -752,7 +752,11 @@ func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
 			}
 			args[i] = t
 		}
-		return e.call(x.Name, args, x.At, k)
+		pi, ok := e.ix.calls[x]
+		if !ok {
+			pi = e.pred(x.Name, len(args))
+		}
+		return e.callPred(pi, args, x.At, k)
 	case *ast.Binary:
 		return e.solveBinary(x, sc, k)
 	case *ast.BoolLit:
@@ -1022,10 +1026,14 @@ func (e *evaluator) unifyThen(a, b term, pos ast.Pos, k func() error) error {
 // ---- calls
 
 func (e *evaluator) call(name string, args []term, pos ast.Pos, k func() error) error {
+	return e.callPred(e.pred(name, len(args)), args, pos, k)
+}
+
+// callPred is call with the predicate looked up (nil: none).
+func (e *evaluator) callPred(pi *predInfo, args []term, pos ast.Pos, k func() error) error {
 	if err := e.tick(pos); err != nil {
 		return err
 	}
-	pi := e.pred(name, len(args))
 	if pi == nil {
 		return nil
 	}
@@ -1398,7 +1406,7 @@ func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, err
 			if a := deref(args[i]); !isCell(a) {
 				if _, bound := sc.lookup(pi.name); !bound {
 					if _, isConst := e.h.Constant(pi.name); !isConst {
-						c := sc.get(e, pi.name)
+						c := sc.add(pi.name)
 						c.bound, c.val = true, a
 						e.trail = append(e.trail, trailEntry{kind: trBind, c: c})
 						continue
@@ -1600,7 +1608,8 @@ func (s *scope) newCell(name string) *cell {
 
 func (s *scope) lookup(name string) (*cell, bool) {
 	for i, n := range s.names {
-		if n == name {
+		// (First bytes first: names of one length are common.)
+		if len(n) == len(name) && (len(n) == 0 || n[0] == name[0]) && n == name {
 			return s.cells[i], true
 		}
 	}
@@ -1614,6 +1623,11 @@ func (s *scope) get(e *evaluator, name string) *cell {
 	if c, ok := s.lookup(name); ok {
 		return c
 	}
+	return s.add(name)
+}
+
+// add adds a new variable name, not in the scope yet.
+func (s *scope) add(name string) *cell {
 	c := s.newCell(name)
 	if s.names == nil {
 		s.names, s.cells = s.nbuf[:0], s.cbuf[:0]
@@ -1627,16 +1641,20 @@ func (s *scope) get(e *evaluator, name string) *cell {
 func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 	switch x := x.(type) {
 	case *ast.Var:
-		if _, ok := sc.lookup(x.Name); !ok && x.Name != "_" {
-			if v, ok := e.h.Constant(x.Name); ok {
-				e.noteConstant(v)
-				return v, nil
-			}
-			if x.Name == "nil" {
-				return nil, nil
-			}
+		if x.Name == "_" {
+			return sc.newCell("_"), nil
 		}
-		return sc.get(e, x.Name), nil
+		if c, ok := sc.lookup(x.Name); ok {
+			return c, nil
+		}
+		if v, ok := e.h.Constant(x.Name); ok {
+			e.noteConstant(v)
+			return v, nil
+		}
+		if x.Name == "nil" {
+			return nil, nil
+		}
+		return sc.add(x.Name), nil
 	case *ast.IntLit:
 		return boxedInt(&x.Value), nil
 	case *ast.FloatLit:

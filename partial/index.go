@@ -65,6 +65,9 @@ type predKey struct {
 
 type progIndex struct {
 	preds map[predKey]*predInfo
+	// calls are the rule bodies' call sites and their predicates (nil for
+	// none), so that a call is not looked up by name each time.
+	calls map[*ast.Call]*predInfo
 }
 
 const maxIndexedPrograms = 64
@@ -102,7 +105,7 @@ func indexOf(prog *loader.Program) *progIndex {
 }
 
 func buildIndex(prog *loader.Program) *progIndex {
-	ix := &progIndex{preds: map[predKey]*predInfo{}}
+	ix := &progIndex{preds: map[predKey]*predInfo{}, calls: map[*ast.Call]*predInfo{}}
 	if prog == nil {
 		return ix
 	}
@@ -114,6 +117,13 @@ func buildIndex(prog *loader.Program) *progIndex {
 		}
 		indexStrings(pi)
 		ix.preds[predKey{p.Name, p.Arity}] = pi
+	}
+	for _, p := range prog.Preds {
+		for _, r := range p.Rules {
+			if r.Body != nil {
+				ix.indexCalls(r.Body)
+			}
+		}
 	}
 	return ix
 }
@@ -211,6 +221,30 @@ func (e *evaluator) candidates(pi *predInfo, args []term) []int32 {
 		return rs
 	}
 	return pi.noStr
+}
+
+// indexCalls records the call sites of goal g (calls are goals: they appear
+// under and, or, not, forall and parentheses).
+func (ix *progIndex) indexCalls(g ast.Expr) {
+	switch x := g.(type) {
+	case *ast.Call:
+		ix.calls[x] = ix.preds[predKey{x.Name, len(x.Args)}]
+	case *ast.And:
+		for _, s := range x.Goals {
+			ix.indexCalls(s)
+		}
+	case *ast.Or:
+		for _, s := range x.Goals {
+			ix.indexCalls(s)
+		}
+	case *ast.Not:
+		ix.indexCalls(x.Goal)
+	case *ast.Forall:
+		ix.indexCalls(x.Cond)
+		ix.indexCalls(x.Action)
+	case *ast.Paren:
+		ix.indexCalls(x.X)
+	}
 }
 
 func paramInfos(r *ast.Rule) []paramInfo {
