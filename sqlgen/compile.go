@@ -744,9 +744,12 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 			c.preds[name] = p
 		}
 	}
+	exact := c.exact
+	if len(f.Branches) == 1 {
+		return c.branch(sc, f.Branches[0].Conds) // join of one operand
+	}
 	start := len(c.stk)
 	defer func() { c.stk = c.stk[:start] }()
-	exact := c.exact
 	for i, br := range f.Branches {
 		// A branch followed by others must tell an error from false: an
 		// error stops the decision before the next branch.
@@ -768,6 +771,9 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 	if !c.nilErrors {
 		conds = dropNilGuards(conds)
+	}
+	if len(conds) == 1 {
+		return c.cond(sc, conds[0]) // join of one operand
 	}
 	start := len(c.stk)
 	defer func() { c.stk = c.stk[:start] }()
