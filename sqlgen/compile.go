@@ -626,11 +626,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 				out.loose = &plain
 				g := c.m.builder()
 				g.WriteString("CASE WHEN ")
-				for _, col := range out.guard {
-					g.WriteString(col)
-					g.WriteString(" IS NOT NULL AND ")
-				}
-				g.b = g.b[:len(g.b)-len(" AND ")]
+				writeEach(&g, out.guard, " IS NOT NULL", " AND ")
 				g.WriteString(" THEN ")
 				g.WriteString(out.sql)
 				g.WriteString(" END")
@@ -1188,13 +1184,7 @@ func (c *compiler) cmpCols(a, b colRef, op partial.CmpOp) frag {
 		}
 		g := c.m.builder()
 		g.WriteString("CASE WHEN ")
-		for i, col := range gcols {
-			if i > 0 {
-				g.WriteString(" AND ")
-			}
-			g.WriteString(col)
-			g.WriteString(" IS NOT NULL")
-		}
+		writeEach(&g, gcols, " IS NOT NULL", " AND ")
 		g.WriteString(" THEN ")
 		g.WriteString(c.coalesce(inner).sql)
 		g.WriteString(" END")

@@ -362,13 +362,7 @@ func (c *compiler) joinStep(p, res frag, op prec) frag {
 		test, gsep = " IS NOT NULL", " AND "
 	}
 	b.writeByte('(')
-	for i, g := range p.guard {
-		if i > 0 {
-			b.WriteString(gsep)
-		}
-		b.WriteString(g)
-		b.WriteString(test)
-	}
+	writeEach(&b, p.guard, test, gsep)
 	if (op == pOr && res.k == fTrue) || (op == pAnd && res.k == fFalse) {
 		b.writeByte(')')
 	} else {
@@ -450,6 +444,18 @@ func (c *compiler) writeWhere(b *sbuf, where []frag, args []any) []any {
 	}
 	loosenAll(parts)
 	return c.writePlain(b, parts, pAnd, args)
+}
+
+// writeEach writes each of cols followed by suffix, separated by sep
+// ("a IS NOT NULL AND b IS NOT NULL").
+func writeEach(b *sbuf, cols []string, suffix, sep string) {
+	for i, col := range cols {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(col)
+		b.WriteString(suffix)
+	}
 }
 
 func writeOperand(b *sbuf, f *frag, op prec) {
