@@ -446,6 +446,13 @@ func splitRec(dst []partial.Branch, br partial.Branch, pred string) []partial.Br
 
 // predIdent makes a CTE name from a predicate name.
 func predIdent(name string) string {
+	if isPlainIdent(name) {
+		return name // what predIdentSlow returns for it
+	}
+	return predIdentSlow(name)
+}
+
+func predIdentSlow(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
@@ -459,4 +466,18 @@ func predIdent(name string) string {
 		return "rec"
 	}
 	return s
+}
+
+// isPlainIdent reports whether name is non-empty, of [a-z0-9_] only, and
+// neither starts nor ends with '_'.
+func isPlainIdent(name string) bool {
+	if name == "" || name[0] == '_' || name[len(name)-1] == '_' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if ch := name[i]; !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '_') {
+			return false
+		}
+	}
+	return true
 }
