@@ -1,0 +1,17 @@
+package bigbench
+
+import (
+	"syscall"
+	"time"
+)
+
+// threadCPU returns the CPU time (user + system) used by the calling OS
+// thread.
+func threadCPU() (time.Duration, bool) {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
