@@ -34,6 +34,11 @@
 // has-one object compared with nil, ordered comparisons of objects) are
 // errors, never a wider query.
 //
+// Where, Sqlizer and Select may be called concurrently (a Schema must not be
+// modified meanwhile). Each call compiles with a pooled compiler whose
+// intermediate text and arguments live in reused chunks (mem.go); the
+// results are copies that the caller owns.
+//
 // Semantics follow the decision (see docs/sql-mapping.md for every operator
 // per dialect):
 //

@@ -61,9 +61,10 @@ func (c Cond) ToSql() (string, []any, error) { return c.SQL, c.Args, nil }
 
 // newCompiler returns a compiler from the pool, reset for one statement.
 // The caller must release it once it has copied the result out.
-func newCompiler(s *Schema, d Dialect, nilErrors bool) *compiler {
+func newCompiler(s *Schema, d Dialect, opts []Option) *compiler {
+	o := options(opts)
 	c := compilerPool.Get().(*compiler)
-	c.s, c.d, c.nilErrors = s, d, nilErrors
+	c.s, c.d, c.nilErrors, c.alias = s, d, o.NilErrors, o.Alias
 	if c.preds == nil {
 		c.preds = make(map[string]*partial.Pred)
 	}
@@ -100,7 +101,7 @@ func (c *compiler) release() {
 
 // compile compiles f to a fragment over the outer table. The fragment's
 // text and args live in c.m (see mem): copy them before c.release.
-func (c *compiler) compile(f *partial.Filter, opts []Option) (frag, *Table, string, error) {
+func (c *compiler) compile(f *partial.Filter) (frag, *Table, string, error) {
 	s, d := c.s, c.d
 	if f == nil {
 		return frag{}, nil, "", fmt.Errorf("%w: nil filter", ErrInvalidFilter)
@@ -151,11 +152,9 @@ func options(opts []Option) Options {
 // Every value is a bind argument; every identifier is quoted; paths that are
 // not in the schema are refused with ErrUnknownField.
 func Where(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
-	o := options(opts)
-	c := newCompiler(s, d, o.NilErrors)
+	c := newCompiler(s, d, opts)
 	defer c.release()
-	c.alias = o.Alias
-	fr, _, _, err := c.compile(f, opts)
+	fr, _, _, err := c.compile(f)
 	if err != nil {
 		return "", nil, err
 	}
@@ -189,11 +188,9 @@ func Sqlizer(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (squirrel.
 // Select returns `SELECT <t>.* FROM <t> WHERE <cond>` (no WHERE for
 // allow-all) with the dialect's final placeholders ($1, $2, ... for Postgres).
 func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
-	o := options(opts)
-	c := newCompiler(s, d, o.NilErrors)
+	c := newCompiler(s, d, opts)
 	defer c.release()
-	c.alias = o.Alias
-	fr, t, qa, err := c.compile(f, opts)
+	fr, t, qa, err := c.compile(f)
 	if err != nil {
 		return "", nil, err
 	}
