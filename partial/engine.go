@@ -77,6 +77,7 @@ func (e *evaluator) release() {
 	clear(e.cmpMemo)
 	clear(e.fieldOK)
 	clear(e.isaMemo)
+	clear(e.subMemo)
 	clear(e.emitLog)
 	*e = evaluator{
 		keys:      e.keys,
@@ -88,6 +89,7 @@ func (e *evaluator) release() {
 		cmpMemo:   e.cmpMemo[:0],
 		fieldOK:   e.fieldOK[:0],
 		isaMemo:   e.isaMemo[:0],
+		subMemo:   e.subMemo[:0],
 		trail:     e.trail[:0],
 		conds:     e.conds[:0],
 		exs:       e.exs[:0],

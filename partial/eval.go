@@ -82,6 +82,7 @@ type evaluator struct {
 	lookMemo []lookupMemo
 	fieldOK  []fieldOKMemo // see isField
 	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
+	subMemo  []subMemo     // see subclassOf
 	nframes  int
 
 	// Interned terms and conditions of this evaluation: the same field of
@@ -466,12 +467,30 @@ func (e *evaluator) classMatch(u *utype, class string) bool {
 	if u.kind != ukObject {
 		return false
 	}
-	return u.class == class || e.h.SubclassOf(u.class, class)
+	return u.class == class || e.subclassOf(u.class, class)
+}
+
+// subclassOf is the host's SubclassOf, memoised for the evaluation (a few
+// class pairs, asked for every rule tried).
+func (e *evaluator) subclassOf(sub, super string) bool {
+	for i := range e.subMemo {
+		if m := &e.subMemo[i]; m.sub == sub && m.super == super {
+			return m.ok
+		}
+	}
+	ok := e.h.SubclassOf(sub, super)
+	e.subMemo = append(e.subMemo, subMemo{sub, super, ok})
+	return ok
+}
+
+type subMemo struct {
+	sub, super string
+	ok         bool
 }
 
 // classCompatible reports whether values of the two classes can be equal.
 func (e *evaluator) classCompatible(a, b string) bool {
-	return a == b || e.h.SubclassOf(a, b) || e.h.SubclassOf(b, a)
+	return a == b || e.subclassOf(a, b) || e.subclassOf(b, a)
 }
 
 // ---- running
@@ -1503,13 +1522,13 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 		return true, nil
 	case *cell:
 		switch {
-		case x.isa == "" || x.isa == class || e.h.SubclassOf(x.isa, class):
+		case x.isa == "" || x.isa == class || e.subclassOf(x.isa, class):
 			if x.isa == "" {
 				e.trail = append(e.trail, trailEntry{kind: trIsa, c: x, old: x.isa})
 				x.isa = class
 			}
 			return true, nil
-		case e.h.SubclassOf(class, x.isa):
+		case e.subclassOf(class, x.isa):
 			e.trail = append(e.trail, trailEntry{kind: trIsa, c: x, old: x.isa})
 			x.isa = class
 			return true, nil
@@ -1528,17 +1547,6 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	case *dictT:
 		return class == "Dictionary", nil
 	}
-	switch class {
-	case loader.ActorUnion, loader.ResourceUnion:
-		c, ok := e.h.ClassOf(t)
-		if !ok {
-			return false, nil
-		}
-		if class == loader.ActorUnion {
-			return e.prog.IsActor(c), nil
-		}
-		return e.prog.IsResource(c), nil
-	}
 	// The same object against the same class (the actor, once per rule
 	// tried): the answer of the first time. (recv has a pointer type:
 	// comparing it never panics.)
@@ -1550,7 +1558,19 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 			}
 		}
 	}
-	ok := e.h.IsA(t, class)
+	var ok bool
+	switch class {
+	case loader.ActorUnion, loader.ResourceUnion:
+		if c, found := e.h.ClassOf(t); found {
+			if class == loader.ActorUnion {
+				ok = e.prog.IsActor(c)
+			} else {
+				ok = e.prog.IsResource(c)
+			}
+		}
+	default:
+		ok = e.h.IsA(t, class)
+	}
 	if ptr {
 		e.isaMemo = append(e.isaMemo, isaMemo{t, class, ok})
 	}
