@@ -22,6 +22,7 @@ import (
 	"github.com/ursa-authz/ursa/integration/fixtures"
 	"github.com/ursa-authz/ursa/integration/fixtures/folders"
 	"github.com/ursa-authz/ursa/integration/fixtures/gitclub"
+	"github.com/ursa-authz/ursa/internal/benchcpu"
 	"github.com/ursa-authz/ursa/sqlgen"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -217,7 +218,7 @@ func (c cpuClock) now() (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	thread, ok := threadCPU()
+	thread, ok := benchcpu.ThreadCPU()
 	return time.Duration(backend) + thread, ok
 }
 

@@ -1,8 +1,9 @@
 // Package benchcpu measures benchmarks by CPU time as well as wall time.
 //
-// Entry point: Loop. On the shared, loaded development machine wall-clock
-// ns/op mostly measures waiting for a CPU; the CPU time of the benchmarking
-// thread does not, so every benchmark of the project reports both.
+// Entry points: Loop, and ThreadCPU for a benchmark that times sections of
+// its own. On the shared, loaded development machine wall-clock ns/op mostly
+// measures waiting for a CPU; the CPU time of the benchmarking thread does
+// not, so every benchmark of the project reports both.
 package benchcpu
 
 import (
@@ -18,13 +19,13 @@ func Loop(b *testing.B, fn func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
-	start, ok := threadCPU()
+	start, ok := ThreadCPU()
 	n := 0
 	for b.Loop() {
 		fn()
 		n++
 	}
-	if end, ok2 := threadCPU(); ok && ok2 && n > 0 {
+	if end, ok2 := ThreadCPU(); ok && ok2 && n > 0 {
 		b.ReportMetric(float64(end-start)/float64(n), "cpu-ns/op")
 	}
 }

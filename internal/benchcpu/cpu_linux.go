@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// threadCPU returns the CPU time (user + system) consumed by the calling OS
+// ThreadCPU returns the CPU time (user + system) consumed by the calling OS
 // thread.
-func threadCPU() (time.Duration, bool) {
+func ThreadCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	const rusageThread = 1 // RUSAGE_THREAD
 	if err := syscall.Getrusage(rusageThread, &ru); err != nil {

@@ -4,5 +4,5 @@ package benchcpu
 
 import "time"
 
-// threadCPU is not available on this platform.
-func threadCPU() (time.Duration, bool) { return 0, false }
+// ThreadCPU is not available on this platform.
+func ThreadCPU() (time.Duration, bool) { return 0, false }
