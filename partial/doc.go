@@ -151,10 +151,15 @@
 // See cache.go.
 //
 // Uncached evaluation reuses what does not depend on the actor: the program
-// compiled once per *loader.Program (index.go: rules by name and arity,
-// specializer signatures, a pre-allocation rule filter on literal and class
-// parameters) and, per policy snapshot (*engine.Policy, never shared across
-// versions), subclass answers, resolved fields and static types (snap.go).
-// Within one evaluation, unknowns' fields and comparisons are interned and
-// carved from slabs; evaluators and rule scopes are recycled.
+// compiled once per *loader.Program (index.go: rules by name and arity, each
+// call site's predicate, rules by the string literal of their first literal
+// parameter, specializer signatures, a pre-allocation rule filter on literal
+// and class parameters) and, per policy snapshot (*engine.Policy, never
+// shared across versions), subclass answers, resolved fields and static
+// types (snap.go; immutable maps read without a lock). Within one
+// evaluation, unknowns' fields and comparisons are interned; conditions,
+// operands and condition keys are carved from slabs and an arena (never
+// reused once handed out); reads of known objects and class questions on
+// them are memoised while the evaluation is pure; evaluators, call frames
+// and rule scopes are recycled.
 package partial
