@@ -69,8 +69,9 @@ func (e *evaluator) release() {
 	e.keys.used = 0
 	clear(e.types)
 	clear(e.trail)
-	clear(e.conds)
-	clear(e.exs)
+	// Whole capacities: nested residuals write past the saved lengths.
+	clear(e.conds[:cap(e.conds)])
+	clear(e.exs[:cap(e.exs)])
 	clear(e.nameLog)
 	clear(e.lookMemo)
 	clear(e.fieldMemo)
