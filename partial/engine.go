@@ -47,6 +47,12 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.sh = snapHost{host: h, c: snap}
 		h = &e.sh
 	}
+	if snap == nil || e.memoSnap != snap {
+		clear(e.fieldOK)
+		e.fieldOK = e.fieldOK[:0]
+		clear(e.subMemo)
+		e.subMemo = e.subMemo[:0]
+	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	return e
 }
@@ -62,9 +68,9 @@ func (e *evaluator) release() {
 	}
 	clear(e.keys.m)
 	e.keys.buf = e.keys.buf[:0]
-	// A fresh key arena for the next evaluation (one allocation): the memory
-	// behind strings handed out is never reused.
-	// (Sized by what this one used.)
+	// A fresh key arena for the next evaluation (one allocation, sized by
+	// what this one used): the memory behind strings handed out is never
+	// reused.
 	e.keys.arena = make([]byte, 0, max(e.keys.used, 64))
 	e.keys.used = 0
 	clear(e.types)
@@ -76,9 +82,7 @@ func (e *evaluator) release() {
 	clear(e.lookMemo)
 	clear(e.fieldMemo)
 	clear(e.cmpMemo)
-	clear(e.fieldOK)
 	clear(e.isaMemo)
-	clear(e.subMemo)
 	clear(e.emitLog)
 	*e = evaluator{
 		keys:      e.keys,
@@ -88,15 +92,18 @@ func (e *evaluator) release() {
 		lookMemo:  e.lookMemo[:0],
 		fieldMemo: e.fieldMemo[:0],
 		cmpMemo:   e.cmpMemo[:0],
-		fieldOK:   e.fieldOK[:0],
-		isaMemo:   e.isaMemo[:0],
-		subMemo:   e.subMemo[:0],
-		trail:     e.trail[:0],
-		conds:     e.conds[:0],
-		exs:       e.exs[:0],
-		nameLog:   e.nameLog[:0],
-		emitLog:   e.emitLog[:0],
-		building:  e.building[:0],
+		// FieldOf and SubclassOf answers of this snapshot, for its next
+		// evaluation (see newEvaluator).
+		fieldOK:  e.fieldOK,
+		subMemo:  e.subMemo,
+		memoSnap: e.snap,
+		isaMemo:  e.isaMemo[:0],
+		trail:    e.trail[:0],
+		conds:    e.conds[:0],
+		exs:      e.exs[:0],
+		nameLog:  e.nameLog[:0],
+		emitLog:  e.emitLog[:0],
+		building: e.building[:0],
 		// the unused rest of the slabs (used elements belong to filters)
 		cmpSlab:   e.cmpSlab,
 		condSlab:  e.condSlab,

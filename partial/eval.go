@@ -80,9 +80,14 @@ type evaluator struct {
 	// lookMemo memoises field reads on known objects while the evaluation
 	// is pure (see lookup).
 	lookMemo []lookupMemo
-	fieldOK  []fieldOKMemo // see isField
-	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
-	subMemo  []subMemo     // see subclassOf
+	// fieldOK and subMemo memoise FieldOf (fieldOf) and SubclassOf
+	// (subclassOf); the answers hold for a policy snapshot and are kept
+	// across evaluations of the same snapshot (memoSnap; per evaluation
+	// without one).
+	fieldOK  []fieldOKMemo
+	memoSnap *snapCache
+	isaMemo  []isaMemo // IsA on known pointers (the actor), per evaluation
+	subMemo  []subMemo // see subclassOf
 	nframes  int
 
 	// Interned terms and conditions of this evaluation: the same field of
@@ -470,8 +475,8 @@ func (e *evaluator) classMatch(u *utype, class string) bool {
 	return u.class == class || e.subclassOf(u.class, class)
 }
 
-// subclassOf is the host's SubclassOf, memoised for the evaluation (a few
-// class pairs, asked for every rule tried).
+// subclassOf is the host's SubclassOf, memoised in the evaluator (a few
+// class pairs, asked for every rule tried; see subMemo).
 func (e *evaluator) subclassOf(sub, super string) bool {
 	for i := range e.subMemo {
 		if m := &e.subMemo[i]; m.sub == sub && m.super == super {
@@ -479,7 +484,9 @@ func (e *evaluator) subclassOf(sub, super string) bool {
 		}
 	}
 	ok := e.h.SubclassOf(sub, super)
-	e.subMemo = append(e.subMemo, subMemo{sub, super, ok})
+	if len(e.subMemo) < maxFieldOK {
+		e.subMemo = append(e.subMemo, subMemo{sub, super, ok})
+	}
 	return ok
 }
 
@@ -1888,7 +1895,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 		known := f != nil
 		if !known {
-			goName, ft, ok := e.h.FieldOf(x.t.typ, name)
+			goName, ft, ok := e.fieldOf(x.t.typ, name)
 			if !ok {
 				return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 			}
@@ -1965,23 +1972,34 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	return v, nil
 }
 
-// isField reports whether name is a field of struct type t (FieldOf),
-// memoised for the evaluation.
+// isField reports whether name is a field of struct type t.
 func (e *evaluator) isField(t reflect.Type, name string) bool {
-	for i := range e.fieldOK {
-		if m := &e.fieldOK[i]; m.t == t && m.name == name {
-			return m.ok
-		}
-	}
-	_, _, ok := e.h.FieldOf(t, name)
-	e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, ok})
+	_, _, ok := e.fieldOf(t, name)
 	return ok
 }
 
+// fieldOf is the host's FieldOf, memoised in the evaluator (see fieldOK).
+func (e *evaluator) fieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
+	for i := range e.fieldOK {
+		if m := &e.fieldOK[i]; m.t == t && m.name == name {
+			return m.goName, m.ft, m.ok
+		}
+	}
+	goName, ft, ok := e.h.FieldOf(t, name)
+	if len(e.fieldOK) < maxFieldOK {
+		e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, goName, ft, ok})
+	}
+	return goName, ft, ok
+}
+
+const maxFieldOK = 64
+
 type fieldOKMemo struct {
-	t    reflect.Type
-	name string
-	ok   bool
+	t      reflect.Type
+	name   string
+	goName string
+	ft     reflect.Type
+	ok     bool
 }
 
 // isaMemo is an IsA answer on a known value (recv: a pointer).
