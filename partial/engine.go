@@ -66,7 +66,7 @@ func (e *evaluator) release() {
 	for _, fr := range e.frames[:e.nframes] {
 		*fr = frame{} // left by a panic
 	}
-	clear(e.keys.m)
+	e.keys.reset()
 	e.keys.buf = e.keys.buf[:0]
 	// A fresh key arena for the next evaluation (one allocation, sized by
 	// what this one used): the memory behind strings handed out is never

@@ -115,9 +115,13 @@ type simplifier struct {
 // keyMemo memoises CondString by condition pointer, with a scratch buffer to
 // print into.
 type keyMemo struct {
-	m   map[Cond]string
-	buf []byte
-	app condAppender // appendKey, bound once
+	// The first keys are in recent (scanned: comparing two conditions is
+	// comparing pointers), the others in m.
+	recent [8]keyEntry
+	nrec   int
+	m      map[Cond]string
+	buf    []byte
+	app    condAppender // appendKey, bound once
 	// arena, if not nil, holds the bytes of the keys (one allocation for
 	// many keys). Its strings are never written after they are made; an
 	// evaluator drops its arena when released (never reuses it).
@@ -125,23 +129,58 @@ type keyMemo struct {
 	used  int // bytes of keys made (to size the next arena)
 }
 
+type keyEntry struct {
+	c Cond
+	k string
+}
+
+// get returns the memoised key of c.
+func (km *keyMemo) get(c Cond) (string, bool) {
+	for i := range km.recent[:km.nrec] {
+		if e := &km.recent[i]; e.c == c {
+			return e.k, true
+		}
+	}
+	if len(km.m) == 0 {
+		return "", false
+	}
+	k, ok := km.m[c]
+	return k, ok
+}
+
+func (km *keyMemo) put(c Cond, k string) {
+	if km.nrec < len(km.recent) {
+		km.recent[km.nrec] = keyEntry{c, k}
+		km.nrec++
+		return
+	}
+	if km.m == nil {
+		km.m = make(map[Cond]string, 16)
+	}
+	km.m[c] = k
+}
+
+// reset forgets every key.
+func (km *keyMemo) reset() {
+	clear(km.recent[:km.nrec])
+	km.nrec = 0
+	clear(km.m)
+}
+
 // key returns CondString(c), memoised.
 func (s *simplifier) key(c Cond) string {
 	if s.keys == nil {
 		s.keys = &keyMemo{}
 	}
-	if k, ok := s.keys.m[c]; ok {
+	if k, ok := s.keys.get(c); ok {
 		return k
-	}
-	if s.keys.m == nil {
-		s.keys.m = make(map[Cond]string, 16)
 	}
 	if s.keys.app == nil {
 		s.keys.app = s.keys.appendKey
 	}
 	s.keys.buf = appendCondVia(s.keys.buf[:0], c, s.keys.app)
 	k := s.keys.str(s.keys.buf)
-	s.keys.m[c] = k
+	s.keys.put(c, k)
 	return k
 }
 
@@ -163,7 +202,7 @@ func (km *keyMemo) str(b []byte) string {
 // there is one, else printed in place (into the caller's buffer; nested
 // misses are not memoised, so the scratch buffer is never reentered).
 func (km *keyMemo) appendKey(b []byte, c Cond) []byte {
-	if k, ok := km.m[c]; ok {
+	if k, ok := km.get(c); ok {
 		return append(b, k...)
 	}
 	return appendCondVia(b, c, km.app)
