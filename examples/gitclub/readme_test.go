@@ -229,8 +229,11 @@ func TestReadmeSQL(t *testing.T) {
 	}
 	var repos []Repository
 	st := gormfilter.Authorized(app.db.Session(&gorm.Session{DryRun: true}), &alice, "read").Order("id").Find(&repos).Statement
-	got := fmt.Sprintf("%s  -- %v", st.SQL.String(), strings.Trim(fmt.Sprint(st.Vars), "[]"))
-	got = strings.Replace(got, "-- 1 true", "-- 1, true", 1)
+	vars := make([]string, len(st.Vars))
+	for i, v := range st.Vars {
+		vars[i] = fmt.Sprint(v)
+	}
+	got := fmt.Sprintf("%s  -- %s", st.SQL.String(), strings.Join(vars, ", "))
 	for _, b := range quickStart(t) {
 		if b.lang == "sql" {
 			if want := strings.TrimSpace(b.text); got != want {
