@@ -597,7 +597,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	} else {
 		b.writeByte(')')
 	}
-	out := frag{sql: b.String(), args: args}
+	out := frag{sql: b.String(), args: args, sub: true}
 	switch {
 	case scalar:
 		out.errNull = true
@@ -705,7 +705,7 @@ func (c *compiler) scalarQuery(items []hopItem, expr frag) (frag, error) {
 	b.WriteString(" WHERE ")
 	writeLinkEq(&b, items[0].inner, items[0].outer)
 	b.writeByte(')')
-	return frag{sql: b.String(), args: expr.args}, nil
+	return frag{sql: b.String(), args: expr.args, sub: true}, nil
 }
 
 // linkEq is `inner[0] = outer[0] AND ...` (a join condition).
@@ -1328,9 +1328,9 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 			if g := c.missingGuard(items); g != "" {
 				sql = c.m.cat("CASE WHEN ", g, " THEN ", sql, " END")
 			}
-			return frag{sql: sql, args: agg.args, errNull: true}, nil
+			return frag{sql: sql, args: agg.args, errNull: true, sub: true}, nil
 		}
-		return frag{sql: c.m.cat(agg.sql, " = 1"), args: agg.args, valNull: true}, nil
+		return frag{sql: c.m.cat(agg.sql, " = 1"), args: agg.args, valNull: true, sub: true}, nil
 	}
 	if len(ctx.items) == 0 {
 		return build()

@@ -31,6 +31,11 @@ type frag struct {
 	// carries both: and/or coalesce valNull parts when an errNull part is
 	// present.
 	errNull bool
+	// sub: the SQL contains a subquery (IN/ANY over a SELECT, EXISTS, a
+	// scalar SELECT or a recursive predicate's set). A plain OR writes the
+	// operands without one first (see writePlain); a constructor that does
+	// not propagate it costs speed, never correctness.
+	sub bool
 	// prec is the top-level operator, for parenthesization.
 	prec prec
 }
@@ -122,9 +127,9 @@ func (c *compiler) coalesce(f frag) frag {
 			b.WriteString(g)
 			b.WriteString(" IS NOT NULL")
 		}
-		return frag{sql: b.String(), args: f.args, errNull: f.errNull, guard: f.guard, prec: pAnd}
+		return frag{sql: b.String(), args: f.args, errNull: f.errNull, guard: f.guard, sub: f.sub, prec: pAnd}
 	}
-	return frag{sql: c.m.cat("COALESCE(", f.sql, ", FALSE)"), args: f.args, errNull: f.errNull, guard: f.guard}
+	return frag{sql: c.m.cat("COALESCE(", f.sql, ", FALSE)"), args: f.args, errNull: f.errNull, guard: f.guard, sub: f.sub}
 }
 
 // falseSQL is how a constant false condition is written when it must be
@@ -286,12 +291,25 @@ func (c *compiler) looseOr(parts []frag) frag {
 			}
 		}
 	}
+	// If a part before the last may be an error, the arms stay in the
+	// decision's order (the prefixes and the CASE follow it): writePlain
+	// then moves no arm. Otherwise this is a plain OR.
+	ordered := false
+	for i := range parts[:len(parts)-1] {
+		ordered = ordered || parts[i].errNull
+	}
+	sub := false
 	for i := range arms {
 		arms[i].errNull = false // arms are only read for "true"
+		sub = sub || arms[i].sub
+		if ordered {
+			arms[i].sub = false
+		}
 	}
 	out := c.or(arms...)
 	out.errNull, out.guard, out.loose = false, nil, nil
 	out.valNull = out.k == fSQL
+	out.sub = sub && out.k == fSQL
 	return out
 }
 
@@ -329,27 +347,19 @@ func (c *compiler) joinStep(p, res frag, op prec) frag {
 			b.WriteString(res.sqlText())
 			b.WriteString(" WHEN FALSE THEN FALSE END")
 		}
-		return frag{sql: b.String(), args: c.m.args(p.args, res.args), errNull: true}
+		return frag{sql: b.String(), args: c.m.args(p.args, res.args), errNull: true, sub: p.sub || res.sub}
 	}
 	sep := " AND "
 	if op == pOr {
 		sep = " OR "
 	}
-	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull}
+	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull, sub: p.sub || res.sub}
 	b := c.m.builder()
 	writeOperand(&b, &p, op)
 	out.args = p.args
 	b.WriteString(sep)
 	if !p.errNull {
-		if res.k != fSQL { // an absorbing constant after an error part
-			b.WriteString(res.sqlText())
-		} else if res.prec == op || res.prec == pAtom {
-			b.WriteString(res.sql)
-		} else {
-			b.writeByte('(')
-			b.WriteString(res.sql)
-			b.writeByte(')')
-		}
+		writeLast(&b, &res, op) // res may be an absorbing constant after an error part
 		out.args = c.m.args(p.args, res.args)
 		out.sql = b.String()
 		return out
@@ -388,6 +398,7 @@ func (c *compiler) joinPlain(parts []frag, op prec) frag {
 	for i := range parts {
 		out.valNull = out.valNull || parts[i].valNull
 		out.errNull = out.errNull || parts[i].errNull
+		out.sub = out.sub || parts[i].sub
 	}
 	b := c.m.builder()
 	out.args = c.writePlain(&b, parts, op, nil)
@@ -396,31 +407,60 @@ func (c *compiler) joinPlain(parts []frag, op prec) frag {
 }
 
 // writePlain writes the SQL of joinPlain(parts, op) to b and returns (in
-// c.m) args with the parts' arguments appended.
+// c.m) args with the parts' arguments appended in the order written.
+//
+// An OR writes the parts without a subquery (!sub) first, then those with
+// one, each group in the order of parts. SQL's OR is commutative in
+// three-valued logic on every dialect, and none of these parts but the last
+// may be an error (join writes the parts up to the last one that may be
+// with joinStep, in order; looseOr clears sub on arms whose order matters),
+// so the value is the same. But Postgres evaluates an OR's arms in written
+// order on each row that a bitmap scan rechecks, and an arm `k =
+// ANY(<InitPlan array>)` compares k with every element: cheap arms first
+// let most rows stop early (docs/sql-mapping.md, "Order of OR operands").
+// parts itself is not reordered (join reads parts[0] afterwards).
 func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any {
 	sep := " AND "
 	if op == pOr {
 		sep = " OR "
 	}
 	n := len(parts)
-	for i := range parts[:n-1] {
-		writeOperand(b, &parts[i], op)
-		b.WriteString(sep)
-	}
-	last := &parts[n-1]
-	if last.k != fSQL {
-		b.WriteString(last.sqlText())
-	} else if last.prec == op || last.prec == pAtom {
-		b.WriteString(last.sql)
-	} else {
-		b.writeByte('(')
-		b.WriteString(last.sql)
-		b.writeByte(')')
+	last := n - 1 // the part written last
+	split := false
+	if op == pOr {
+		nsub := 0
+		for i := range parts {
+			if parts[i].sub {
+				nsub++
+				last = i
+			}
+		}
+		split = nsub > 0 && nsub < n
+		if !split {
+			last = n - 1
+		}
 	}
 	start := len(c.argv)
 	c.argv = append(c.argv, args)
-	for i := range parts {
-		c.argv = append(c.argv, parts[i].args)
+	// pass 0 writes every part (no split) or the parts without a subquery;
+	// pass 1 those with one.
+	for pass := range 2 {
+		for i := range parts {
+			p := &parts[i]
+			if split && p.sub != (pass == 1) {
+				continue
+			}
+			if i != last {
+				writeOperand(b, p, op)
+				b.WriteString(sep)
+			} else {
+				writeLast(b, p, op)
+			}
+			c.argv = append(c.argv, p.args)
+		}
+		if !split {
+			break
+		}
 	}
 	out := c.m.args(c.argv[start:]...)
 	clear(c.argv[start:])
@@ -458,6 +498,20 @@ func writeEach(b *sbuf, cols []string, suffix, sep string) {
 	}
 }
 
+// writeLast writes the last operand of an op chain: a constant as its
+// text, an operand of the same operator without parentheses.
+func writeLast(b *sbuf, f *frag, op prec) {
+	if f.k != fSQL {
+		b.WriteString(f.sqlText())
+	} else if f.prec == op || f.prec == pAtom {
+		b.WriteString(f.sql)
+	} else {
+		b.writeByte('(')
+		b.WriteString(f.sql)
+		b.writeByte(')')
+	}
+}
+
 func writeOperand(b *sbuf, f *frag, op prec) {
 	// Parenthesize anything that is not an atom, so that mixed AND/OR
 	// always read unambiguously.
@@ -466,7 +520,7 @@ func writeOperand(b *sbuf, f *frag, op prec) {
 		b.WriteString(f.sql)
 		b.writeByte(')')
 	} else {
-		b.WriteString(f.sql)
+		b.WriteString(f.sqlText()) // a constant (an absorbing last part) moved ahead by writePlain
 	}
 }
 
@@ -487,5 +541,5 @@ func (c *compiler) not(f frag) frag {
 	} else {
 		sql = c.m.cat("NOT (", f.sql, ")")
 	}
-	return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard}
+	return frag{sql: sql, args: f.args, errNull: f.errNull, guard: f.guard, sub: f.sub}
 }

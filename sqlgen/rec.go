@@ -63,7 +63,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 			b.WriteString(q.sql)
 			b.WriteString(")")
 		}
-		return frag{sql: b.String(), args: q.args, errNull: errNull, valNull: valNull && !errNull}, nil
+		return frag{sql: b.String(), args: q.args, errNull: errNull, valNull: valNull && !errNull, sub: true}, nil
 	})
 }
 
