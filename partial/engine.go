@@ -52,6 +52,8 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.fieldOK = e.fieldOK[:0]
 		clear(e.subMemo)
 		e.subMemo = e.subMemo[:0]
+		clear(e.typeIsa)
+		e.typeIsa = e.typeIsa[:0]
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	return e
@@ -92,10 +94,11 @@ func (e *evaluator) release() {
 		lookMemo:  e.lookMemo[:0],
 		fieldMemo: e.fieldMemo[:0],
 		cmpMemo:   e.cmpMemo[:0],
-		// FieldOf and SubclassOf answers of this snapshot, for its next
-		// evaluation (see newEvaluator).
+		// FieldOf, SubclassOf and by-type IsA answers of this snapshot,
+		// for its next evaluation (see newEvaluator).
 		fieldOK:  e.fieldOK,
 		subMemo:  e.subMemo,
+		typeIsa:  e.typeIsa,
 		memoSnap: e.snap,
 		isaMemo:  e.isaMemo[:0],
 		trail:    e.trail[:0],

@@ -80,14 +80,15 @@ type evaluator struct {
 	// lookMemo memoises field reads on known objects while the evaluation
 	// is pure (see lookup).
 	lookMemo []lookupMemo
-	// fieldOK and subMemo memoise FieldOf (fieldOf) and SubclassOf
-	// (subclassOf); the answers hold for a policy snapshot and are kept
-	// across evaluations of the same snapshot (memoSnap; per evaluation
-	// without one).
+	// fieldOK, subMemo and typeIsa memoise FieldOf (fieldOf), SubclassOf
+	// (subclassOf) and IsA by type (isaOfType); the answers hold for a
+	// policy snapshot and are kept across evaluations of the same snapshot
+	// (memoSnap; per evaluation without one).
 	fieldOK  []fieldOKMemo
 	memoSnap *snapCache
-	isaMemo  []isaMemo // IsA on known pointers (the actor), per evaluation
-	subMemo  []subMemo // see subclassOf
+	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
+	subMemo  []subMemo     // see subclassOf
+	typeIsa  []typeIsaMemo // see isaOfType
 	nframes  int
 
 	// Interned terms and conditions of this evaluation: the same field of
@@ -1576,12 +1577,42 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 			}
 		}
 	default:
-		ok = e.h.IsA(t, class)
+		ok = e.isaOfType(t, ptr, class)
 	}
 	if ptr {
 		e.isaMemo = append(e.isaMemo, isaMemo{t, class, ok})
 	}
 	return ok, nil
+}
+
+// isaOfType is the host's IsA on a known value. For a non-nil pointer to a
+// struct that Normalize keeps as it is, IsA depends on the pointer's type
+// only (the engine caches it by type too): such answers are memoised by
+// type in the evaluator, across evaluations of one snapshot (see fieldOK).
+func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
+	if !ptr {
+		return e.h.IsA(t, class)
+	}
+	rt := reflect.TypeOf(t)
+	if rt.Elem().Kind() != reflect.Struct || reflect.ValueOf(t).IsNil() || !e.normKeeps(rt.Elem()) {
+		return e.h.IsA(t, class)
+	}
+	for i := range e.typeIsa {
+		if m := &e.typeIsa[i]; m.t == rt && m.class == class {
+			return m.ok
+		}
+	}
+	ok := e.h.IsA(t, class)
+	if len(e.typeIsa) < maxFieldOK {
+		e.typeIsa = append(e.typeIsa, typeIsaMemo{rt, class, ok})
+	}
+	return ok
+}
+
+type typeIsaMemo struct {
+	t     reflect.Type
+	class string
+	ok    bool
 }
 
 // ---- terms

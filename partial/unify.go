@@ -544,13 +544,16 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 // type on a fresh value; what Normalize does with a non-nil pointer to a
 // struct depends on the type only).
 func (e *evaluator) plainElems(t reflect.Type) bool {
-	if t.Kind() != reflect.Slice || t.Elem().Kind() != reflect.Struct {
+	return t.Kind() == reflect.Slice && e.normKeeps(t.Elem())
+}
+
+// normKeeps reports whether Normalize returns a non-nil pointer to a
+// struct of type et unchanged (probed once per type and cached per
+// snapshot; false without a snapshot).
+func (e *evaluator) normKeeps(et reflect.Type) bool {
+	if et.Kind() != reflect.Struct || e.snap == nil {
 		return false
 	}
-	if e.snap == nil {
-		return false
-	}
-	et := t.Elem()
 	if m := e.snap.plain.Load(); m != nil {
 		if v, ok := (*m)[et]; ok {
 			return v
