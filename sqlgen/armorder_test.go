@@ -28,16 +28,25 @@ func armOf(t *testing.T, s *Schema, d Dialect, br partial.Branch, opts ...Option
 	return sql, args
 }
 
-// TestOrArmOrder: a plain OR writes its operands without a subquery first,
-// then those with one, each group in IR order; the bind arguments move with
-// their operand, and Postgres placeholders are numbered in written order.
+// TestOrArmOrder: a plain OR writes its operands in three ranks: without a
+// subquery, then key lookups (a to-one relation read by its primary key and
+// tested against values by equality), then other subqueries, each rank in
+// IR order; the bind arguments move with their operand, and Postgres
+// placeholders are numbered in written order.
 func TestOrArmOrder(t *testing.T) {
+	// rank 2 on either schema: to-many relations, a recursive set, a to-one
+	// relation read by another column
 	roles := and_(exists("rr", "RepoRole", R("Roles"), and_(eq(P("rr", "UserID"), V(int64(7))))))
 	teams := and_(exists("t", "Team", R("Teams"), and_(&partial.InSet{Path: P("t"), Pred: "member_of_team"})))
-	orgID := and_(in(R("Org", "ID"), int64(3), int64(4))) // a subquery unless the key is enforced
+	orgName := and_(eq(R("Org", "Name"), V("acme")))
+	// key lookups (rank 1) unless the key is enforced (then plain, rank 0)
+	orgID := and_(in(R("Org", "ID"), int64(3), int64(4)))
+	creatorID := and_(eq(R("Creator", "ID"), V(int64(9))))
+	// a key tested by <>: rank 2 unless enforced (then plain)
+	orgNot := and_(cmp(partial.Neq, R("Org", "ID"), V(int64(5))))
 	creator := and_(eq(R("CreatorID"), V(int64(7))))
 	public := and_(eq(R("IsPublic"), V(true)))
-	f := filter("Repo", roles, orgID, creator, teams, public)
+	f := filter("Repo", roles, orgID, creator, teams, orgName, creatorID, orgNot, public)
 	f.Preds = map[string]*partial.Pred{"member_of_team": {Name: "member_of_team", Type: "Team", Param: "t",
 		Body: partial.Filter{Type: "Team", Branches: []partial.Branch{
 			and_(exists("u", "User", P("t", "Members"), and_(eq(P("u", "ID"), V(int64(7)))))),
@@ -48,8 +57,8 @@ func TestOrArmOrder(t *testing.T) {
 		s    *Schema
 		want []partial.Branch // the written order
 	}{
-		{"untrusted", gitclub(), []partial.Branch{creator, public, roles, orgID, teams}},
-		{"enforced", enforced(gitclub()), []partial.Branch{orgID, creator, public, roles, teams}},
+		{"untrusted", gitclub(), []partial.Branch{creator, public, orgID, creatorID, roles, teams, orgName, orgNot}},
+		{"enforced", enforced(gitclub()), []partial.Branch{orgID, creator, creatorID, orgNot, public, roles, teams, orgName}},
 	} {
 		for _, d := range Dialects {
 			t.Run(v.name+"/"+d.String(), func(t *testing.T) {
@@ -70,7 +79,7 @@ func TestOrArmOrder(t *testing.T) {
 					wantArgs = append(wantArgs, a...)
 				}
 				if want := strings.Join(arms, " OR "); normAliases(got) != normAliases(want) {
-					t.Errorf("arms not in order (plain first, then subqueries, IR order within each):\n got %s\nwant %s", got, want)
+					t.Errorf("arms not in order (plain, key lookups, other subqueries, IR order within each):\n got %s\nwant %s", got, want)
 				}
 				if !reflect.DeepEqual(args, wantArgs) {
 					t.Errorf("args %v, want %v (in the written order)", args, wantArgs)
@@ -106,16 +115,18 @@ func TestOrArmOrder(t *testing.T) {
 		s := gitclub()
 		for _, d := range Dialects {
 			got, args, err := Where(filter("Repo", and_(&partial.NotFilter{F: partial.Filter{Type: "Repo",
-				Branches: []partial.Branch{roles, public}}})), s, d)
+				Branches: []partial.Branch{roles, orgID, public}}})), s, d)
 			if err != nil {
 				t.Fatal(err)
 			}
 			p, pa := armOf(t, s, d, public)
+			o, oa := armOf(t, s, d, orgID)
 			r, ra := armOf(t, s, d, roles)
-			if want := "NOT (" + p + " OR " + r + ")"; got != want {
+			// NOT COALESCE(...): the org_id test is NULL for a NULL org_id
+			if want := "NOT COALESCE(" + p + " OR " + o + " OR " + r + ", FALSE)"; normAliases(got) != normAliases(want) {
 				t.Errorf("%s:\n got %s\nwant %s", d, got, want)
 			}
-			if want := append(pa, ra...); !reflect.DeepEqual(args, want) {
+			if want := append(append(pa, oa...), ra...); !reflect.DeepEqual(args, want) {
 				t.Errorf("%s: args %v, want %v", d, args, want)
 			}
 		}

@@ -439,8 +439,10 @@ func pathString(p partial.Path) string {
 
 // leaf compiles a condition that reads paths, possibly through to-one
 // relations: build gets the resolved paths and returns the condition over
-// them; the relations read are wrapped into one subquery.
-func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved) (frag, error)) (frag, error) {
+// them; the relations read are wrapped into one subquery. eq says that the
+// condition tests the paths for equality with bound values (a Compare Eq
+// with a Value, an In): the subquery may then be a key lookup (subKey).
+func (c *compiler) leaf(sc *binding, paths []partial.Path, eq bool, build func([]resolved) (frag, error)) (frag, error) {
 	ctx := &leafCtx{}
 	rs := c.m.res.take(len(paths))
 	for i, p := range paths {
@@ -466,7 +468,41 @@ func (c *compiler) leaf(sc *binding, paths []partial.Path, build func([]resolved
 			}
 		}
 	}
-	return c.wrap(ctx.items, inner, corr, true)
+	f, err := c.wrap(ctx.items, inner, corr, true)
+	if err == nil && eq && f.sub == subAny && keyLookup(ctx.items, rs, inner, corr) {
+		f.sub = subKey
+		if f.loose != nil {
+			f.loose.sub = subKey // made by subquery for this fragment alone
+		}
+	}
+	return f, err
+}
+
+// keyLookup reports whether the subquery of items and cond, a test for
+// equality with bound values (see leaf), is a key lookup: one table read
+// by its primary key, `k IN (SELECT t.pk FROM t WHERE t.pk = ? / IN (?,
+// ...))` (the uncorrelated form: one root item, corr false), where cond
+// reads only the selected key columns and contains no subquery. Such a
+// set has at most one row per bound value, and its query is one index
+// probe per value. In the IR: a path r.rel.k (or r.rel) whose to-one
+// relation rel must be read (not Enforced) and references the target's
+// primary key, compared with values.
+func keyLookup(items []hopItem, rs []resolved, cond frag, corr bool) bool {
+	if len(items) != 1 || corr || cond.k != fSQL || cond.sub != subNone || cond.errNull {
+		return false
+	}
+	it := &items[0]
+	if !it.root || it.innerT == nil || !slices.Equal(it.innerCols, it.innerT.PK) {
+		return false
+	}
+	for _, r := range rs {
+		for _, ref := range r.refs {
+			if ref.hop != 1 || !slices.Contains(it.inner, ref.sql) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // wrap turns joined items and a condition over them into a condition of the
@@ -597,7 +633,7 @@ func (c *compiler) subquery(items []hopItem, cond frag, corr bool, scalar bool) 
 	} else {
 		b.writeByte(')')
 	}
-	out := frag{sql: b.String(), args: args, sub: true}
+	out := frag{sql: b.String(), args: args, sub: subAny}
 	switch {
 	case scalar:
 		out.errNull = true
@@ -705,7 +741,7 @@ func (c *compiler) scalarQuery(items []hopItem, expr frag) (frag, error) {
 	b.WriteString(" WHERE ")
 	writeLinkEq(&b, items[0].inner, items[0].outer)
 	b.writeByte(')')
-	return frag{sql: b.String(), args: expr.args, sub: true}, nil
+	return frag{sql: b.String(), args: expr.args, sub: subAny}, nil
 }
 
 // linkEq is `inner[0] = outer[0] AND ...` (a join condition).
@@ -924,11 +960,11 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 					return f, err
 				}
 			}
-			return c.leaf(sc, []partial.Path{lp}, func(rs []resolved) (frag, error) {
+			return c.leaf(sc, []partial.Path{lp}, op == partial.Eq, func(rs []resolved) (frag, error) {
 				return c.cmpValue(rs[0], op, v, lp)
 			})
 		case partial.Path:
-			return c.leaf(sc, []partial.Path{lp, rv}, func(rs []resolved) (frag, error) {
+			return c.leaf(sc, []partial.Path{lp, rv}, false, func(rs []resolved) (frag, error) {
 				return c.cmpPaths(rs[0], rs[1], op, lp, rv)
 			})
 		}
@@ -1225,7 +1261,7 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 		}
 		vals = append(vals, bv)
 	}
-	return c.leaf(sc, []partial.Path{x.L}, func(rs []resolved) (frag, error) {
+	return c.leaf(sc, []partial.Path{x.L}, true, func(rs []resolved) (frag, error) {
 		r := rs[0]
 		if r.object {
 			// an object equals no primitive: only nil in the list can match
@@ -1328,9 +1364,9 @@ func (c *compiler) exists(sc *binding, x *partial.Exists) (frag, error) {
 			if g := c.missingGuard(items); g != "" {
 				sql = c.m.cat("CASE WHEN ", g, " THEN ", sql, " END")
 			}
-			return frag{sql: sql, args: agg.args, errNull: true, sub: true}, nil
+			return frag{sql: sql, args: agg.args, errNull: true, sub: subAny}, nil
 		}
-		return frag{sql: c.m.cat(agg.sql, " = 1"), args: agg.args, valNull: true, sub: true}, nil
+		return frag{sql: c.m.cat(agg.sql, " = 1"), args: agg.args, valNull: true, sub: subAny}, nil
 	}
 	if len(ctx.items) == 0 {
 		return build()

@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -31,16 +32,34 @@ type frag struct {
 	// carries both: and/or coalesce valNull parts when an errNull part is
 	// present.
 	errNull bool
-	// sub: the SQL contains a subquery (IN/ANY over a SELECT, EXISTS, a
-	// scalar SELECT or a recursive predicate's set). A plain OR writes the
-	// operands without one first (see writePlain); a constructor that does
-	// not propagate it costs speed, never correctness.
-	sub bool
+	// sub: the costliest subquery in the SQL (see subRank). A plain OR
+	// writes its operands in ascending rank (see writePlain); a constructor
+	// that does not propagate it costs speed, never correctness.
+	sub subRank
 	// prec is the top-level operator, for parenthesization.
 	prec prec
 }
 
 type fragKind uint8
+
+// subRank tells how costly a fragment's subqueries are when Postgres
+// evaluates it again on every row of a bitmap scan (docs/sql-mapping.md,
+// "Order of OR operands").
+type subRank uint8
+
+const (
+	// subNone: no subquery.
+	subNone subRank = iota
+	// subKey: its subqueries only look a to-one relation up by its key:
+	// `fk IN (SELECT t.k FROM t WHERE t.k = ? / IN (?, ...))`, where k is
+	// what the belongs-to foreign key fk references (see leaf). The set
+	// has at most as many elements as bound values.
+	subKey
+	// subAny: another subquery (to-many relations, a recursive
+	// predicate's set, EXISTS, a scalar SELECT, a key lookup by a non-key
+	// column): its set may be large.
+	subAny
+)
 
 const (
 	fSQL fragKind = iota
@@ -298,18 +317,21 @@ func (c *compiler) looseOr(parts []frag) frag {
 	for i := range parts[:len(parts)-1] {
 		ordered = ordered || parts[i].errNull
 	}
-	sub := false
+	sub := subNone
 	for i := range arms {
 		arms[i].errNull = false // arms are only read for "true"
-		sub = sub || arms[i].sub
+		sub = max(sub, arms[i].sub)
 		if ordered {
-			arms[i].sub = false
+			arms[i].sub = subNone
 		}
 	}
 	out := c.or(arms...)
 	out.errNull, out.guard, out.loose = false, nil, nil
 	out.valNull = out.k == fSQL
-	out.sub = sub && out.k == fSQL
+	out.sub = subNone
+	if out.k == fSQL {
+		out.sub = sub
+	}
 	return out
 }
 
@@ -347,13 +369,13 @@ func (c *compiler) joinStep(p, res frag, op prec) frag {
 			b.WriteString(res.sqlText())
 			b.WriteString(" WHEN FALSE THEN FALSE END")
 		}
-		return frag{sql: b.String(), args: c.m.args(p.args, res.args), errNull: true, sub: p.sub || res.sub}
+		return frag{sql: b.String(), args: c.m.args(p.args, res.args), errNull: true, sub: max(p.sub, res.sub)}
 	}
 	sep := " AND "
 	if op == pOr {
 		sep = " OR "
 	}
-	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull, sub: p.sub || res.sub}
+	out := frag{prec: op, valNull: p.valNull || res.valNull, errNull: p.errNull || res.errNull, sub: max(p.sub, res.sub)}
 	b := c.m.builder()
 	writeOperand(&b, &p, op)
 	out.args = p.args
@@ -398,7 +420,7 @@ func (c *compiler) joinPlain(parts []frag, op prec) frag {
 	for i := range parts {
 		out.valNull = out.valNull || parts[i].valNull
 		out.errNull = out.errNull || parts[i].errNull
-		out.sub = out.sub || parts[i].sub
+		out.sub = max(out.sub, parts[i].sub)
 	}
 	b := c.m.builder()
 	out.args = c.writePlain(&b, parts, op, nil)
@@ -409,16 +431,17 @@ func (c *compiler) joinPlain(parts []frag, op prec) frag {
 // writePlain writes the SQL of joinPlain(parts, op) to b and returns (in
 // c.m) args with the parts' arguments appended in the order written.
 //
-// An OR writes the parts without a subquery (!sub) first, then those with
-// one, each group in the order of parts. SQL's OR is commutative in
-// three-valued logic on every dialect, and none of these parts but the last
-// may be an error (join writes the parts up to the last one that may be
-// with joinStep, in order; looseOr clears sub on arms whose order matters),
-// so the value is the same. But Postgres evaluates an OR's arms in written
-// order on each row that a bitmap scan rechecks, and an arm `k =
-// ANY(<InitPlan array>)` compares k with every element: cheap arms first
-// let most rows stop early (docs/sql-mapping.md, "Order of OR operands").
-// parts itself is not reordered (join reads parts[0] afterwards).
+// An OR writes the parts in ascending sub rank: those without a subquery
+// first, then key lookups, then other subqueries, each rank in the order of
+// parts. SQL's OR is commutative in three-valued logic on every dialect,
+// and none of these parts but the last may be an error (join writes the
+// parts up to the last one that may be with joinStep, in order; looseOr
+// clears sub on arms whose order matters), so the value is the same. But
+// Postgres evaluates an OR's arms in written order on each row that a
+// bitmap scan rechecks, and an arm `k = ANY(<InitPlan array>)` compares k
+// with every element: cheap arms and small arrays first let most rows stop
+// early (docs/sql-mapping.md, "Order of OR operands"). parts itself is not
+// reordered (join reads parts[0] afterwards).
 func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any {
 	sep := " AND "
 	if op == pOr {
@@ -426,28 +449,33 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 	}
 	n := len(parts)
 	last := n - 1 // the part written last
-	split := false
+	// ranks: the set of sub ranks present (bit r for rank r); with more
+	// than one, pass r writes the parts of rank r, else one pass writes all.
+	ranks := 0
 	if op == pOr {
-		nsub := 0
 		for i := range parts {
-			if parts[i].sub {
-				nsub++
-				last = i
-			}
+			ranks |= 1 << parts[i].sub
 		}
-		split = nsub > 0 && nsub < n
-		if !split {
-			last = n - 1
+		if ranks&(ranks-1) != 0 {
+			top := subRank(bits.Len(uint(ranks)) - 1) // the last rank written
+			for i := range parts {
+				if parts[i].sub == top {
+					last = i
+				}
+			}
+		} else {
+			ranks = 0
 		}
 	}
 	start := len(c.argv)
 	c.argv = append(c.argv, args)
-	// pass 0 writes every part (no split) or the parts without a subquery;
-	// pass 1 those with one.
-	for pass := range 2 {
+	for pass := subNone; pass <= subAny; pass++ {
+		if ranks != 0 && ranks&(1<<pass) == 0 {
+			continue
+		}
 		for i := range parts {
 			p := &parts[i]
-			if split && p.sub != (pass == 1) {
+			if ranks != 0 && p.sub != pass {
 				continue
 			}
 			if i != last {
@@ -458,7 +486,7 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 			}
 			c.argv = append(c.argv, p.args)
 		}
-		if !split {
+		if ranks == 0 {
 			break
 		}
 	}

@@ -22,7 +22,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 		return frag{}, fmt.Errorf("%w: predicate %q is used recursively in a way SQL recursion cannot express (mutual or non-linear recursion, or recursion under not)", ErrUnsupported, x.Pred)
 	}
 	c.keyInSet = true // the path is resolved first, by leaf
-	return c.leaf(sc, []partial.Path{x.Path}, func(rs []resolved) (frag, error) {
+	return c.leaf(sc, []partial.Path{x.Path}, false, func(rs []resolved) (frag, error) {
 		r := rs[0]
 		if !r.object || r.typ != pred.Type {
 			return frag{}, fmt.Errorf("%w: %s is not a %s object (predicate %s)", ErrInvalidFilter, pathString(x.Path), pred.Type, pred.Name)
@@ -63,7 +63,7 @@ func (c *compiler) inSet(sc *binding, x *partial.InSet) (frag, error) {
 			b.WriteString(q.sql)
 			b.WriteString(")")
 		}
-		return frag{sql: b.String(), args: q.args, errNull: errNull, valNull: valNull && !errNull, sub: true}, nil
+		return frag{sql: b.String(), args: q.args, errNull: errNull, valNull: valNull && !errNull, sub: subAny}, nil
 	})
 }
 
