@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"os"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -457,10 +456,6 @@ func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 			OR r.id = ANY(ARRAY(SELECT repo_id FROM team_repo_roles WHERE name = ANY($3) AND team_id = ANY(ARRAY(`+teams+`))))`, args),
 		// The generated SQL when no key is trusted (gormfilter's default).
 		generated("generated_untrusted", a, s.untrusted, "Repository", actor),
-		// The generated untrusted SQL with its key-lookup subquery arm (the
-		// org test) moved before the other subqueries: the refinement of
-		// docs/benchmarks.md ("Postgres at scale") not yet in sqlgen.
-		keyLookupsNext(generated("proposed_untrusted_keyed", a, s.untrusted, "Repository", actor)),
 		// The hand-written SQL before 2026-11-27 11:30 (the "hand" of the
 		// earlier figures): the same arms, the public test last.
 		fixed("hand_public_last", `SELECT r.* FROM repositories r WHERE r.org_id = ANY($1)
@@ -489,88 +484,6 @@ func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 			OR r.id IN (SELECT repo_id FROM team_repo_roles WHERE name = ANY($3) AND team_id IN (`+teams+`))
 			OR r.is_public = $4`, args)),
 	}
-}
-
-// topLevel splits s at every sep that is outside parentheses and quotes.
-func topLevel(s, sep string) []string {
-	var parts []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], sep):
-			parts = append(parts, s[start:i])
-			i += len(sep) - 1
-			start = i + 1
-		}
-	}
-	return append(parts, s[start:])
-}
-
-// keyLookup is an arm whose subquery selects the column it tests against
-// bound values only (a key lookup: at most as many elements as values).
-var keyLookup = regexp.MustCompile(`^"[^"]+"\."[^"]+" = ANY\(ARRAY\(SELECT ("[^"]+"\."[^"]+") FROM "[^"]+" AS "[^"]+" WHERE ([^ ]+ IS NOT NULL AND )?("[^"]+"\."[^"]+") (= \$\d+|IN \(\$\d+(, \$\d+)*\))\)\)$`)
-
-// keyLookupsNext rewrites the generated SQL's WHERE, an OR of arms some of
-// which are subqueries (= ANY(ARRAY(SELECT ...))), in three ranks: the arms
-// without a subquery (sqlgen writes them first since 3e62a97), then
-// key-lookup subqueries (keyLookup, whose selected and tested columns are
-// the same), then the other subqueries, each rank in its generated order. A
-// refinement measured for the untrusted schema, where the org test is such
-// a subquery: Postgres evaluates an OR's arms in the written order for
-// every row a bitmap scan returns (its Filter), and id = ANY(<array param>)
-// compares with every element.
-func keyLookupsNext(g variant) variant {
-	return reorderArms(g, []int{0, 1, 2}, func(arm string) int {
-		switch m := keyLookup.FindStringSubmatch(arm); {
-		case m != nil && m[1] == m[3]:
-			return 1
-		case strings.Contains(arm, "SELECT "):
-			return 2
-		}
-		return 0
-	})
-}
-
-// reorderArms writes the arms of the generated SQL's WHERE (an OR) in
-// ascending rank, keeping the generated order within a rank. It fails if
-// the generated SQL is not a single-table SELECT whose WHERE is an OR, if an
-// arm of each rank in need is missing, or if the order does not change, so
-// the figures never silently compare the generated SQL with itself or with
-// another variant.
-func reorderArms(g variant, need []int, rank func(arm string) int) variant {
-	return variant{name: g.name, sql: func(u int64) (string, []any, error) {
-		q, args, err := g.sql(u)
-		if err != nil {
-			return "", nil, err
-		}
-		head, where, ok := strings.Cut(q, " WHERE ")
-		if !ok || strings.Contains(head, "(") || len(topLevel(where, " AND ")) != 1 {
-			return "", nil, fmt.Errorf("%s: the generated SQL is not SELECT ... WHERE <one OR>:\n%s", g.name, q)
-		}
-		arms := topLevel(where, " OR ")
-		for _, r := range need {
-			if !slices.ContainsFunc(arms, func(a string) bool { return rank(a) == r }) {
-				return "", nil, fmt.Errorf("%s: the generated SQL's WHERE has no arm of rank %d:\n%s", g.name, r, q)
-			}
-		}
-		slices.SortStableFunc(arms, func(a, b string) int { return rank(a) - rank(b) })
-		out := head + " WHERE " + strings.Join(arms, " OR ")
-		if out == q {
-			return "", nil, fmt.Errorf("%s: the generated SQL's WHERE is already in that order:\n%s", g.name, q)
-		}
-		return out, args, nil
-	}}
 }
 
 // foldersRead: the folders a user may read (folder-tree policy): public,
