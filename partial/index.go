@@ -72,36 +72,47 @@ type progIndex struct {
 
 const maxIndexedPrograms = 64
 
-// progIndexes maps programs to their indexes: an immutable map replaced by
-// a copy (under mu) when one is added; lookups take no lock.
-var progIndexes struct {
-	mu sync.Mutex
-	m  atomic.Pointer[map[*loader.Program]*progIndex]
-}
+// progIndexes maps programs to their indexes.
+var progIndexes boundedCache[*loader.Program, *progIndex]
 
 // indexOf returns the compiled index of prog, building it on first use.
 func indexOf(prog *loader.Program) *progIndex {
-	if m := progIndexes.m.Load(); m != nil {
-		if ix, ok := (*m)[prog]; ok {
-			return ix
+	return progIndexes.get(prog, maxIndexedPrograms, func() *progIndex { return buildIndex(prog) })
+}
+
+// boundedCache is a map read without a lock: an immutable map behind an
+// atomic pointer, replaced by a copy (under mu) when an entry is added.
+// Past max entries it starts over (dropping references to replaced
+// programs and policies).
+type boundedCache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[K]V]
+}
+
+// get returns the entry of k, made by mk (outside the lock) if there is
+// none; concurrent first uses of k all get the entry stored first.
+func (c *boundedCache[K, V]) get(k K, max int, mk func() V) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
 		}
 	}
-	ix := buildIndex(prog)
-	progIndexes.mu.Lock()
-	defer progIndexes.mu.Unlock()
-	old := progIndexes.m.Load()
+	v := mk()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m.Load()
 	if old != nil {
-		if ix0, ok := (*old)[prog]; ok {
-			return ix0
+		if v0, ok := (*old)[k]; ok {
+			return v0
 		}
 	}
-	m := make(map[*loader.Program]*progIndex, 8)
-	if old != nil && len(*old) < maxIndexedPrograms {
+	m := make(map[K]V, 8)
+	if old != nil && len(*old) < max {
 		maps.Copy(m, *old)
-	} // else bounded: start over (drops references to replaced programs)
-	m[prog] = ix
-	progIndexes.m.Store(&m)
-	return ix
+	}
+	m[k] = v
+	c.m.Store(&m)
+	return v
 }
 
 func buildIndex(prog *loader.Program) *progIndex {

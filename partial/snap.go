@@ -79,40 +79,16 @@ type fieldRes struct {
 
 const maxSnapCaches = 64
 
-// snapCaches maps policies to their caches: an immutable map replaced by a
-// copy (under mu) when a policy is added, so that the lookup on every
-// evaluation takes no lock.
-var snapCaches struct {
-	mu sync.Mutex
-	m  atomic.Pointer[map[*engine.Policy]*snapCache]
-}
+// snapCaches maps policies to their caches (read without a lock on every
+// evaluation).
+var snapCaches boundedCache[*engine.Policy, *snapCache]
 
 // snapOf returns the cache of policy p (nil p: none).
 func snapOf(p *engine.Policy) *snapCache {
 	if p == nil {
 		return nil
 	}
-	if m := snapCaches.m.Load(); m != nil {
-		if c, ok := (*m)[p]; ok {
-			return c
-		}
-	}
-	snapCaches.mu.Lock()
-	defer snapCaches.mu.Unlock()
-	old := snapCaches.m.Load()
-	if old != nil {
-		if c, ok := (*old)[p]; ok {
-			return c
-		}
-	}
-	m := make(map[*engine.Policy]*snapCache, 8)
-	if old != nil && len(*old) < maxSnapCaches {
-		maps.Copy(m, *old)
-	} // else bounded: start over (drops references to replaced policies)
-	c := &snapCache{}
-	m[p] = c
-	snapCaches.m.Store(&m)
-	return c
+	return snapCaches.get(p, maxSnapCaches, func() *snapCache { return &snapCache{} })
 }
 
 // snapHost is a host whose SubclassOf and FieldOf answers are memoised in
