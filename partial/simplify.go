@@ -341,6 +341,15 @@ func sortedSubset(a, b []string) bool {
 // keys[i] are branch i's condition keys in order, sorted[i] the same sorted;
 // mergeBranches owns (and modifies) both.
 func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branch {
+	// owned[i]: bs[i].Conds and keys[i] were copied by an earlier merge into
+	// branch i, so a later merge into it rewrites them in place.
+	var ownedBuf [8]bool
+	owned := ownedBuf[:0]
+	if len(bs) <= len(ownedBuf) {
+		owned = ownedBuf[:len(bs)]
+	} else {
+		owned = make([]bool, len(bs))
+	}
 	for merged := true; merged; {
 		merged = false
 	outer:
@@ -357,16 +366,19 @@ func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branc
 				if !ok {
 					continue
 				}
-				conds := append([]Cond(nil), bs[i].Conds...)
-				conds[di] = c
-				bs[i] = Branch{Conds: conds}
-				keys[i] = append([]string(nil), keys[i]...)
+				if !owned[i] {
+					bs[i] = Branch{Conds: append([]Cond(nil), bs[i].Conds...)}
+					keys[i] = append([]string(nil), keys[i]...)
+					owned[i] = true
+				}
+				bs[i].Conds[di] = c
 				keys[i][di] = s.key(c)
 				sorted[i] = sortedCopy(keys[i])
-				// In place: bs, keys and sorted are this call's own.
+				// In place: bs, keys, sorted and owned are this call's own.
 				bs = append(bs[:j], bs[j+1:]...)
 				keys = append(keys[:j], keys[j+1:]...)
 				sorted = append(sorted[:j], sorted[j+1:]...)
+				owned = append(owned[:j], owned[j+1:]...)
 				merged = true
 				break outer
 			}
@@ -440,7 +452,17 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 			return nil, false
 		}
 		_ = x
-		vals := make([]Value, 0, len(va)+len(vb))
+		n := len(va) + len(vb)
+		var in *In
+		var vals []Value
+		if n <= inlineInValues {
+			// The In and its values in one allocation (the same capacity
+			// as a separate slice: nothing appends past it).
+			b := &inWithValues{}
+			in, vals = &b.in, b.vals[:0:n]
+		} else {
+			in, vals = &In{}, make([]Value, 0, n)
+		}
 		for _, v := range va {
 			if !seenValue(vals, v) {
 				vals = append(vals, v)
@@ -452,7 +474,8 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 			}
 		}
 		sortValues(vals)
-		return &In{L: pa, Values: vals}, true
+		in.L, in.Values = pa, vals
+		return in, true
 	case *Exists:
 		y, ok := b.(*Exists)
 		if !ok || !samePath(x.Over, y.Over) || x.Type != y.Type {
@@ -471,6 +494,14 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 	}
 	return nil, false
 }
+
+// inWithValues is an In combined from a few values, with room for them.
+type inWithValues struct {
+	in   In
+	vals [inlineInValues]Value
+}
+
+const inlineInValues = 4
 
 // seenValue reports whether v (not a float: floats are always kept) prints
 // like one of vals.
