@@ -1419,13 +1419,33 @@ func mustResolve(t term) any {
 func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, error) {
 	r := ri.rule
 	for i, p := range r.Params {
-		if p.Spec != nil {
+		pi := &ri.params[i]
+		switch {
+		case pi.kind == pkString:
+			// A string literal (no specializer) and a known string:
+			// what term and unify decide, string equality.
+			if s, ok := deref(args[i]).(string); ok {
+				if s != pi.str {
+					return false, nil
+				}
+				continue
+			}
+		case pi.kind == pkVar:
+			// No specializer, or a class one: what checkSpec does on an
+			// *ast.ClassRef or *ast.Var, without reading the AST.
+			if pi.class != "" {
+				ok, err := e.isa(args[i], pi.class, pi.classAt)
+				if err != nil || !ok {
+					return false, err
+				}
+			}
+		case p.Spec != nil:
 			ok, err := e.checkSpec(p.Spec, args[i], sc, p.At)
 			if err != nil || !ok {
 				return false, err
 			}
 		}
-		if pi := &ri.params[i]; pi.kind == pkVar && pi.name != "_" {
+		if pi.kind == pkVar && pi.name != "_" {
 			// A parameter variable met for the first time (not bound by
 			// an earlier parameter's pattern, not a constant) and a
 			// known value or an unknown: what term and unify do, binding

@@ -33,7 +33,10 @@ type paramInfo struct {
 	kind  paramKind
 	name  string // pkVar: the variable
 	class string // pkVar: class specializer, "" if none
-	str   string // pkString: the literal
+	// pkVar with a class specializer: where the specializer is (the
+	// position isa reports).
+	classAt ast.Pos
+	str     string // pkString: the literal
 }
 
 type ruleInfo struct {
@@ -272,9 +275,9 @@ func paramInfos(r *ast.Rule) []paramInfo {
 			switch s := p.Spec.(type) {
 			case nil:
 			case *ast.ClassRef:
-				pi.class = s.Name
+				pi.class, pi.classAt = s.Name, s.At
 			case *ast.Var:
-				pi.class = s.Name
+				pi.class, pi.classAt = s.Name, s.At
 			default:
 				continue
 			}
