@@ -228,6 +228,12 @@ type FieldInfo struct {
 	GoName string       // Go field name (canonical)
 	Type   reflect.Type // field type
 	Index  []int        // index path for reflect.Value.FieldByIndex (promoted fields have several)
+
+	// owner is the struct type the field belongs to when a pointer to it
+	// is an object (see normValue: not time.Time nor a NULL-able type;
+	// and Lookup refuses a *ClassValue):
+	// Policy.ReadField reads through a pointer to owner directly.
+	owner reflect.Type
 }
 
 type methodInfo struct {
@@ -267,6 +273,10 @@ func buildInfo(t reflect.Type) *typeInfo {
 			fi  *FieldInfo
 		}
 		var byTag, byGo, bySnake, byCol []named
+		var owner reflect.Type
+		if t != timeType && !isNullType(t) && t != reflect.TypeOf(ClassValue{}) {
+			owner = t
+		}
 		for _, f := range reflect.VisibleFields(t) {
 			if !f.IsExported() {
 				continue
@@ -275,7 +285,7 @@ func buildInfo(t reflect.Type) *typeInfo {
 			if tag == "-" {
 				continue
 			}
-			fi := &FieldInfo{GoName: f.Name, Type: f.Type, Index: f.Index}
+			fi := &FieldInfo{GoName: f.Name, Type: f.Type, Index: f.Index, owner: owner}
 			if tag != "" {
 				byTag = append(byTag, named{strings.Split(tag, ",")[0], fi})
 			}

@@ -445,6 +445,19 @@ func (p *Policy) Lookup(v any, name string) (any, error) {
 	return r, err
 }
 
+// ReadField is Lookup(v, name) for a field fi that Field resolved for name
+// on v's struct type: when v is a non-nil pointer to that struct, it reads
+// the field by fi's index without resolving name again (the same read, the
+// same normalisation as Lookup); in every other case it is Lookup(v, name).
+func (p *Policy) ReadField(v any, fi FieldInfo, name string) (any, error) {
+	if fi.owner != nil {
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Type().Elem() == fi.owner {
+			return readField(v, &fi, name)
+		}
+	}
+	return p.Lookup(v, name)
+}
+
 func (p *Policy) lookup(v any, name string) (any, error) {
 	switch x := v.(type) {
 	case nil:

@@ -16,12 +16,8 @@ type policyHost struct {
 	*engine.Policy
 }
 
-func (h policyHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
-	fi, ok := h.Field(t, name)
-	if !ok {
-		return "", nil, false
-	}
-	return fi.GoName, fi.Type, true
+func (h policyHost) FieldOf(t reflect.Type, name string) (engine.FieldInfo, bool) {
+	return h.Field(t, name)
 }
 
 func (policyHost) NoSuchKey(err error) bool                  { return errors.Is(err, engine.ErrNoSuchKey) }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/engine/ast"
 	"github.com/ursa-authz/ursa/engine/loader"
 )
@@ -1946,11 +1947,11 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 		known := f != nil
 		if !known {
-			goName, ft, ok := e.fieldOf(x.t.typ, name)
+			fi, ok := e.fieldOf(x.t.typ, name)
 			if !ok {
 				return nil, e.unsupported(pos, "%s (a %s) has no field %s", x.path, x.t.class, name)
 			}
-			f = e.newUnk(e.extend(x.path, goName), e.utypeOf(ft))
+			f = e.newUnk(e.extend(x.path, fi.GoName), e.utypeOf(fi.Type))
 		}
 		if x.t.kind == ukObject && x.t.nillable && len(x.path.Fields) > 0 && !e.guarded(x.path) {
 			// This lookup errors in a decision when the relation is nil
@@ -1994,6 +1995,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 	}
 	memo := false // a struct field through a pointer: memoised
+	var fi engine.FieldInfo
 	if !e.impure {
 		// A zero-argument method read like a field is a host call.
 		if rt := reflect.TypeOf(t); rt != nil {
@@ -2002,7 +2004,8 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 				rt = rt.Elem()
 			}
 			if rt.Kind() == reflect.Struct {
-				if !e.isField(rt, name) {
+				var ok bool
+				if fi, ok = e.fieldOf(rt, name); !ok {
 					e.impure = true
 				} else {
 					memo = ptr
@@ -2010,7 +2013,15 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 			}
 		}
 	}
-	v, err := e.h.Lookup(t, name)
+	var v any
+	var err error
+	if memo {
+		// The field FieldOf resolved for name: read by its index
+		// (engine.Policy.ReadField, the decision's read).
+		v, err = e.h.ReadField(t, fi, name)
+	} else {
+		v, err = e.h.Lookup(t, name)
+	}
 	if err != nil {
 		if e.h.NoSuchKey(err) {
 			return nil, errFail
@@ -2023,34 +2034,27 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 	return v, nil
 }
 
-// isField reports whether name is a field of struct type t.
-func (e *evaluator) isField(t reflect.Type, name string) bool {
-	_, _, ok := e.fieldOf(t, name)
-	return ok
-}
-
 // fieldOf is the host's FieldOf, memoised in the evaluator (see fieldOK).
-func (e *evaluator) fieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
+func (e *evaluator) fieldOf(t reflect.Type, name string) (engine.FieldInfo, bool) {
 	for i := range e.fieldOK {
 		if m := &e.fieldOK[i]; m.t == t && m.name == name {
-			return m.goName, m.ft, m.ok
+			return m.fi, m.ok
 		}
 	}
-	goName, ft, ok := e.h.FieldOf(t, name)
+	fi, ok := e.h.FieldOf(t, name)
 	if len(e.fieldOK) < maxFieldOK {
-		e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, goName, ft, ok})
+		e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, fi, ok})
 	}
-	return goName, ft, ok
+	return fi, ok
 }
 
 const maxFieldOK = 64
 
 type fieldOKMemo struct {
-	t      reflect.Type
-	name   string
-	goName string
-	ft     reflect.Type
-	ok     bool
+	t    reflect.Type
+	name string
+	fi   engine.FieldInfo
+	ok   bool
 }
 
 // isaMemo is an IsA answer on a known value (recv: a pointer).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 
+	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/engine/ast"
 	"github.com/ursa-authz/ursa/engine/loader"
 )
@@ -20,8 +21,11 @@ type host interface {
 	SubclassOf(sub, super string) bool
 	// FieldOf resolves a field of struct type t by Go name, snake_case name or
 	// polar tag.
-	FieldOf(t reflect.Type, name string) (goName string, typ reflect.Type, ok bool)
+	FieldOf(t reflect.Type, name string) (fi engine.FieldInfo, ok bool)
 	Lookup(v any, name string) (any, error)
+	// ReadField is Lookup(v, name) for fi, the field FieldOf resolved for
+	// name on v's type (engine.Policy.ReadField).
+	ReadField(v any, fi engine.FieldInfo, name string) (any, error)
 	// NoSuchKey reports whether a Lookup error is a missing dictionary key
 	// (a quiet failure in a decision, not an error).
 	NoSuchKey(err error) bool

@@ -72,9 +72,8 @@ type fieldRef struct {
 }
 
 type fieldRes struct {
-	goName string
-	typ    reflect.Type
-	ok     bool
+	fi engine.FieldInfo
+	ok bool
 }
 
 const maxSnapCaches = 64
@@ -110,14 +109,14 @@ func (h snapHost) SubclassOf(sub, super string) bool {
 	return v
 }
 
-func (h snapHost) FieldOf(t reflect.Type, name string) (string, reflect.Type, bool) {
+func (h snapHost) FieldOf(t reflect.Type, name string) (engine.FieldInfo, bool) {
 	k := fieldRef{t, name}
 	if m := h.c.fields.Load(); m != nil {
 		if r, ok := (*m)[k]; ok {
-			return r.goName, r.typ, r.ok
+			return r.fi, r.ok
 		}
 	}
-	g, ft, ok := h.host.FieldOf(t, name)
-	storeCopy(&h.c.mu, &h.c.fields, k, fieldRes{g, ft, ok})
-	return g, ft, ok
+	fi, ok := h.host.FieldOf(t, name)
+	storeCopy(&h.c.mu, &h.c.fields, k, fieldRes{fi, ok})
+	return fi, ok
 }
