@@ -1189,7 +1189,11 @@ func fieldVia(c *typeCache[*FieldInfo], name string, recv any) *FieldInfo {
 
 // readField reads field fi of a struct or pointer-to-struct value.
 func readField(recv any, fi *FieldInfo, name string) (any, error) {
-	rv := reflect.ValueOf(recv)
+	return readFieldValue(reflect.ValueOf(recv), fi, name)
+}
+
+// readFieldValue is readField on the reflect.Value of the receiver.
+func readFieldValue(rv reflect.Value, fi *FieldInfo, name string) (any, error) {
 	if rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return nil, fmt.Errorf("cannot look up %s on a nil %s", name, rv.Type())

@@ -449,10 +449,10 @@ func (p *Policy) Lookup(v any, name string) (any, error) {
 // on v's struct type: when v is a non-nil pointer to that struct, it reads
 // the field by fi's index without resolving name again (the same read, the
 // same normalisation as Lookup); in every other case it is Lookup(v, name).
-func (p *Policy) ReadField(v any, fi FieldInfo, name string) (any, error) {
+func (p *Policy) ReadField(v any, fi *FieldInfo, name string) (any, error) {
 	if fi.owner != nil {
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Type().Elem() == fi.owner {
-			return readField(v, &fi, name)
+			return readFieldValue(rv, fi, name)
 		}
 	}
 	return p.Lookup(v, name)

@@ -53,7 +53,7 @@ func TestReadFieldIsLookup(t *testing.T) {
 			}
 			for _, v := range recvs {
 				want, werr := p.Lookup(v, name)
-				got, gerr := p.ReadField(v, fi, name)
+				got, gerr := p.ReadField(v, &fi, name)
 				if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 					t.Fatalf("ReadField(%#v, Field(%v, %q)): error %v, Lookup: %v", v, ft, name, gerr, werr)
 				}
@@ -69,17 +69,17 @@ func TestReadFieldIsLookup(t *testing.T) {
 	}
 	// The direct read is taken (and right) where it applies.
 	fi, _ := p.Field(reflect.TypeOf(rfThing{}), "owner_name")
-	if v, err := p.ReadField(thing, fi, "owner_name"); err != nil || v != "ann" {
+	if v, err := p.ReadField(thing, &fi, "owner_name"); err != nil || v != "ann" {
 		t.Fatalf("ReadField(thing, owner_name) = %v, %v", v, err)
 	}
 	fi, _ = p.Field(reflect.TypeOf(rfThing{}), "ident")
-	if v, err := p.ReadField(thing, fi, "ident"); err != nil || v != int64(3) {
+	if v, err := p.ReadField(thing, &fi, "ident"); err != nil || v != int64(3) {
 		t.Fatalf("ReadField(thing, ident) = %#v, %v", v, err)
 	}
 	// A FieldInfo of another type is never used to read: rfOther's
 	// OwnerName is at another index than rfThing's.
 	fi, _ = p.Field(reflect.TypeOf(rfThing{}), "OwnerName")
-	if v, err := p.ReadField(&rfOther{OwnerName: "cy"}, fi, "OwnerName"); err != nil || v != "cy" {
+	if v, err := p.ReadField(&rfOther{OwnerName: "cy"}, &fi, "OwnerName"); err != nil || v != "cy" {
 		t.Fatalf("ReadField(rfOther, rfThing's OwnerName) = %#v, %v", v, err)
 	}
 }

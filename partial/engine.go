@@ -50,6 +50,8 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.subMemo = e.subMemo[:0]
 		clear(e.typeIsa)
 		e.typeIsa = e.typeIsa[:0]
+		clear(e.keeps)
+		e.keeps = e.keeps[:0]
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	return e
@@ -95,6 +97,7 @@ func (e *evaluator) release() {
 		fieldOK:  e.fieldOK,
 		subMemo:  e.subMemo,
 		typeIsa:  e.typeIsa,
+		keeps:    e.keeps,
 		memoSnap: e.snap,
 		isaMemo:  e.isaMemo[:0],
 		trail:    e.trail[:0],

@@ -90,6 +90,7 @@ type evaluator struct {
 	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
 	subMemo  []subMemo     // see subclassOf
 	typeIsa  []typeIsaMemo // see isaOfType
+	keeps    []keepsMemo   // see normKeeps
 	nframes  int
 
 	// Interned terms and conditions of this evaluation: the same field of
@@ -1615,13 +1616,18 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 		return e.h.IsA(t, class)
 	}
 	rt := reflect.TypeOf(t)
-	if rt.Elem().Kind() != reflect.Struct || reflect.ValueOf(t).IsNil() || !e.normKeeps(rt.Elem()) {
+	if rt.Elem().Kind() != reflect.Struct || reflect.ValueOf(t).IsNil() {
 		return e.h.IsA(t, class)
 	}
+	// Entries are types normKeeps kept under this snapshot (the memo is
+	// reset with it): a hit needs no normKeeps.
 	for i := range e.typeIsa {
 		if m := &e.typeIsa[i]; m.t == rt && m.class == class {
 			return m.ok
 		}
+	}
+	if !e.normKeeps(rt.Elem()) {
+		return e.h.IsA(t, class)
 	}
 	ok := e.h.IsA(t, class)
 	if len(e.typeIsa) < maxFieldOK {
@@ -1995,7 +2001,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		}
 	}
 	memo := false // a struct field through a pointer: memoised
-	var fi engine.FieldInfo
+	var fi *engine.FieldInfo
 	if !e.impure {
 		// A zero-argument method read like a field is a host call.
 		if rt := reflect.TypeOf(t); rt != nil {
@@ -2035,17 +2041,22 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 }
 
 // fieldOf is the host's FieldOf, memoised in the evaluator (see fieldOK).
-func (e *evaluator) fieldOf(t reflect.Type, name string) (engine.FieldInfo, bool) {
+// The FieldInfo is the memo entry's (not copied; entries are not changed
+// until the memo is reset between evaluations): use it before then.
+func (e *evaluator) fieldOf(t reflect.Type, name string) (*engine.FieldInfo, bool) {
 	for i := range e.fieldOK {
 		if m := &e.fieldOK[i]; m.t == t && m.name == name {
-			return m.fi, m.ok
+			return &m.fi, m.ok
 		}
 	}
 	fi, ok := e.h.FieldOf(t, name)
 	if len(e.fieldOK) < maxFieldOK {
 		e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, fi, ok})
+		return &e.fieldOK[len(e.fieldOK)-1].fi, ok
 	}
-	return fi, ok
+	p := new(engine.FieldInfo) // (not &fi: fi would move to the heap on every miss)
+	*p = fi
+	return p, ok
 }
 
 const maxFieldOK = 64

@@ -25,7 +25,7 @@ type host interface {
 	Lookup(v any, name string) (any, error)
 	// ReadField is Lookup(v, name) for fi, the field FieldOf resolved for
 	// name on v's type (engine.Policy.ReadField).
-	ReadField(v any, fi engine.FieldInfo, name string) (any, error)
+	ReadField(v any, fi *engine.FieldInfo, name string) (any, error)
 	// NoSuchKey reports whether a Lookup error is a missing dictionary key
 	// (a quiet failure in a decision, not an error).
 	NoSuchKey(err error) bool

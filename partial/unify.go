@@ -554,16 +554,33 @@ func (e *evaluator) normKeeps(et reflect.Type) bool {
 	if et.Kind() != reflect.Struct || e.snap == nil {
 		return false
 	}
-	if m := e.snap.plain.Load(); m != nil {
-		if v, ok := (*m)[et]; ok {
-			return v
+	// The snapshot's answers, memoised in the evaluator too (few types: a
+	// scan beats the map's hash), reset with the snapshot like fieldOK.
+	for i := range e.keeps {
+		if m := &e.keeps[i]; m.t == et {
+			return m.ok
 		}
 	}
-	p := reflect.New(et).Interface()
-	n := e.h.Normalize(p)
-	v := reflect.TypeOf(n) == reflect.TypeOf(p) && reflect.ValueOf(n).Pointer() == reflect.ValueOf(p).Pointer()
-	storeCopy(&e.snap.mu, &e.snap.plain, et, v)
+	v, found := false, false
+	if m := e.snap.plain.Load(); m != nil {
+		v, found = (*m)[et]
+	}
+	if !found {
+		p := reflect.New(et).Interface()
+		n := e.h.Normalize(p)
+		v = reflect.TypeOf(n) == reflect.TypeOf(p) && reflect.ValueOf(n).Pointer() == reflect.ValueOf(p).Pointer()
+		storeCopy(&e.snap.mu, &e.snap.plain, et, v)
+	}
+	if len(e.keeps) < maxFieldOK {
+		e.keeps = append(e.keeps, keepsMemo{et, v})
+	}
 	return v
+}
+
+// keepsMemo is a normKeeps answer.
+type keepsMemo struct {
+	t  reflect.Type
+	ok bool
 }
 
 // listView reads a known list value element by element, as asList does,
