@@ -2262,15 +2262,7 @@ func (e *evaluator) uniqueExists(f *Filter) *Filter {
 			renamedVar := false
 			if seen[v] {
 				nv := e.fresh(v)
-				renamed := Filter{Type: body.Type, Branches: make([]Branch, len(body.Branches))}
-				for i, br := range body.Branches {
-					cs := make([]Cond, len(br.Conds))
-					for j, bc := range br.Conds {
-						cs[j] = renameCond(bc, v, nv)
-					}
-					renamed.Branches[i] = Branch{Conds: cs}
-				}
-				v, body = nv, renamed
+				v, body = nv, renameFilter(body, v, nv)
 				renamedVar = true
 			}
 			seen[v] = true

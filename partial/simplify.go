@@ -849,6 +849,19 @@ func branchProductive(br Branch, productive, empty map[string]bool) bool {
 	return ok
 }
 
+// renameFilter is renameCond over every condition of f (a new Filter).
+func renameFilter(f Filter, from, to string) Filter {
+	out := Filter{Type: f.Type, Branches: make([]Branch, len(f.Branches))}
+	for i, br := range f.Branches {
+		cs := make([]Cond, len(br.Conds))
+		for j, c := range br.Conds {
+			cs[j] = renameCond(c, from, to)
+		}
+		out.Branches[i] = Branch{Conds: cs}
+	}
+	return out
+}
+
 // renameCond returns c with variable from renamed to to (a copy; c is not
 // modified).
 func renameCond(c Cond, from, to string) Cond {
@@ -864,17 +877,6 @@ func renameCond(c Cond, from, to string) Cond {
 		}
 		return o
 	}
-	rf := func(f Filter) Filter {
-		out := Filter{Type: f.Type, Branches: make([]Branch, len(f.Branches))}
-		for i, br := range f.Branches {
-			cs := make([]Cond, len(br.Conds))
-			for j, c := range br.Conds {
-				cs[j] = renameCond(c, from, to)
-			}
-			out.Branches[i] = Branch{Conds: cs}
-		}
-		return out
-	}
 	switch x := c.(type) {
 	case *Compare:
 		return &Compare{Op: x.Op, L: ro(x.L), R: ro(x.R)}
@@ -884,11 +886,11 @@ func renameCond(c Cond, from, to string) Cond {
 		if x.Var == from {
 			return &Exists{Var: x.Var, Type: x.Type, Over: rp(x.Over), Cond: x.Cond}
 		}
-		return &Exists{Var: x.Var, Type: x.Type, Over: rp(x.Over), Cond: rf(x.Cond)}
+		return &Exists{Var: x.Var, Type: x.Type, Over: rp(x.Over), Cond: renameFilter(x.Cond, from, to)}
 	case *Not:
 		return &Not{C: renameCond(x.C, from, to)}
 	case *NotFilter:
-		return &NotFilter{F: rf(x.F)}
+		return &NotFilter{F: renameFilter(x.F, from, to)}
 	case *InSet:
 		return &InSet{Path: rp(x.Path), Pred: x.Pred}
 	}
