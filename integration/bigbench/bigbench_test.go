@@ -409,15 +409,7 @@ func gitclubRead(a *ursa.Authorizer, s schemas, pool *pgxpool.Pool) []variant {
 		if err != nil {
 			return nil, err
 		}
-		var orgs []int64
-		for rows.Next() {
-			var o int64
-			if err := rows.Scan(&o); err != nil {
-				return nil, err
-			}
-			orgs = append(orgs, o)
-		}
-		return orgs, rows.Err()
+		return pgx.CollectRows(rows, pgx.RowTo[int64])
 	}
 	// The users with their org roles, loaded once (an app has them with the session).
 	actors := map[int64]*gitclub.User{}
