@@ -156,3 +156,46 @@ func checkSameOperand(t *testing.T, got, want Operand) {
 		t.Fatalf("as any: %v, want %v", reflect.TypeOf(ga), reflect.TypeOf(wa))
 	}
 }
+
+// listView.at builds pointers to slice elements by hand; they must be the
+// pointers reflect gives (same type, same address), for every element.
+func TestListViewAtIsReflectAddr(t *testing.T) {
+	type role struct {
+		ID   int64
+		Name string
+	}
+	type empty struct{}
+	for _, v := range []any{
+		[]role{{1, "a"}, {2, "b"}, {3, "c"}},
+		[]role{{7, "x"}},
+		[]empty{{}, {}},
+		[]*role{{4, "d"}, nil},
+		[]int64{5, 6},
+		[2]role{{8, "e"}, {9, "f"}},
+	} {
+		l, ok := viewList(v)
+		if !ok {
+			t.Fatalf("viewList(%T) not a list", v)
+		}
+		rv := reflect.ValueOf(v)
+		if l.n != rv.Len() {
+			t.Fatalf("viewList(%T).n = %d, want %d", v, l.n, rv.Len())
+		}
+		for i := range l.n {
+			el := rv.Index(i)
+			var want any
+			if el.Kind() == reflect.Struct && el.CanAddr() {
+				want = el.Addr().Interface()
+			} else {
+				want = el.Interface()
+			}
+			got := l.at(i)
+			if got != want || reflect.TypeOf(got) != reflect.TypeOf(want) {
+				t.Fatalf("%T element %d: at = %#v (%T), want %#v (%T)", v, i, got, got, want, want)
+			}
+			if p, ok := got.(*role); ok && el.Kind() == reflect.Struct && p.ID != el.Interface().(role).ID {
+				t.Fatalf("%T element %d: at points at ID %d", v, i, p.ID)
+			}
+		}
+	}
+}

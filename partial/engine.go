@@ -54,7 +54,38 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.keeps = e.keeps[:0]
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
+	e.constVars = e.varsNameConstants()
 	return e
+}
+
+// varsNameConstants reports whether a variable of the program may name a
+// registered constant (then a variable met for the first time is looked up
+// as a constant; otherwise it cannot be one). The answer holds for a policy
+// snapshot, whose registry is not changed after loading.
+func (e *evaluator) varsNameConstants() bool {
+	if e.snap != nil {
+		switch e.snap.constVars.Load() {
+		case 1:
+			return false
+		case 2:
+			return true
+		}
+	}
+	some := !e.ix.varNamesOK
+	for _, n := range e.ix.varNames {
+		if some {
+			break
+		}
+		_, some = e.h.Constant(n)
+	}
+	if e.snap != nil {
+		if some {
+			e.snap.constVars.Store(2)
+		} else {
+			e.snap.constVars.Store(1)
+		}
+	}
+	return some
 }
 
 // evalPool recycles evaluators: their maps and stacks keep their capacity.

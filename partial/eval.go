@@ -71,6 +71,10 @@ type evaluator struct {
 	// decision (most specific first) may differ from source order.
 	orderUnsure bool
 	eager       bool // calls matching a tabled pattern become InSet at once
+	// constVars is false when no variable of the program names a
+	// registered constant: a variable met for the first time is then not
+	// looked up as one (see varsNameConstants).
+	constVars bool
 	// impure is set when the evaluation read something that may depend on
 	// state outside the actor and the policy (a host method, `new`, a
 	// non-scalar constant); such a filter is not cached.
@@ -1074,12 +1078,12 @@ func (e *evaluator) callPred(pi *predInfo, args []term, pos ast.Pos, k func() er
 
 // pushFrame returns a cleared frame from the evaluator's frame stack. Calls
 // nest (a call's frame is popped when the call returns, after every call
-// made inside it), so frames are recycled in stack order.
+// made inside it), so frames are recycled in stack order. Frames above the
+// stack are always cleared (by popFrame, or by release after a panic).
 func (e *evaluator) pushFrame() *frame {
 	var fr *frame
 	if e.nframes < len(e.frames) {
 		fr = e.frames[e.nframes]
-		*fr = frame{}
 	} else {
 		fr = &frame{}
 		e.frames = append(e.frames, fr)
@@ -1454,7 +1458,7 @@ func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, err
 			// a fresh cell to the argument.
 			if a := deref(args[i]); !isCell(a) {
 				if _, bound := sc.lookup(pi.name); !bound {
-					if _, isConst := e.h.Constant(pi.name); !isConst {
+					if _, isConst := e.constant(pi.name); !isConst {
 						c := sc.add(pi.name)
 						c.bound, c.val = true, a
 						e.trail = append(e.trail, trailEntry{kind: trBind, c: c})
@@ -1583,7 +1587,7 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	ptr := t != nil && reflect.TypeOf(t).Kind() == reflect.Pointer
 	if ptr {
 		for i := range e.isaMemo {
-			if m := &e.isaMemo[i]; m.recv == t && m.class == class {
+			if m := &e.isaMemo[i]; samePointer(m.recv, t) && m.class == class {
 				return m.ok, nil
 			}
 		}
@@ -1622,7 +1626,7 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 	// Entries are types normKeeps kept under this snapshot (the memo is
 	// reset with it): a hit needs no normKeeps.
 	for i := range e.typeIsa {
-		if m := &e.typeIsa[i]; m.t == rt && m.class == class {
+		if m := &e.typeIsa[i]; sameRType(m.t, rt) && m.class == class {
 			return m.ok
 		}
 	}
@@ -1732,7 +1736,7 @@ func (e *evaluator) term(x ast.Expr, sc *scope) (term, error) {
 		if c, ok := sc.lookup(x.Name); ok {
 			return c, nil
 		}
-		if v, ok := e.h.Constant(x.Name); ok {
+		if v, ok := e.constant(x.Name); ok {
 			e.noteConstant(v)
 			return v, nil
 		}
@@ -1995,7 +1999,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 		// to known values unless it calls the host (impure: no memo).
 		// (recv has a pointer type: comparing it never panics.)
 		for i := range e.lookMemo {
-			if m := &e.lookMemo[i]; m.recv == t && m.name == name {
+			if m := &e.lookMemo[i]; samePointer(m.recv, t) && m.name == name {
 				return m.v, nil
 			}
 		}
@@ -2045,7 +2049,7 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 // until the memo is reset between evaluations): use it before then.
 func (e *evaluator) fieldOf(t reflect.Type, name string) (*engine.FieldInfo, bool) {
 	for i := range e.fieldOK {
-		if m := &e.fieldOK[i]; m.t == t && m.name == name {
+		if m := &e.fieldOK[i]; sameRType(m.t, t) && m.name == name {
 			return &m.fi, m.ok
 		}
 	}
@@ -2106,6 +2110,14 @@ func samePath(a, b Path) bool {
 		}
 	}
 	return true
+}
+
+// constant is the registered constant a variable name names, if any.
+func (e *evaluator) constant(name string) (any, bool) {
+	if !e.constVars {
+		return nil, false
+	}
+	return e.h.Constant(name)
 }
 
 // noteConstant marks the evaluation impure if it uses a constant that is

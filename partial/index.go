@@ -71,6 +71,13 @@ type progIndex struct {
 	// calls are the rule bodies' call sites and their predicates (nil for
 	// none), so that a call is not looked up by name each time.
 	calls map[*ast.Call]*predInfo
+	// varNames are the names of the variables of the program's rules (a
+	// superset: every *ast.Var, in any position), so that an evaluation can
+	// tell once whether any of them names a registered constant (see
+	// evaluator.constVars); varNamesOK is false when the walk met a node it
+	// does not know (then it cannot tell, and constants are looked up).
+	varNames   []string
+	varNamesOK bool
 }
 
 const maxIndexedPrograms = 64
@@ -132,14 +139,93 @@ func buildIndex(prog *loader.Program) *progIndex {
 		indexStrings(pi)
 		ix.preds[predKey{p.Name, p.Arity}] = pi
 	}
+	vw := varWalk{seen: map[string]bool{}, ok: true}
 	for _, p := range prog.Preds {
 		for _, r := range p.Rules {
 			if r.Body != nil {
 				ix.indexCalls(r.Body)
 			}
+			for _, prm := range r.Params {
+				vw.expr(prm.Term)
+				vw.expr(prm.Spec)
+			}
+			vw.expr(r.Body)
 		}
 	}
+	ix.varNames, ix.varNamesOK = vw.names, vw.ok
 	return ix
+}
+
+// varWalk collects the variable names of expressions; ok turns false at a
+// node type it does not know.
+type varWalk struct {
+	names []string
+	seen  map[string]bool
+	ok    bool
+}
+
+func (w *varWalk) exprs(xs []ast.Expr) {
+	for _, x := range xs {
+		w.expr(x)
+	}
+}
+
+func (w *varWalk) fields(fs []*ast.Field) {
+	for _, f := range fs {
+		w.expr(f.Value)
+	}
+}
+
+func (w *varWalk) expr(x ast.Expr) {
+	switch x := x.(type) {
+	case nil:
+	case *ast.Var:
+		if !w.seen[x.Name] {
+			w.seen[x.Name] = true
+			w.names = append(w.names, x.Name)
+		}
+	case *ast.IntLit, *ast.FloatLit, *ast.StringLit, *ast.BoolLit, *ast.ClassRef, *ast.Cut:
+	case *ast.List:
+		w.exprs(x.Elems)
+		w.expr(x.Rest)
+	case *ast.Dict:
+		w.fields(x.Fields)
+	case *ast.Pattern:
+		w.fields(x.Fields)
+	case *ast.Call:
+		w.exprs(x.Args)
+		w.fields(x.Kwargs)
+	case *ast.New:
+		w.exprs(x.Args)
+		w.fields(x.Kwargs)
+	case *ast.Dot:
+		w.expr(x.X)
+		w.exprs(x.Args)
+		w.fields(x.Kwargs)
+		w.expr(x.Key)
+	case *ast.Binary:
+		w.expr(x.L)
+		w.expr(x.R)
+	case *ast.And:
+		w.exprs(x.Goals)
+	case *ast.Or:
+		w.exprs(x.Goals)
+	case *ast.Not:
+		w.expr(x.Goal)
+	case *ast.Neg:
+		w.expr(x.X)
+	case *ast.Forall:
+		w.expr(x.Cond)
+		w.expr(x.Action)
+	case *ast.Print:
+		w.exprs(x.Args)
+	case *ast.Debug:
+		w.exprs(x.Args)
+	case *ast.Paren:
+		w.expr(x.X)
+	default:
+		w.ok = false
+	}
 }
 
 // strSkippable reports whether rule ri has a string literal at pos preceded
@@ -224,7 +310,7 @@ func (e *evaluator) candidates(pi *predInfo, args []term) []int32 {
 			unknownBefore = true
 		}
 	}
-	if unknownBefore {
+	if unknownBefore && e.constVars {
 		for _, n := range pi.prefixNames {
 			if _, isConst := e.h.Constant(n); isConst {
 				return pi.all
@@ -330,7 +416,7 @@ func (e *evaluator) quickReject(ri *ruleInfo, args []term) bool {
 			if p.class != "" && !e.classMatch(u.t, p.class) {
 				return true // isa on an unknown of another class: false
 			}
-			if p.name != "_" {
+			if p.name != "_" && e.constVars {
 				// A constant named like the parameter would be unified
 				// with the unknown: that may raise an error.
 				if _, isConst := e.h.Constant(p.name); isConst {

@@ -22,6 +22,9 @@ type snapCache struct {
 	fields   atomic.Pointer[map[fieldRef]fieldRes]
 	types    atomic.Pointer[map[reflect.Type]*utype] // complete types only
 	plain    atomic.Pointer[map[reflect.Type]bool]   // see evaluator.plainElems
+	// constVars: 0 not known yet, 1 no variable of the program names a
+	// registered constant, 2 some does (see evaluator.constVars).
+	constVars atomic.Int32
 }
 
 func (c *snapCache) loadType(t reflect.Type) (*utype, bool) {

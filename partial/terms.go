@@ -277,3 +277,19 @@ var (
 )
 
 func efaceType(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+// samePointer reports whether a and b hold the same dynamic type and data
+// word: for values of pointer type, exactly a == b, without the runtime's
+// generic interface comparison (memo scans compare a receiver with every
+// entry). For other types it may report false for equal values (a memo
+// miss), never true for different ones.
+func samePointer(a, b any) bool {
+	ea, eb := (*eface)(unsafe.Pointer(&a)), (*eface)(unsafe.Pointer(&b))
+	return ea.typ == eb.typ && ea.data == eb.data
+}
+
+// sameRType is samePointer for reflect.Type values (all *rtype): a == b.
+func sameRType(a, b reflect.Type) bool {
+	ia, ib := (*iface)(unsafe.Pointer(&a)), (*iface)(unsafe.Pointer(&b))
+	return ia.tab == ib.tab && ia.data == ib.data
+}

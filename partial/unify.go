@@ -3,6 +3,7 @@ package partial
 import (
 	"reflect"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ursa-authz/ursa/engine/ast"
 )
@@ -557,7 +558,7 @@ func (e *evaluator) normKeeps(et reflect.Type) bool {
 	// The snapshot's answers, memoised in the evaluator too (few types: a
 	// scan beats the map's hash), reset with the snapshot like fieldOK.
 	for i := range e.keeps {
-		if m := &e.keeps[i]; m.t == et {
+		if m := &e.keeps[i]; sameRType(m.t, et) {
 			return m.ok
 		}
 	}
@@ -589,6 +590,12 @@ type listView struct {
 	xs []any // a []any, or
 	rv reflect.Value
 	n  int
+	// A slice of structs: element i is read as a pointer to it (what at
+	// does through reflect), &base[i], of pointer type ptrTyp, without
+	// reflect on every element.
+	base   unsafe.Pointer
+	size   uintptr
+	ptrTyp unsafe.Pointer
 }
 
 func viewList(v any) (listView, bool) {
@@ -602,11 +609,21 @@ func viewList(v any) (listView, bool) {
 	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
 		return listView{}, false
 	}
-	return listView{rv: rv, n: rv.Len()}, true
+	l := listView{rv: rv, n: rv.Len()}
+	if rv.Kind() == reflect.Slice && l.n > 1 && rv.Type().Elem().Kind() == reflect.Struct {
+		first := rv.Index(0).Addr().Interface()
+		ef := (*eface)(unsafe.Pointer(&first))
+		l.base, l.ptrTyp, l.size = ef.data, ef.typ, rv.Type().Elem().Size()
+	}
+	return l, true
 }
 
 // at returns element i as asList does.
 func (l listView) at(i int) term {
+	if l.ptrTyp != nil {
+		e := eface{typ: l.ptrTyp, data: unsafe.Add(l.base, uintptr(i)*l.size)}
+		return *(*any)(unsafe.Pointer(&e))
+	}
 	if !l.rv.IsValid() {
 		return l.xs[i]
 	}
