@@ -22,6 +22,9 @@ type compiler struct {
 	// filter): each call appends above the part that is in use, joins its
 	// own operands and truncates back, so one slice serves the statement.
 	stk []frag
+	// cstk holds the conditions of the branches being compiled that
+	// dropNilGuards shortened, the same way.
+	cstk []partial.Cond
 
 	// frame is the current subquery nesting depth; corr[i] is set when a
 	// condition inside frame i refers to a variable bound outside it.
@@ -30,7 +33,6 @@ type compiler struct {
 
 	m    *mem                  // text and args of the fragments (see mem)
 	memo [memoSize]*quotedName // recently quoted identifiers (see quote)
-	argv [][]any               // scratch for writePlain
 
 	predStack []string // predicates being compiled (to refuse mutual recursion)
 	nilErrors bool     // Options.NilErrors
@@ -801,8 +803,15 @@ func (c *compiler) filter(sc *binding, f *partial.Filter) (frag, error) {
 }
 
 func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
-	if !c.nilErrors {
-		conds = dropNilGuards(conds)
+	if !c.nilErrors && len(conds) > 1 {
+		cstart := len(c.cstk)
+		c.cstk, conds = dropNilGuards(c.cstk, conds)
+		if len(c.cstk) > cstart {
+			defer func() {
+				clear(c.cstk[cstart:])
+				c.cstk = c.cstk[:cstart]
+			}()
+		}
 	}
 	if len(conds) == 1 {
 		return c.cond(sc, conds[0]) // join of one operand
@@ -827,28 +836,32 @@ func (c *compiler) branch(sc *binding, conds []partial.Cond) (frag, error) {
 // field through p (p.f op v). Without Options.NilErrors a read through a
 // missing to-one relation is false (and its negation true), so that
 // condition is already false wherever the guard is; dropping it saves a
-// subquery (an EXISTS when p's key is not Enforced). conds is not modified.
-func dropNilGuards(conds []partial.Cond) []partial.Cond {
+// subquery (an EXISTS when p's key is not Enforced). conds is not modified:
+// if some guard is dropped, the conditions kept are appended to dst (the
+// compiler's condition stack) and returned as out; otherwise dst is
+// returned as is and out is conds.
+func dropNilGuards(dst, conds []partial.Cond) (_, out []partial.Cond) {
 	if len(conds) < 2 {
-		return conds
+		return dst, conds
 	}
-	var out []partial.Cond
+	start := -1
 	for i, cd := range conds {
 		g, ok := nilGuard(cd)
 		if ok && slices.ContainsFunc(conds, func(o partial.Cond) bool { return readsThrough(o, g) }) {
-			if out == nil {
-				out = append(make([]partial.Cond, 0, len(conds)-1), conds[:i]...)
+			if start < 0 {
+				start = len(dst)
+				dst = append(dst, conds[:i]...)
 			}
 			continue
 		}
-		if out != nil {
-			out = append(out, cd)
+		if start >= 0 {
+			dst = append(dst, cd)
 		}
 	}
-	if out == nil {
-		return conds
+	if start < 0 {
+		return dst, conds
 	}
-	return out
+	return dst, dst[start:len(dst):len(dst)]
 }
 
 // nilGuard returns p for `p != nil` (either side) with p a relation path.
@@ -927,20 +940,27 @@ func (c *compiler) cond(sc *binding, cd partial.Cond) (frag, error) {
 	return frag{}, fmt.Errorf("%w: condition type %T", ErrUnsupported, cd)
 }
 
-var flipOp = map[partial.CmpOp]partial.CmpOp{
+// flipOp[op] is op with its operands swapped; opSQL[op] is its SQL
+// operator ("" for an unknown op). Indexed by partial.CmpOp (Eq..Geq).
+var flipOp = [...]partial.CmpOp{
 	partial.Eq: partial.Eq, partial.Neq: partial.Neq,
 	partial.Lt: partial.Gt, partial.Gt: partial.Lt, partial.Leq: partial.Geq, partial.Geq: partial.Leq,
 }
 
-var opSQL = map[partial.CmpOp]string{
+var opSQL = [...]string{
 	partial.Eq: " = ", partial.Neq: " <> ", partial.Lt: " < ", partial.Leq: " <= ", partial.Gt: " > ", partial.Geq: " >= ",
+}
+
+// validOp reports whether op is a known comparison operator.
+func validOp(op partial.CmpOp) bool {
+	return op >= partial.Eq && int(op) < len(opSQL) && opSQL[op] != ""
 }
 
 func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 	if x == nil {
 		return frag{}, fmt.Errorf("%w: nil compare", ErrInvalidFilter)
 	}
-	if _, ok := opSQL[x.Op]; !ok {
+	if !validOp(x.Op) {
 		return frag{}, fmt.Errorf("%w: unknown comparison operator %d", ErrInvalidFilter, int(x.Op))
 	}
 	l, r, op := x.L, x.R, x.Op

@@ -467,8 +467,14 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 			ranks = 0
 		}
 	}
-	start := len(c.argv)
-	c.argv = append(c.argv, args)
+	nargs := len(args)
+	for i := range parts {
+		nargs += len(parts[i].args)
+	}
+	var out []any
+	if nargs > 0 {
+		out = append(c.m.vals.take(nargs)[:0], args...)
+	}
 	for pass := subNone; pass <= subAny; pass++ {
 		if ranks != 0 && ranks&(1<<pass) == 0 {
 			continue
@@ -484,15 +490,12 @@ func (c *compiler) writePlain(b *sbuf, parts []frag, op prec, args []any) []any 
 			} else {
 				writeLast(b, p, op)
 			}
-			c.argv = append(c.argv, p.args)
+			out = append(out, p.args...)
 		}
 		if ranks == 0 {
 			break
 		}
 	}
-	out := c.m.args(c.argv[start:]...)
-	clear(c.argv[start:])
-	c.argv = c.argv[:start]
 	return out
 }
 

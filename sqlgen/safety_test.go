@@ -125,6 +125,19 @@ func TestInvalidValues(t *testing.T) {
 	}
 }
 
+// TestInvalidOperators: a comparison operator outside Eq..Geq is refused,
+// with the path on either side.
+func TestInvalidOperators(t *testing.T) {
+	for _, op := range []partial.CmpOp{-1, 0, partial.Geq + 1, 100} {
+		for _, x := range []*partial.Compare{cmp(op, R("Name"), V("a")), cmp(op, V("a"), R("Name"))} {
+			_, _, err := Where(filter("Repo", and_(x)), gitclub(), Postgres)
+			if !errors.Is(err, ErrInvalidFilter) {
+				t.Errorf("op %d: %v", op, err)
+			}
+		}
+	}
+}
+
 // TestValidate: inconsistent schemas are refused with a clear message.
 func TestValidate(t *testing.T) {
 	cases := []struct {

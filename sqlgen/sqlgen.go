@@ -82,9 +82,9 @@ func newCompiler(s *Schema, d Dialect, opts []Option) *compiler {
 // release forgets the statement (whose text and args the caller copied out
 // of c.m) and returns c to the pool.
 //
-// The operand stack and argv are not cleared (their entries point into
-// c.m's chunks, kept anyway, or at a few small fragments); the chunks are
-// cleared of what was handed out, which includes the bind values.
+// The operand stack is not cleared (its entries point into c.m's chunks,
+// kept anyway, or at a few small fragments); of the chunks, those of the
+// bind values are cleared (see mem.reset).
 func (c *compiler) release() {
 	big := len(c.preds) > 64
 	clear(c.preds)
@@ -94,7 +94,7 @@ func (c *compiler) release() {
 	}
 	// field by field: the memo (kept) makes the struct large
 	c.s, c.n, c.frame, c.alias = nil, 0, 0, ""
-	c.stk, c.argv, c.predStack = c.stk[:0], c.argv[:0], c.predStack[:0]
+	c.stk, c.predStack = c.stk[:0], c.predStack[:0]
 	c.nilErrors, c.keyInSet, c.exact, c.plainIn = false, false, false, false
 	compilerPool.Put(c)
 }
@@ -220,7 +220,10 @@ func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string
 		} else {
 			b.WriteString(fr.sql)
 		}
-		args = append(args, fr.args...)
+		if len(fr.args) > 0 {
+			args = make([]any, len(fr.args))
+			copy(args, fr.args)
+		}
 	}
 	return b.String(), args, nil
 }
