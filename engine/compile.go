@@ -111,6 +111,7 @@ type (
 	gUnify struct {
 		at   ast.Pos
 		l, r expr
+		fast bool // a side is a field read (see fastfield.go)
 	}
 	gAssign struct {
 		at   ast.Pos
@@ -122,10 +123,14 @@ type (
 		at   ast.Pos
 		op   ast.Op
 		l, r expr
+		fast bool // == or != with a side that is a field read (see fastfield.go)
 	}
 	gIn struct {
 		at   ast.Pos
 		l, r expr
+		// ref: l is a variable read only through fields; over a Go slice
+		// of structs it is bound to an elemRef (see markRefIns).
+		ref bool
 	}
 	gMatches struct {
 		at   ast.Pos
@@ -579,7 +584,9 @@ func (c *compiler) goal0(e ast.Expr) goal {
 	case *ast.Binary:
 		switch x.Op {
 		case ast.OpUnify:
-			return &gUnify{at: x.At, l: c.expr(x.L), r: c.expr(x.R)}
+			g := &gUnify{at: x.At, l: c.expr(x.L), r: c.expr(x.R)}
+			g.fast = hasFieldDot(g.l, g.r)
+			return g
 		case ast.OpAssign:
 			v, ok := x.L.(*ast.Var)
 			if !ok || v.Name == "_" {
@@ -595,7 +602,9 @@ func (c *compiler) goal0(e ast.Expr) goal {
 			}
 			return &gAssign{at: x.At, slot: ev.slot, name: v.Name, r: r}
 		case ast.OpEq, ast.OpNeq, ast.OpLt, ast.OpLeq, ast.OpGt, ast.OpGeq:
-			return &gCmp{at: x.At, op: x.Op, l: c.expr(x.L), r: c.expr(x.R)}
+			g := &gCmp{at: x.At, op: x.Op, l: c.expr(x.L), r: c.expr(x.R)}
+			g.fast = (x.Op == ast.OpEq || x.Op == ast.OpNeq) && hasFieldDot(g.l, g.r)
+			return g
 		case ast.OpIn:
 			return &gIn{at: x.At, l: c.expr(x.L), r: c.expr(x.R)}
 		case ast.OpMatches:
@@ -604,6 +613,15 @@ func (c *compiler) goal0(e ast.Expr) goal {
 		return &gExpr{at: x.At, e: c.expr(x)}
 	}
 	return &gExpr{at: e.Pos(), e: c.expr(e)}
+}
+
+func hasFieldDot(l, r expr) bool {
+	if !typedFieldReads {
+		return false
+	}
+	_, _, ok1 := fieldDot(l)
+	_, _, ok2 := fieldDot(r)
+	return ok1 || ok2
 }
 
 func predKey(name string, arity int) string { return loader.Key(name, arity) }
@@ -659,6 +677,7 @@ func (c *compiler) compileRule(r *ast.Rule, pred *predicate, index int) *crule {
 	}
 	cr.nslots = len(c.names)
 	cr.names = c.names
+	markRefIns(cr)
 	return cr
 }
 

@@ -77,6 +77,7 @@ type choice struct {
 	// chIn
 	lhs  any
 	coll inColl
+	ref  *elemRef // non-nil: lhs (an unbound cell) is bound to ref, set to each element
 }
 
 // inColl is the collection of an `in` goal.
@@ -115,6 +116,7 @@ type machine struct {
 	envs   slab[env]
 	conts  slab[cont]
 	keys   slab[loopKey]
+	refs   slab[elemRef]
 	anys   anySlab
 	start1 gStart
 	qsrc   map[goal]ast.Expr // goal sources of the running query (debugger)
@@ -148,6 +150,7 @@ func (m *machine) reset() {
 	m.envs.reset()
 	m.conts.reset()
 	m.keys.reset()
+	m.refs.reset()
 	m.anys.reset()
 	m.start1 = gStart{}
 	m.qsrc = nil
@@ -351,6 +354,16 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 		case *gStart:
 			return m.invoke(nil, x.pred, x.args, e, next)
 		case *gCmp:
+			if x.fast {
+				ok, err := m.fastEq(x, e)
+				if err != nil {
+					return m.evalFail(x.at, err)
+				}
+				if !ok {
+					return false, nil
+				}
+				break
+			}
 			l, r, err := m.evalBound(x.at, x.op, x.l, x.r, e)
 			if err != nil {
 				return m.evalFail(x.at, err)
@@ -363,6 +376,16 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 				return false, nil
 			}
 		case *gUnify:
+			if x.fast {
+				ok, err := m.fastUnify(x, e)
+				if err != nil {
+					return m.evalFail(x.at, err)
+				}
+				if !ok {
+					return false, nil
+				}
+				break
+			}
 			l, err := m.eval(x.l, e)
 			var r any
 			if err == nil {
@@ -719,7 +742,7 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 		return m.evalFail(x.at, err)
 	}
 	if coll.kind != 0 {
-		m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
+		m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll, ref: m.inRef(x, l, &coll)})
 		return m.inFrom(len(m.choices) - 1)
 	}
 	switch rv := r.(type) {
@@ -745,8 +768,25 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 			return false, m.errorf(x.at, "in: cannot iterate over %s", describe(rv))
 		}
 	}
-	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll})
+	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll, ref: m.inRef(x, l, &coll)})
 	return m.inFrom(len(m.choices) - 1)
+}
+
+// inRef returns the elemRef that `x in coll` binds x to, or nil when the
+// elements are bound as values: x is not a ref variable (gIn.ref), is not
+// an unbound cell, or coll is not a Go slice or array of plain structs.
+func (m *machine) inRef(x *gIn, l any, coll *inColl) *elemRef {
+	if !x.ref || coll.kind != 1 || coll.list.isAny {
+		return nil
+	}
+	if c, ok := l.(*cell); !ok || c.bound {
+		return nil
+	}
+	rv := coll.list.rv
+	if !rv.CanInterface() || !elemRefOK(rv.Type()) {
+		return nil
+	}
+	return m.refs.alloc()
 }
 
 // fieldList reads `v.field` (v a variable bound to a struct or a non-nil
@@ -767,11 +807,18 @@ func fieldList(x expr, e *env) (listView, bool) {
 		return listView{}, false
 	}
 	recv := deref(c.val)
-	fi := fieldVia(&d.fields, d.name, recv)
+	var fi *FieldInfo
+	var rv reflect.Value
+	if r, ok := recv.(*elemRef); ok {
+		rv = r.rv
+		fi = fieldViaType(&d.fields, d.name, rv.Type())
+	} else {
+		fi = fieldVia(&d.fields, d.name, recv)
+		rv = reflect.ValueOf(recv)
+	}
 	if fi == nil {
 		return listView{}, false
 	}
-	rv := reflect.ValueOf(recv)
 	if rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return listView{}, false
@@ -837,6 +884,21 @@ func (m *machine) inFrom(top int) (bool, error) {
 		case 1:
 			if ch.idx >= ch.coll.list.len() {
 				goto done
+			}
+			if ch.ref != nil {
+				if err := m.tick(ast.NoPos); err != nil {
+					return false, err
+				}
+				ch.ref.rv = ch.coll.list.rv.Index(ch.idx)
+				ch.idx++
+				m.bind(ch.lhs.(*cell), ch.ref)
+				next := ch.next
+				if m.inExhausted(ch) {
+					m.choices[top] = choice{}
+					m.choices = m.choices[:top]
+				}
+				m.cur = next
+				return true, nil
 			}
 			elem = ch.coll.list.at(ch.idx)
 			ch.idx++
@@ -1124,6 +1186,16 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 		}
 		return nil, m.errorf(x.at, "cannot look up %s on an unbound variable", what)
 	}
+	if r, ok := recv.(*elemRef); ok {
+		if fi := fieldViaTypeIf(x, r.rv.Type()); fi != nil {
+			v, err := readFieldValue(r.rv, fi, x.name)
+			if err != nil {
+				return nil, m.errAt(x.at, err)
+			}
+			return v, nil
+		}
+		recv = r.value()
+	}
 	if x.key != nil {
 		k, err := m.eval(x.key, e)
 		if err != nil {
@@ -1171,7 +1243,11 @@ func fieldVia(c *typeCache[*FieldInfo], name string, recv any) *FieldInfo {
 	case nil, int64, float64, string, bool, []any, map[string]any, *ClassValue, *cell:
 		return nil
 	}
-	t := reflect.TypeOf(recv)
+	return fieldViaType(c, name, reflect.TypeOf(recv))
+}
+
+// fieldViaType is fieldVia for a receiver of type t.
+func fieldViaType(c *typeCache[*FieldInfo], name string, t reflect.Type) *FieldInfo {
 	if fi, ok := c.get(t); ok {
 		return fi
 	}

@@ -78,6 +78,8 @@ func resolve(v any) any {
 	switch x := v.(type) {
 	case *cell:
 		return Variable("_")
+	case *elemRef:
+		return x.value()
 	case []any:
 		if !hasCells(x) {
 			return x
