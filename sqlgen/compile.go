@@ -414,6 +414,28 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 	return o, "", nil, lastHop, nil
 }
 
+// plainCol resolves a path var.Field that names a column of a real (not
+// virtual) object, the commonest leaf: the column leaf would read (with no
+// relation, hence no leaf context or subquery). ok is false for any other
+// path, which the caller compiles through leaf; err is the error leaf would
+// report.
+func (c *compiler) plainCol(sc *binding, p partial.Path) (ref colRef, ok bool, err error) {
+	if len(p.Fields) != 1 {
+		return colRef{}, false, nil
+	}
+	c.keyInSet = false // consumed, as by walk
+	o, err := c.lookup(sc, p.Var)
+	if err != nil {
+		return colRef{}, false, err
+	}
+	col, ok := o.t.Fields[p.Fields[0]]
+	if !ok || col == "" || o.alias == "" {
+		return colRef{}, false, nil
+	}
+	ref, err = c.col(o, col)
+	return ref, true, err
+}
+
 func (c *compiler) resolve(sc *binding, ctx *leafCtx, p partial.Path) (resolved, error) {
 	o, fc, _, lastHop, err := c.walk(sc, ctx, p, false)
 	if err != nil {
@@ -980,6 +1002,12 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 					return f, err
 				}
 			}
+			if ref, ok, err := c.plainCol(sc, lp); ok || err != nil {
+				if err != nil {
+					return frag{}, err
+				}
+				return c.cmpColValue(ref, op, v), nil // what cmpValue does for a column
+			}
 			return c.leaf(sc, []partial.Path{lp}, op == partial.Eq, func(rs []resolved) (frag, error) {
 				return c.cmpValue(rs[0], op, v, lp)
 			})
@@ -1281,6 +1309,12 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 		}
 		vals = append(vals, bv)
 	}
+	if ref, ok, err := c.plainCol(sc, x.L); ok || err != nil {
+		if err != nil {
+			return frag{}, err
+		}
+		return c.inCol(ref, vals, hasNil), nil
+	}
 	return c.leaf(sc, []partial.Path{x.L}, true, func(rs []resolved) (frag, error) {
 		r := rs[0]
 		if r.object {
@@ -1290,31 +1324,40 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			}
 			return c.cmpValue(r, partial.Eq, nil, x.L)
 		}
-		ref := r.refs[0]
+		return c.inCol(r.refs[0], vals, hasNil), nil
+	})
+}
+
+// inCol is `ref in vals (or nil, if hasNil)` for a column.
+func (c *compiler) inCol(ref colRef, vals []any, hasNil bool) frag {
+	{
 		if ref.missing {
 			// present, the column is never NULL: nil in the list never matches
 			switch len(vals) {
 			case 0:
-				return c.cmpColValue(ref, partial.Eq, nil), nil
+				return c.cmpColValue(ref, partial.Eq, nil)
 			case 1:
-				return c.errAtom(c.m.list(ref.sql), c.m.cat(ref.sql, " = ?"), c.m.one(vals[0])), nil
+				return c.errAtom(c.m.list(ref.sql), c.m.cat(ref.sql, " = ?"), vals)
 			}
-			return c.errAtom(c.m.list(ref.sql), c.inList(ref.sql, len(vals)), vals), nil
+			return c.errAtom(c.m.list(ref.sql), c.inList(ref.sql, len(vals)), vals)
 		}
 		var pbuf [2]frag
 		parts := pbuf[:0]
 		switch len(vals) {
 		case 0:
 		case 1:
-			parts = append(parts, c.nullAtom(c.m.cat(ref.sql, " = ?"), c.m.one(vals[0]), ref))
+			parts = append(parts, c.nullAtom(c.m.cat(ref.sql, " = ?"), vals, ref))
 		default:
 			parts = append(parts, c.nullAtom(c.inList(ref.sql, len(vals)), vals, ref))
+		}
+		if !hasNil && len(parts) == 1 {
+			return parts[0] // what or of one part returns
 		}
 		if hasNil {
 			parts = append(parts, c.cmpColValue(ref, partial.Eq, nil))
 		}
-		return c.or(parts...), nil
-	})
+		return c.or(parts...)
+	}
 }
 
 // exists compiles `exists v in <to-many relation>: cond`.
