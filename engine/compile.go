@@ -213,6 +213,10 @@ type cparam struct {
 	// the call (e.g. has_relation(org: Org, ...) called with org unbound):
 	// the body binds it, then the specializer is checked.
 	deferred *gMatches
+	// checked: spec is a class without fields. On an argument bound at
+	// the call it is what applicable (specApplies) already checked when it
+	// selected the rule, so tryRule does not check it again.
+	checked bool
 }
 
 type crule struct {
@@ -660,6 +664,7 @@ func (c *compiler) compileRule(r *ast.Rule, pred *predicate, index int) *crule {
 				cp.hasLit, cp.lit = true, s.lit
 			} else {
 				cp.spec = s
+				cp.checked = !s.dict && len(s.fields) == 0
 				cr.specd = true
 				if cp.slot >= 0 {
 					name := c.names[cp.slot]

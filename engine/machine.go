@@ -638,7 +638,11 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 			}
 		}
 		if p.spec != nil {
-			if _, unbound := a.(*cell); unbound && p.deferred != nil {
+			_, unbound := a.(*cell)
+			if p.checked && !unbound {
+				continue // invoke's applicable checked it (see cparam.checked)
+			}
+			if unbound && p.deferred != nil {
 				next = m.newCont(p.deferred, 0, ne, cutB, next)
 				continue
 			}
