@@ -414,13 +414,18 @@ func (c *compiler) walk(sc *binding, ctx *leafCtx, p partial.Path, toManyLast bo
 	return o, "", nil, lastHop, nil
 }
 
+// generalOnly, set by tests (export_test.go), turns the shortcuts for
+// common shapes (plainCol) off, so that they can be checked against the
+// general path they stand for.
+var generalOnly atomic.Bool
+
 // plainCol resolves a path var.Field that names a column of a real (not
 // virtual) object, the commonest leaf: the column leaf would read (with no
 // relation, hence no leaf context or subquery). ok is false for any other
 // path, which the caller compiles through leaf; err is the error leaf would
 // report.
 func (c *compiler) plainCol(sc *binding, p partial.Path) (ref colRef, ok bool, err error) {
-	if len(p.Fields) != 1 {
+	if len(p.Fields) != 1 || generalOnly.Load() {
 		return colRef{}, false, nil
 	}
 	c.keyInSet = false // consumed, as by walk

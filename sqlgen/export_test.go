@@ -28,3 +28,7 @@ var Now = now
 
 // Enforced marks every relation of s Enforced.
 var Enforced = enforced
+
+// SetGeneralOnly turns the shortcuts for common shapes off (true) or on,
+// and returns the previous setting.
+func SetGeneralOnly(on bool) bool { return generalOnly.Swap(on) }
