@@ -95,6 +95,9 @@ type (
 		name string
 		args []expr
 		src  ast.Expr
+		// cands: pred.candidates when the argument at pred.idxPos is a
+		// constant (set once pred is finished; see setCands).
+		cands *candSet
 	}
 	gAnd struct {
 		at    ast.Pos
@@ -583,6 +586,8 @@ func (c *compiler) goal0(e ast.Expr) goal {
 		g.pred = c.p.preds[predKey(x.Name, len(x.Args))]
 		if g.pred == nil {
 			c.errorf(x.At, "call to undefined rule %s/%d", x.Name, len(x.Args))
+		} else if c.p.compiled {
+			g.setCands()
 		}
 		return g
 	case *ast.Binary:
@@ -746,6 +751,22 @@ func (p *predicate) finish() {
 		p.idx[k] = newCandSet(rs)
 	}
 	p.nonLit = newCandSet(nonLit)
+}
+
+// setCands precomputes g.cands when the argument at the index position of
+// the (finished) predicate is a constant scalar.
+func (g *gCall) setCands() {
+	p := g.pred
+	if p.idxPos < 0 || p.idxPos >= len(g.args) {
+		return
+	}
+	k, ok := g.args[p.idxPos].(*eConst)
+	if !ok || !isScalar(k.v) {
+		return
+	}
+	args := make([]any, p.idxPos+1)
+	args[p.idxPos] = k.v
+	g.cands = p.candidates(args)
 }
 
 // candidates returns the rules that may match args (before specializer checks).

@@ -214,3 +214,58 @@ func TestElemRefResolves(t *testing.T) {
 		t.Fatalf("resolve(elemRef) = %#v", got)
 	}
 }
+
+// Calls with a constant at the predicate's index position use the
+// candidate set precomputed for it (gCall.cands), in rules and in queries
+// compiled later, and answer as the lookup at run time does.
+func TestCallCands(t *testing.T) {
+	p := mustLoad(t, `
+f(x, "a") if x = 1;
+f(x, "b") if x = 2;
+f(x, "a") if x = 3;
+f(x, y) if x = 4 and y = y;
+f(x, 1) if x = 5;
+g(x) if f(x, "a");
+h(x, k) if f(x, k);
+`)
+	pred := p.preds["f/2"]
+	if pred.idxPos != 1 {
+		t.Fatalf("f/2 idxPos = %d", pred.idxPos)
+	}
+	var call *gCall
+	walkGoal(p.preds["g/1"].rules[0].body, func(g goal) {
+		if c, ok := g.(*gCall); ok {
+			call = c
+		}
+	})
+	if call == nil || call.cands != pred.idx["a"] {
+		t.Fatalf("g's call of f: cands not the index entry of \"a\"")
+	}
+	walkGoal(p.preds["h/2"].rules[0].body, func(g goal) {
+		if c, ok := g.(*gCall); ok && c.cands != nil {
+			t.Errorf("h's call of f with a variable has cands")
+		}
+	})
+	for src, want := range map[string]string{
+		`g(x)`:       "x = 1\nx = 3\nx = 4\n",
+		`h(x, "a")`:  "x = 1\nx = 3\nx = 4\n",
+		`f(x, "b")`:  "x = 2\nx = 4\n",
+		`f(x, "zz")`: "x = 4\n",
+		`f(x, 1)`:    "x = 4\nx = 5\n",
+		`f(x, 1.0)`:  "x = 4\nx = 5\n",
+		`h(x, 1)`:    "x = 4\nx = 5\n",
+		`f(x, true)`: "x = 4\n",
+		`f(x, [1])`:  "x = 4\n",
+	} {
+		var b strings.Builder
+		for res, err := range p.Query(context.Background(), nil, src) {
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			fmt.Fprintf(&b, "%s\n", FormatBindings(res))
+		}
+		if b.String() != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", src, b.String(), want)
+		}
+	}
+}

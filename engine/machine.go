@@ -563,7 +563,12 @@ func (m *machine) invoke(g *gCall, pred *predicate, args []any, e *env, next *co
 	if m.maxDepth > 0 && depth > m.maxDepth {
 		return false, m.errAt(at, fmt.Errorf("%w: call depth exceeds %d (runaway recursion?)", ErrLimit, m.maxDepth))
 	}
-	cs := pred.candidates(args)
+	var cs *candSet
+	if g != nil && g.cands != nil {
+		cs = g.cands
+	} else {
+		cs = pred.candidates(args)
+	}
 	rules := cs.rules
 	if pred.anySpec {
 		var err error

@@ -30,6 +30,7 @@ type Policy struct {
 	isaCache                      sync.Map // isaKey -> bool
 	goalSrc                       map[goal]ast.Expr
 	queryCache                    sync.Map // string -> *compiledQuery
+	compiled                      bool     // every predicate is finished (calls compiled now get cands)
 	queryCacheN                   atomic.Int64
 }
 
@@ -162,6 +163,16 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 		p.byName[pred.name] = byArity
 	}
 	p.markRecursive()
+	for _, pred := range p.preds {
+		for _, r := range pred.rules {
+			walkGoal(r.body, func(g goal) {
+				if c, ok := g.(*gCall); ok && c.pred != nil {
+					c.setCands()
+				}
+			})
+		}
+	}
+	p.compiled = true
 	c.errs.Sort()
 	return p, c.errs
 }
