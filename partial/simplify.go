@@ -30,6 +30,9 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 	if f == nil {
 		return nil
 	}
+	if keys == nil {
+		keys = &keyMemo{}
+	}
 	var preds map[string]*Pred
 	var empty map[string]bool
 	if len(f.Preds) > 0 {
@@ -127,6 +130,7 @@ type keyMemo struct {
 	// evaluator drops its arena when released (never reuses it).
 	arena []byte
 	used  int // bytes of keys made (to size the next arena)
+	sc    simpScratch
 }
 
 type keyEntry struct {
@@ -160,11 +164,12 @@ func (km *keyMemo) put(c Cond, k string) {
 	km.m[c] = k
 }
 
-// reset forgets every key.
+// reset forgets every key (and empties the scratch memory).
 func (km *keyMemo) reset() {
 	clear(km.recent[:km.nrec])
 	km.nrec = 0
 	clear(km.m)
+	km.sc.reset()
 }
 
 // key returns CondString(c), memoised.
@@ -175,13 +180,19 @@ func (s *simplifier) key(c Cond) string {
 	if k, ok := s.keys.get(c); ok {
 		return k
 	}
-	if s.keys.app == nil {
-		s.keys.app = s.keys.appendKey
-	}
-	s.keys.buf = appendCondVia(s.keys.buf[:0], c, s.keys.app)
-	k := s.keys.str(s.keys.buf)
+	k := s.keys.print(c)
 	s.keys.put(c, k)
 	return k
+}
+
+// print returns CondString(c), not memoised (nested conditions' memoised
+// keys are reused).
+func (km *keyMemo) print(c Cond) string {
+	if km.app == nil {
+		km.app = km.appendKey
+	}
+	km.buf = appendCondVia(km.buf[:0], c, km.app)
+	return km.str(km.buf)
 }
 
 // str returns b as a string: copied into the arena if there is one.
@@ -223,94 +234,123 @@ func (s *simplifier) negatedKey(x *Compare) []byte {
 }
 
 // filter simplifies an OR of ANDs (not its Preds).
+//
+// The branches are simplified into the scratch memory of s.keys (see
+// simpScratch); the result is copied out of it at the end, into memory of its
+// own (a branch left unchanged keeps the input's slice).
 func (s *simplifier) filter(f *Filter) *Filter {
-	out := &Filter{Type: f.Type}
+	sc := s.scratch()
+	m := sc.mark()
+	defer sc.release(m)
 	if len(f.Branches) == 1 {
 		// One branch (the inside of most Exists): no subsumption, no
 		// merging; an unchanged branch keeps the input's slice.
-		nb, ok := s.branch(f.Branches[0])
+		b, ok := s.branch(f.Branches[0])
 		switch {
 		case !ok:
-			return out
-		case len(nb.Conds) == 0:
+			return &Filter{Type: f.Type}
+		case b.n == 0:
 			return AllowAll(f.Type)
-		case sameConds(nb.Conds, f.Branches[0].Conds):
-			out.Branches = f.Branches
-		default:
-			out.Branches = []Branch{nb}
+		case b.same:
+			return &Filter{Type: f.Type, Branches: f.Branches}
 		}
-		return out
+		sc.brs = append(sc.brs, b)
+		return s.output(f.Type, m)
 	}
-	type kb struct {
-		keys   []string // condition keys, in order (a set: branch dedupes)
-		sorted []string // the same, sorted
-		br     Branch
-	}
-	var keptBuf [8]kb
-	kept := keptBuf[:0]
 	for _, br := range f.Branches {
-		nb, ok := s.branch(br)
+		b, ok := s.branch(br)
 		if !ok {
 			continue
 		}
-		if len(nb.Conds) == 0 {
+		if b.n == 0 {
 			return AllowAll(f.Type)
 		}
-		kept = append(kept, kb{br: nb})
+		sc.brs = append(sc.brs, b)
 	}
-	switch len(kept) {
+	bs := sc.brs[m.brs:]
+	switch len(bs) {
 	case 0:
-		return out // deny-all (nil Branches)
+		return &Filter{Type: f.Type} // deny-all (nil Branches)
 	case 1:
-		out.Branches = append(out.Branches, kept[0].br)
-		return out
+		return s.output(f.Type, m)
 	}
-	total := 0
-	for i := range kept {
-		total += len(kept[i].br.Conds)
-	}
-	all := make([]string, total) // every branch's keys, carved
-	for i := range kept {
-		nb := kept[i].br
-		n := len(nb.Conds)
-		keys := all[:n:n]
-		all = all[n:]
-		for j, c := range nb.Conds {
-			keys[j] = s.key(c)
+	for i := range bs {
+		b := &bs[i]
+		ks := sc.keys[b.at : b.at+b.n]
+		for j, k := range ks {
+			if k == "" {
+				ks[j] = s.key(sc.conds[b.at+j])
+			}
 		}
-		kept[i].keys, kept[i].sorted = keys, sortedCopy(keys)
+		sc.sortKeys(b)
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
 	// the first).
-	var dropBuf [8]bool
-	drop := dropBuf[:0]
-	if len(kept) <= len(dropBuf) {
-		drop = dropBuf[:len(kept)]
-	} else {
-		drop = make([]bool, len(kept))
-	}
-	for i := range kept {
-		for j := range kept {
-			if i == j || drop[j] || drop[i] {
+	for i := range bs {
+		for j := range bs {
+			if i == j || bs[j].drop || bs[i].drop {
 				continue
 			}
-			if sortedSubset(kept[j].sorted, kept[i].sorted) && (len(kept[j].keys) < len(kept[i].keys) || j < i) {
-				drop[i] = true
+			if sortedSubset(sc.sortedOf(&bs[j]), sc.sortedOf(&bs[i])) && (bs[j].n < bs[i].n || j < i) {
+				bs[i].drop = true
 			}
 		}
 	}
-	out.Branches = make([]Branch, 0, len(kept))
-	var keysBuf, sortedBuf [8][]string
-	keys, sorted := keysBuf[:0], sortedBuf[:0]
-	for i, k := range kept {
-		if !drop[i] {
-			out.Branches = append(out.Branches, k.br)
-			keys = append(keys, k.keys)
-			sorted = append(sorted, k.sorted)
+	n := 0
+	for _, b := range bs {
+		if !b.drop {
+			bs[n] = b
+			n++
 		}
 	}
-	if s.merge && len(out.Branches) > 1 {
-		out.Branches = s.mergeBranches(out.Branches, keys, sorted)
+	sc.brs = sc.brs[:m.brs+n]
+	if s.merge && n > 1 {
+		s.mergeBranches(m)
+	}
+	return s.output(f.Type, m)
+}
+
+// output returns a filter of type typ with the branches sc.brs[m.brs:], in
+// memory of its own (unchanged branches keep their input slices). Conditions
+// combined by mergeBranches are handed out: their keys are memoised.
+func (s *simplifier) output(typ string, m scratchMark) *Filter {
+	sc := &s.keys.sc
+	bs := sc.brs[m.brs:]
+	out := &Filter{Type: typ, Branches: make([]Branch, len(bs))}
+	total := 0
+	for _, b := range bs {
+		if !b.same {
+			total += b.n
+		}
+	}
+	var slab []Cond
+	if total > 0 {
+		slab = make([]Cond, total)
+	}
+	for i, b := range bs {
+		if b.same {
+			out.Branches[i].Conds = b.src
+			continue
+		}
+		cs := slab[:b.n:b.n]
+		slab = slab[b.n:]
+		copy(cs, sc.conds[b.at:b.at+b.n])
+		out.Branches[i].Conds = cs
+	}
+	if len(sc.priv) > m.priv {
+		// Merged In conditions still in the output: no longer written;
+		// their keys memoised as any other condition's.
+		for _, b := range bs {
+			if b.same {
+				continue
+			}
+			for j := b.at; j < b.at+b.n; j++ {
+				if in, ok := sc.conds[j].(*In); ok && sc.private(in, m) {
+					in.Values = in.Values[:len(in.Values):len(in.Values)]
+					s.keys.put(in, sc.keys[j])
+				}
+			}
+		}
 	}
 	return out
 }
@@ -336,66 +376,45 @@ func sortedSubset(a, b []string) bool {
 //     (some element satisfies A, or some satisfies B).
 //
 // The merged branch takes the place of the first; repeated until no pair
-// merges.
-//
-// keys[i] are branch i's condition keys in order, sorted[i] the same sorted;
-// mergeBranches owns (and modifies) both.
-func (s *simplifier) mergeBranches(bs []Branch, keys, sorted [][]string) []Branch {
-	// owned[i]: bs[i].Conds and keys[i] were copied by an earlier merge into
-	// branch i, so a later merge into it rewrites them in place.
-	var ownedBuf [8]bool
-	owned := ownedBuf[:0]
-	if len(bs) <= len(ownedBuf) {
-		owned = ownedBuf[:len(bs)]
-	} else {
-		owned = make([]bool, len(bs))
-	}
+// merges. The branches are sc.brs[m.brs:] (with their keys, sorted keys
+// computed), merged in place.
+func (s *simplifier) mergeBranches(m scratchMark) {
+	sc := &s.keys.sc
 	for merged := true; merged; {
 		merged = false
 	outer:
-		for i := 0; i < len(bs); i++ {
-			for j := i + 1; j < len(bs); j++ {
-				if len(bs[i].Conds) != len(bs[j].Conds) {
+		for i := m.brs; i < len(sc.brs); i++ {
+			for j := i + 1; j < len(sc.brs); j++ {
+				bi, bj := &sc.brs[i], &sc.brs[j]
+				if bi.n != bj.n {
 					continue
 				}
-				di, dj, ok := oneDiff(keys[i], keys[j], sorted[i], sorted[j])
+				di, dj, ok := oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
 				if !ok {
 					continue
 				}
-				c, ok := s.combine(bs[i].Conds[di], bs[j].Conds[dj])
+				// combine may simplify (an exists): sc's arrays may move.
+				c, ok := s.combine(sc.conds[bi.at+di], sc.conds[bj.at+dj], m)
 				if !ok {
 					continue
 				}
-				if !owned[i] {
-					bs[i] = Branch{Conds: append([]Cond(nil), bs[i].Conds...)}
-					keys[i] = append([]string(nil), keys[i]...)
-					owned[i] = true
+				bi = &sc.brs[i]
+				var k string
+				if in, isIn := c.(*In); isIn && sc.private(in, m) {
+					k = s.keys.print(c) // written again by later merges: not memoised yet
+				} else {
+					k = s.key(c)
 				}
-				bs[i].Conds[di] = c
-				keys[i][di] = s.key(c)
-				sorted[i] = sortedCopy(keys[i])
-				// In place: bs, keys, sorted and owned are this call's own.
-				bs = append(bs[:j], bs[j+1:]...)
-				keys = append(keys[:j], keys[j+1:]...)
-				sorted = append(sorted[:j], sorted[j+1:]...)
-				owned = append(owned[:j], owned[j+1:]...)
+				sc.conds[bi.at+di] = c
+				sc.keys[bi.at+di] = k
+				bi.same = false
+				sc.sortKeys(bi)
+				sc.brs = append(sc.brs[:j], sc.brs[j+1:]...)
 				merged = true
 				break outer
 			}
 		}
 	}
-	return bs
-}
-
-// sortedCopy returns a sorted: a itself when already sorted (key lists are
-// never modified in place), else a sorted copy.
-func sortedCopy(a []string) []string {
-	if slices.IsSorted(a) {
-		return a
-	}
-	s := append(make([]string, 0, len(a)), a...)
-	sort.Strings(s)
-	return s
 }
 
 // oneDiff returns the positions of the only condition of a not in b and the
@@ -442,8 +461,10 @@ func oneDiff(a, b, sa, sb []string) (int, int, bool) {
 	return da, db, da >= 0 && db >= 0
 }
 
-// combine returns one condition equivalent to `a or b`, if there is one.
-func (s *simplifier) combine(a, b Cond) (Cond, bool) {
+// combine returns one condition equivalent to `a or b`, if there is one. An
+// In it makes is private to the simplification of mark m (see simpScratch):
+// when a is such an In with room, it is extended in place.
+func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 	switch x := a.(type) {
 	case *Compare, *In:
 		pa, va, ok1 := eqValues(a)
@@ -453,13 +474,29 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 		}
 		_ = x
 		n := len(va) + len(vb)
+		sc := &s.keys.sc
+		if in, ok := a.(*In); ok && sc.private(in, m) {
+			// a's values are distinct already (combined here): copying them
+			// into a fresh list would keep them all, in order. (Appending
+			// grows the list as needed: merging many branches one by one
+			// is not quadratic.)
+			vals := in.Values
+			for _, v := range vb {
+				if !seenValue(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			sortValues(vals)
+			in.Values = vals
+			return in, true
+		}
 		var in *In
 		var vals []Value
 		if n <= inlineInValues {
-			// The In and its values in one allocation (the same capacity
-			// as a separate slice: nothing appends past it).
+			// The In and its values in one allocation (with room for more
+			// values merged later; output trims the capacity).
 			b := &inWithValues{}
-			in, vals = &b.in, b.vals[:0:n]
+			in, vals = &b.in, b.vals[:0]
 		} else {
 			in, vals = &In{}, make([]Value, 0, n)
 		}
@@ -475,6 +512,7 @@ func (s *simplifier) combine(a, b Cond) (Cond, bool) {
 		}
 		sortValues(vals)
 		in.L, in.Values = pa, vals
+		sc.priv = append(sc.priv, in)
 		return in, true
 	case *Exists:
 		y, ok := b.(*Exists)
@@ -556,73 +594,75 @@ func eqValues(c Cond) (Path, []Value, bool) {
 	return Path{}, nil, false
 }
 
-// branch simplifies a conjunction; ok is false if it is always false.
-func (s *simplifier) branch(br Branch) (Branch, bool) {
-	// out.Conds is br.Conds (shared, never written) until a condition
-	// changes; then a copy.
-	out := Branch{Conds: br.Conds}
-	copied := false
-	for i, c := range br.Conds {
+// branch simplifies a conjunction into the scratch memory (sc.conds and
+// sc.keys, appended); ok is false if it is always false (nothing appended).
+func (s *simplifier) branch(br Branch) (sbranch, bool) {
+	sc := &s.keys.sc
+	at := len(sc.conds)
+	for _, c := range br.Conds {
+		// cond may simplify nested filters: above at, undone on return.
 		nc, val, isConst := s.cond(c)
 		if isConst {
 			if !val {
-				return Branch{}, false
+				sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
+				return sbranch{}, false
 			}
+			continue
 		}
-		if !copied && (isConst || nc != c) {
-			out.Conds = append(make([]Cond, 0, len(br.Conds)), br.Conds[:i]...)
-			copied = true
-		}
-		if copied && !isConst {
-			out.Conds = append(out.Conds, nc)
-		}
+		sc.conds = append(sc.conds, nc)
+		sc.keys = append(sc.keys, "")
 	}
-	if len(out.Conds) > 1 {
-		var seen keySet
+	if n := len(sc.conds) - at; n > 1 {
+		cs, ks := sc.conds[at:], sc.keys[at:]
+		// Keep the first of conditions with equal keys: ks[:j] is the set
+		// kept (scanned linearly while small, else also in big).
+		var big map[string]bool
+		if n > 16 {
+			big = make(map[string]bool, n)
+		}
 		j := 0
-		for i, c := range out.Conds {
+		for _, c := range cs {
 			k := s.key(c)
-			if seen.has(k) {
-				if !copied {
-					out.Conds = append(make([]Cond, 0, len(out.Conds)), out.Conds[:i]...)
-					copied = true
-				}
+			if hasKey(ks[:j], big, k) {
 				continue
 			}
-			seen.add(k)
-			if copied {
-				out.Conds = append(out.Conds[:j], c)
+			cs[j], ks[j] = c, k
+			if big != nil {
+				big[k] = true
 			}
 			j++
 		}
-		out.Conds = out.Conds[:j]
+		cs, ks = cs[:j], ks[:j]
 		// A condition and its negation: always false (a = b and a != b;
 		// p = nil and p != nil).
-		for _, c := range out.Conds {
+		for _, c := range cs {
 			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
-				if seen.has(string(s.negatedKey(x))) {
-					return Branch{}, false
+				if hasKeyBytes(ks, big, s.negatedKey(x)) {
+					sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
+					return sbranch{}, false
 				}
 			}
 		}
-		out.Conds = s.dropWeakerNegations(out.Conds)
+		if w := s.dropWeakerNegations(cs); len(w) != len(cs) {
+			copy(cs, w)
+			cs, ks = cs[:len(w)], ks[:len(w)]
+			for i, c := range cs {
+				ks[i] = s.key(c)
+			}
+		}
+		sc.conds, sc.keys = sc.conds[:at+len(cs)], sc.keys[:at+len(cs)]
 	}
-	return out, true
+	b := sbranch{src: br.Conds, at: at, n: len(sc.conds) - at}
+	b.same = sameConds(sc.conds[at:], br.Conds)
+	return b, true
 }
 
-// keySet is a set of condition keys: a slice scanned linearly while small
-// (no allocation for a typical branch), a map beyond.
-type keySet struct {
-	buf [16]string
-	n   int
-	m   map[string]bool
-}
-
-func (ks *keySet) has(k string) bool {
-	if ks.m != nil {
-		return ks.m[k]
+// hasKey reports whether k is in ks (or in big, if not nil: the same set).
+func hasKey(ks []string, big map[string]bool, k string) bool {
+	if big != nil {
+		return big[k]
 	}
-	for _, x := range ks.buf[:ks.n] {
+	for _, x := range ks {
 		if x == k {
 			return true
 		}
@@ -630,20 +670,17 @@ func (ks *keySet) has(k string) bool {
 	return false
 }
 
-func (ks *keySet) add(k string) {
-	switch {
-	case ks.m != nil:
-		ks.m[k] = true
-	case ks.n < len(ks.buf):
-		ks.buf[ks.n] = k
-		ks.n++
-	default:
-		ks.m = make(map[string]bool, 2*len(ks.buf))
-		for _, x := range ks.buf {
-			ks.m[x] = true
-		}
-		ks.m[k] = true
+// hasKeyBytes is hasKey for a key being printed.
+func hasKeyBytes(ks []string, big map[string]bool, k []byte) bool {
+	if big != nil {
+		return big[string(k)]
 	}
+	for _, x := range ks {
+		if x == string(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // cond simplifies one condition. If it is constant, isConst is true and val

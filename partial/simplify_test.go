@@ -1,6 +1,9 @@
 package partial
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func p(v string, fields ...string) Path { return Path{Var: v, Fields: fields} }
 func val(v any) Value                   { return Value{V: v} }
@@ -79,5 +82,205 @@ func TestSimplifyPreds(t *testing.T) {
 	f.Preds["can_read"].Body = *flt(br(fls))
 	if got := f.Simplify().String(); got != "false" {
 		t.Errorf("empty pred: got %s", got)
+	}
+}
+
+// gitclubRaw is the raw filter the evaluator hands to Simplify for "read" on
+// bench's gitclub policy (bench's stage=eval-uncached): one condition
+// repeated by pointer, three equalities on one path to merge.
+func gitclubRaw() *Filter {
+	orgNotNil := &Compare{Op: Neq, L: p("resource", "Org"), R: val(nil)}
+	return &Filter{Type: "Repo", Branches: []Branch{
+		br(eq(p("resource", "ID"), val(int64(6)))),
+		br(eq(p("resource", "ID"), val(int64(11)))),
+		br(orgNotNil, orgNotNil, eq(p("resource", "Org", "ID"), val(int64(2)))),
+		br(eq(p("resource", "ID"), val(int64(1)))),
+	}}
+}
+
+func TestSimplifyGitClubRaw(t *testing.T) {
+	want := "resource.ID in [1, 6, 11] or (resource.Org != nil and resource.Org.ID = 2)"
+	if got := gitclubRaw().Simplify().String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// BenchmarkSimplifyGitClub: Simplify of gitclubRaw with a key memo used the
+// way an evaluator uses it (emptied, fresh arena, per run).
+func BenchmarkSimplifyGitClub(b *testing.B) {
+	f := gitclubRaw()
+	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	b.ReportAllocs()
+	for b.Loop() {
+		km.reset()
+		km.arena = make([]byte, 0, max(km.used, 64))
+		km.used = 0
+		if out := f.simplify(km); len(out.Branches) != 2 {
+			b.Fatal(out)
+		}
+	}
+}
+
+// simpGen makes random filters for TestSimplifyAgreesWithReference: few
+// paths and values, conditions often shared by pointer, so that branches
+// repeat, subsume and merge (equalities into lists, exists into one).
+type simpGen struct {
+	r    *rand.Rand
+	pool []Cond
+}
+
+func (g *simpGen) value() Value {
+	switch g.r.IntN(8) {
+	case 0:
+		return val(nil)
+	case 1:
+		return val("x")
+	case 2:
+		return val(float64(g.r.IntN(3)))
+	case 3:
+		return val(true)
+	}
+	return val(int64(g.r.IntN(9)))
+}
+
+func (g *simpGen) cond(depth int, v string) Cond {
+	if len(g.pool) > 0 && g.r.IntN(3) == 0 {
+		if c := g.pool[g.r.IntN(len(g.pool))]; !mentionsOther(c, v) {
+			return c
+		}
+	}
+	field := []string{"A", "B", "C"}[g.r.IntN(3)]
+	var c Cond
+	switch k := g.r.IntN(20); {
+	case k < 8:
+		op := Eq
+		switch g.r.IntN(6) {
+		case 0:
+			op = Neq
+		case 1:
+			op = Lt
+		}
+		c = &Compare{Op: op, L: p(v, field), R: g.value()}
+	case k < 11:
+		vs := make([]Value, g.r.IntN(6))
+		for i := range vs {
+			vs[i] = g.value()
+		}
+		c = &In{L: p(v, field), Values: vs}
+	case k < 12:
+		c = &Const{Value: g.r.IntN(4) != 0}
+	case k < 14:
+		c = &Not{C: g.cond(depth, v)}
+	case k < 15 && depth > 0:
+		c = &NotFilter{F: *g.filter(depth-1, v)}
+	case k < 18 && depth > 0:
+		x := []string{"m", "n"}[g.r.IntN(2)]
+		c = &Exists{Var: x, Type: "M", Over: p(v, "Ms"), Cond: *g.filter(depth-1, x)}
+	default:
+		c = &InSet{Path: p(v, "Parent"), Pred: []string{"P", "Q"}[g.r.IntN(2)]}
+	}
+	g.pool = append(g.pool, c)
+	return c
+}
+
+// mentionsOther reports whether c mentions a variable other than v.
+func mentionsOther(c Cond, v string) bool {
+	for _, o := range []string{"resource", "m", "n", "x"} {
+		if o != v && mentions(c, o) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *simpGen) filter(depth int, v string) *Filter {
+	f := &Filter{Type: "Repo"}
+	for range g.r.IntN(8) {
+		if g.r.IntN(3) == 0 {
+			// A family of branches equal but for one condition, at some
+			// position: merged many at a time.
+			base := make([]Cond, g.r.IntN(3))
+			for i := range base {
+				base[i] = g.cond(depth, v)
+			}
+			at := g.r.IntN(len(base) + 1)
+			for range 2 + g.r.IntN(6) {
+				cs := append(append(append([]Cond(nil), base[:at]...), g.cond(depth, v)), base[at:]...)
+				f.Branches = append(f.Branches, Branch{Conds: cs})
+			}
+			continue
+		}
+		cs := make([]Cond, g.r.IntN(5))
+		if g.r.IntN(8) == 0 {
+			cs = make([]Cond, 5+g.r.IntN(20))
+		}
+		for i := range cs {
+			cs[i] = g.cond(depth, v)
+		}
+		f.Branches = append(f.Branches, Branch{Conds: cs})
+	}
+	return f
+}
+
+// TestSimplifyAgreesWithReference compares the simplifier with the reference
+// one (simplify_ref_test.go) on random filters: the same text, whether the
+// key memo and scratch memory are shared by many simplifications (as in an
+// evaluator) or not; the input is not modified, and results stay unchanged by
+// later simplifications (they share nothing with the scratch memory).
+func TestSimplifyAgreesWithReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	type kept struct {
+		f    *Filter
+		text string
+	}
+	var earlier []kept
+	n := 3000
+	if testing.Short() {
+		n = 500
+	}
+	for i := range n {
+		g := &simpGen{r: r}
+		f := g.filter(2, "resource")
+		if r.IntN(4) == 0 {
+			f.Preds = map[string]*Pred{}
+			for _, name := range []string{"P", "Q"} {
+				if r.IntN(3) != 0 {
+					f.Preds[name] = &Pred{Name: name, Type: "Repo", Param: "x", Body: *g.filter(1, "x")}
+				}
+			}
+		}
+		in := f.String()
+		if i%7 == 0 {
+			km.reset()
+			km.arena = make([]byte, 0, max(km.used, 64))
+			km.used = 0
+		}
+		want := refSimplify(f).String()
+		got := f.simplify(km)
+		if got.String() != want {
+			t.Fatalf("filter %s\n got  %s\n want %s", in, got, want)
+		}
+		if pub := f.Simplify().String(); pub != want {
+			t.Fatalf("filter %s\n Simplify %s\n want     %s", in, pub, want)
+		}
+		// The evaluator's partial simplifications (no merging, no preds).
+		rf := (&refSimplifier{}).filter(f)
+		sf := (&simplifier{keys: km}).filter(f)
+		if sf.String() != rf.String() {
+			t.Fatalf("filter %s\n filter %s\n want   %s", in, sf, rf)
+		}
+		if f.String() != in {
+			t.Fatalf("input modified:\n was %s\n now %s", in, f)
+		}
+		earlier = append(earlier, kept{got, want}, kept{sf, rf.String()})
+		if len(earlier) > 64 {
+			for _, k := range earlier {
+				if k.f.String() != k.text {
+					t.Fatalf("an earlier result changed:\n was %s\n now %s", k.text, k.f)
+				}
+			}
+			earlier = earlier[:0]
+		}
 	}
 }

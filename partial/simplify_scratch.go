@@ -1,0 +1,99 @@
+package partial
+
+import "slices"
+
+// simpScratch is the scratch memory of simplifications, kept in their
+// keyMemo: an evaluator's simplifications reuse it (within an evaluation and,
+// the evaluator being pooled, across evaluations). Nothing handed to a caller
+// points into it: filter copies its result out.
+//
+// It is used as a stack: a call of filter appends above what its callers
+// hold and truncates back (release) before returning, so a nested filter (an
+// exists, a negation, a merge of exists) never writes what an outer one
+// holds. Branches refer to their conditions by offset, since appends may
+// move the arrays.
+type simpScratch struct {
+	conds  []Cond    // conditions of the branches being simplified
+	keys   []string  // their keys, parallel to conds ("" not computed yet)
+	sorted []string  // sorted copies of key lists that are not sorted
+	brs    []sbranch // the branches being simplified
+	// priv are the In conditions combined by mergeBranches and not handed
+	// out yet: their keys are not memoised, and a later merge into one of
+	// them may extend it in place.
+	priv []*In
+}
+
+// sbranch is a simplified branch in the scratch memory.
+type sbranch struct {
+	src   []Cond // the input branch's conditions
+	at, n int    // the simplified conditions: conds[at:at+n], keys[at:at+n]
+	// sat: the sorted keys are sorted[sat:sat+n], or keys[at:at+n] if sat
+	// is -1 (already sorted).
+	sat  int
+	same bool // the conditions are src's, in order (output keeps src)
+	drop bool // subsumed by another branch
+}
+
+// scratchMark is the extent of the scratch memory held by a filter's
+// callers.
+type scratchMark struct{ conds, sorted, brs, priv int }
+
+// scratch returns s's scratch memory (s.keys made if nil).
+func (s *simplifier) scratch() *simpScratch {
+	if s.keys == nil {
+		s.keys = &keyMemo{}
+	}
+	return &s.keys.sc
+}
+
+func (sc *simpScratch) mark() scratchMark {
+	return scratchMark{len(sc.conds), len(sc.sorted), len(sc.brs), len(sc.priv)}
+}
+
+// release truncates sc back to m. (The elements are cleared by reset.)
+func (sc *simpScratch) release(m scratchMark) {
+	sc.conds, sc.keys = sc.conds[:m.conds], sc.keys[:m.conds]
+	sc.sorted, sc.brs, sc.priv = sc.sorted[:m.sorted], sc.brs[:m.brs], sc.priv[:m.priv]
+}
+
+// reset empties sc, dropping every reference it held (capacity kept).
+func (sc *simpScratch) reset() {
+	clear(sc.conds[:cap(sc.conds)])
+	clear(sc.keys[:cap(sc.keys)])
+	clear(sc.sorted[:cap(sc.sorted)])
+	clear(sc.brs[:cap(sc.brs)])
+	clear(sc.priv[:cap(sc.priv)])
+	sc.release(scratchMark{})
+}
+
+func (sc *simpScratch) keysOf(b *sbranch) []string { return sc.keys[b.at : b.at+b.n] }
+
+func (sc *simpScratch) sortedOf(b *sbranch) []string {
+	if b.sat < 0 {
+		return sc.keysOf(b)
+	}
+	return sc.sorted[b.sat : b.sat+b.n]
+}
+
+// sortKeys sets b's sorted keys from its keys.
+func (sc *simpScratch) sortKeys(b *sbranch) {
+	ks := sc.keysOf(b)
+	if slices.IsSorted(ks) {
+		b.sat = -1
+		return
+	}
+	b.sat = len(sc.sorted)
+	sc.sorted = append(sc.sorted, ks...)
+	slices.Sort(sc.sorted[b.sat:])
+}
+
+// private reports whether in was combined by the simplification of mark m
+// and not handed out yet.
+func (sc *simpScratch) private(in *In, m scratchMark) bool {
+	for _, p := range sc.priv[m.priv:] {
+		if p == in {
+			return true
+		}
+	}
+	return false
+}
