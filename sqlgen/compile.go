@@ -441,6 +441,78 @@ func (c *compiler) plainCol(sc *binding, p partial.Path) (ref colRef, ok bool, e
 	return ref, true, err
 }
 
+// relKey compiles a condition on a path var.Rel.K where var is a real
+// object, Rel a belongs-to relation that is not Enforced and K a field of
+// its target (resource.Org.ID = 2, resource.Org.ID in [...]), the other
+// common leaf: what leaf writes for it, a lookup of the related row by its
+// key (`fk IN (SELECT t.k FROM t WHERE cond)`, = ANY(ARRAY(...)) on
+// Postgres), without walking the path through virtual objects and a leaf
+// context. build makes the condition over the target's column (as leaf's
+// build over the resolved path); eq is leaf's. ok is false for any other
+// path or where an error must be told from false (c.exact), which the
+// caller compiles through leaf; nothing observable is changed then.
+func (c *compiler) relKey(sc *binding, p partial.Path, eq bool, build func(colRef) frag) (_ frag, ok bool, _ error) {
+	if len(p.Fields) != 2 || c.exact || generalOnly.Load() {
+		return frag{}, false, nil
+	}
+	o, err := c.lookup(sc, p.Var)
+	if err != nil || o.alias == "" || o.hop != 0 {
+		return frag{}, false, nil // (an error: leaf reports it)
+	}
+	if _, isField := o.t.Fields[p.Fields[0]]; isField {
+		return frag{}, false, nil
+	}
+	r := o.t.Relations[p.Fields[0]]
+	if r == nil || r.Kind != BelongsTo || r.Enforced {
+		return frag{}, false, nil
+	}
+	tt := c.s.Tables[r.Target]
+	if tt == nil {
+		return frag{}, false, nil
+	}
+	col, isField := tt.Fields[p.Fields[1]]
+	if !isField || col == "" {
+		return frag{}, false, nil
+	}
+	c.keyInSet = false // consumed, as by walk
+	// walk: the foreign key's columns, then the target row read as a hop
+	outer := c.m.refs.take(len(r.ForeignKey))
+	for j, fk := range r.ForeignKey {
+		fr, err := c.col(o, fk)
+		if err != nil {
+			return frag{}, true, err
+		}
+		outer[j] = colRef{sql: fr.sql, missing: fr.nullable, hop: fr.hop}
+	}
+	it, err := c.item(tt.Name, r.References, tt, outer)
+	if err != nil {
+		return frag{}, true, err
+	}
+	it.hasOne = true
+	items := c.m.hops.take(1)
+	items[0] = it
+	// resolve: the column of the hop (alias 1), as col writes it
+	ref := colRef{nullable: tt.nullable(col), hop: 1}
+	if i := slices.Index(r.References, col); i >= 0 {
+		ref.sql = it.inner[i]
+	} else {
+		q, err := c.quote(col, false)
+		if err != nil {
+			return frag{}, true, err
+		}
+		ref.sql = c.m.cat(it.alias, ".", q)
+	}
+	inner := build(ref)
+	f, err := c.subquery(items, inner, false, false) // wrap, not exact
+	if err == nil && eq && f.sub == subAny {
+		rs := [1]resolved{{refs: []colRef{ref}}}
+		if keyLookup(items, rs[:], inner, false) {
+			f.sub = subKey
+		}
+	}
+	return f, true, err
+}
+
 func (c *compiler) resolve(sc *binding, ctx *leafCtx, p partial.Path) (resolved, error) {
 	o, fc, _, lastHop, err := c.walk(sc, ctx, p, false)
 	if err != nil {
@@ -1013,6 +1085,11 @@ func (c *compiler) compare(sc *binding, x *partial.Compare) (frag, error) {
 				}
 				return c.cmpColValue(ref, op, v), nil // what cmpValue does for a column
 			}
+			if f, ok, err := c.relKey(sc, lp, op == partial.Eq, func(ref colRef) frag {
+				return c.cmpColValue(ref, op, v)
+			}); ok || err != nil {
+				return f, err
+			}
 			return c.leaf(sc, []partial.Path{lp}, op == partial.Eq, func(rs []resolved) (frag, error) {
 				return c.cmpValue(rs[0], op, v, lp)
 			})
@@ -1319,6 +1396,11 @@ func (c *compiler) in(sc *binding, x *partial.In) (frag, error) {
 			return frag{}, err
 		}
 		return c.inCol(ref, vals, hasNil), nil
+	}
+	if f, ok, err := c.relKey(sc, x.L, true, func(ref colRef) frag {
+		return c.inCol(ref, vals, hasNil)
+	}); ok || err != nil {
+		return f, err
 	}
 	return c.leaf(sc, []partial.Path{x.L}, true, func(rs []resolved) (frag, error) {
 		r := rs[0]
