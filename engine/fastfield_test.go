@@ -269,3 +269,29 @@ h(x, k) if f(x, k);
 		}
 	}
 }
+
+// norm's shortcut for pointers to objects answers what normValue does, for
+// every kind of pointer, with the type cache cold and warm.
+func TestNormPointers(t *testing.T) {
+	now := time.Unix(9, 0)
+	s := "x"
+	n := 3
+	var nilRole *ffRole
+	var nilTime *time.Time
+	vals := []any{
+		&ffRole{ID: 1}, nilRole, &now, nilTime, &s, &n, &sql.NullString{String: "v", Valid: true},
+		&sql.NullString{}, &ClassValue{Name: "C"}, &[]int{1}, &map[string]any{"a": 1},
+	}
+	for round := 0; round < 2; round++ {
+		for _, v := range vals {
+			got, want := norm(v), normValue(reflect.ValueOf(v))
+			if fmt.Sprintf("%T %#v", got, got) != fmt.Sprintf("%T %#v", want, want) {
+				t.Errorf("norm(%T) = %#v, normValue = %#v", v, got, want)
+			}
+		}
+	}
+	r := &ffRole{ID: 2}
+	if norm(r) != any(r) {
+		t.Errorf("norm(*ffRole) is not the same pointer")
+	}
+}

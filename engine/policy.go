@@ -29,8 +29,9 @@ type Policy struct {
 	actorClasses, resourceClasses []*Class
 	isaCache                      sync.Map // isaKey -> bool
 	goalSrc                       map[goal]ast.Expr
-	queryCache                    sync.Map // string -> *compiledQuery
-	compiled                      bool     // every predicate is finished (calls compiled now get cands)
+	queryCache                    sync.Map   // string -> *compiledQuery
+	allow3                        *predicate // allow/3, IsAllowed's entry (pred without the map)
+	compiled                      bool       // every predicate is finished (calls compiled now get cands)
 	queryCacheN                   atomic.Int64
 }
 
@@ -163,6 +164,7 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 		p.byName[pred.name] = byArity
 	}
 	p.markRecursive()
+	p.allow3 = p.preds[predKey("allow", 3)]
 	for _, pred := range p.preds {
 		for _, r := range pred.rules {
 			walkGoal(r.body, func(g goal) {
@@ -179,6 +181,9 @@ func Compile(prog *loader.Program, reg *Registry) (*Policy, ast.ErrorList) {
 
 // pred returns the predicate name/arity, or nil.
 func (p *Policy) pred(name string, arity int) *predicate {
+	if arity == 3 && name == "allow" {
+		return p.allow3
+	}
 	if byArity := p.byName[name]; arity < len(byArity) {
 		return byArity[arity]
 	}

@@ -66,8 +66,31 @@ func norm(v any) any {
 		return float64(x)
 	}
 	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && objPtrType(rv.Type()) {
+		// A pointer to an object (an actor, a resource): normValue
+		// returns it as it is (rv.Interface() is v), nil when nil.
+		if rv.IsNil() {
+			return nil
+		}
+		return v
+	}
 	return normValue(rv)
 }
+
+// objPtrType reports whether pointer type t points to a struct that
+// normValue treats as an object: not time.Time, not a NULL-able wrapper.
+func objPtrType(t reflect.Type) bool {
+	if ok, hit := objPtrTypes.get(t); hit {
+		return ok
+	}
+	et := t.Elem()
+	ok := et.Kind() == reflect.Struct && et != timeType && !isNullType(et)
+	objPtrTypes.put(t, ok)
+	return ok
+}
+
+// objPtrTypes caches objPtrType for the first pointer types seen.
+var objPtrTypes typeCache[bool]
 
 // normValue is norm on a reflect.Value.
 func normValue(rv reflect.Value) any {
