@@ -42,7 +42,8 @@ func (m *mem) str(b []byte) string {
 	}
 	m.reserve(len(b))
 	i := len(m.text)
-	m.text = append(m.text, b...)
+	m.text = m.text[:i+len(b)] // (a length store: no write barrier)
+	copy(m.text[i:], b)
 	return unsafe.String(&m.text[i], len(b))
 }
 
@@ -65,8 +66,10 @@ func (m *mem) cat(parts ...string) string {
 	}
 	m.reserve(n)
 	i := len(m.text)
+	m.text = m.text[:i+n] // (a length store: no write barrier)
+	t := m.text[i:]
 	for _, p := range parts {
-		m.text = append(m.text, p...)
+		t = t[copy(t, p):]
 	}
 	return unsafe.String(&m.text[i], n)
 }
