@@ -307,7 +307,84 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	if s.merge && n > 1 {
 		s.mergeBranches(m)
 	}
+	if len(sc.brs)-m.brs == len(f.Branches) && allSame(sc.brs[m.brs:]) {
+		// Nothing dropped, merged or changed: the input's branches (capacity
+		// trimmed: an append to the result never writes the input's array).
+		return &Filter{Type: f.Type, Branches: f.Branches[:len(f.Branches):len(f.Branches)]}
+	}
 	return s.output(f.Type, m)
+}
+
+// allSame reports whether every branch of bs is its input branch unchanged.
+func allSame(bs []sbranch) bool {
+	for _, b := range bs {
+		if !b.same {
+			return false
+		}
+	}
+	return true
+}
+
+// newFilterConds is newFilter with room for nc conditions (slab), allocated
+// with the filter when few.
+func newFilterConds(typ string, n, nc int) (*Filter, []Cond) {
+	switch {
+	case nc == 0:
+		return newFilter(typ, n), nil
+	case n <= 2 && nc <= 4:
+		x := &struct {
+			f Filter
+			b [2]Branch
+			c [4]Cond
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:n:n]}
+		return &x.f, x.c[:nc:nc]
+	case n <= 4 && nc <= 8:
+		x := &struct {
+			f Filter
+			b [4]Branch
+			c [8]Cond
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:n:n]}
+		return &x.f, x.c[:nc:nc]
+	}
+	return newFilter(typ, n), make([]Cond, nc)
+}
+
+// newFilter returns a filter of type typ with n empty branches, allocated
+// with the filter when few.
+func newFilter(typ string, n int) *Filter {
+	switch n {
+	case 1:
+		x := &struct {
+			f Filter
+			b [1]Branch
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:]}
+		return &x.f
+	case 2:
+		x := &struct {
+			f Filter
+			b [2]Branch
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:]}
+		return &x.f
+	case 3:
+		x := &struct {
+			f Filter
+			b [3]Branch
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:]}
+		return &x.f
+	case 4:
+		x := &struct {
+			f Filter
+			b [4]Branch
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:]}
+		return &x.f
+	}
+	return &Filter{Type: typ, Branches: make([]Branch, n)}
 }
 
 // output returns a filter of type typ with the branches sc.brs[m.brs:], in
@@ -316,17 +393,13 @@ func (s *simplifier) filter(f *Filter) *Filter {
 func (s *simplifier) output(typ string, m scratchMark) *Filter {
 	sc := &s.keys.sc
 	bs := sc.brs[m.brs:]
-	out := &Filter{Type: typ, Branches: make([]Branch, len(bs))}
 	total := 0
 	for _, b := range bs {
 		if !b.same {
 			total += b.n
 		}
 	}
-	var slab []Cond
-	if total > 0 {
-		slab = make([]Cond, total)
-	}
+	out, slab := newFilterConds(typ, len(bs), total)
 	for i, b := range bs {
 		if b.same {
 			out.Branches[i].Conds = b.src
@@ -635,8 +708,17 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 		cs, ks = cs[:j], ks[:j]
 		// A condition and its negation: always false (a = b and a != b;
 		// p = nil and p != nil).
-		for _, c := range cs {
+		for i, c := range cs {
 			if x, ok := c.(*Compare); ok && (x.Op == Eq || x.Op == Neq) {
+				// negate(x) prints as x with = and != swapped: a key one
+				// byte longer (shorter) must be there for it to be.
+				want := len(ks[i]) + 1
+				if x.Op == Neq {
+					want -= 2
+				}
+				if !hasKeyLen(ks, want) {
+					continue
+				}
 				if hasKeyBytes(ks, big, s.negatedKey(x)) {
 					sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
 					return sbranch{}, false
@@ -664,6 +746,16 @@ func hasKey(ks []string, big map[string]bool, k string) bool {
 	}
 	for _, x := range ks {
 		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// hasKeyLen reports whether a key of ks is n bytes long.
+func hasKeyLen(ks []string, n int) bool {
+	for _, x := range ks {
+		if len(x) == n {
 			return true
 		}
 	}
