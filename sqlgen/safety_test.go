@@ -377,12 +377,13 @@ func TestResultsOutliveReuse(t *testing.T) {
 // rules (`??` is an escaped `?`), so that the statement is what squirrel
 // would have written.
 func TestWriteDollarMatchesSquirrel(t *testing.T) {
-	for _, in := range []string{"", "a", "?", "a = ? AND b IN (?, ?)", "x ?? y ? z", "??", "???", "?a?"} {
-		var b strings.Builder
-		writeDollar(&b, in)
+	ins := []string{"", "a", "?", "a = ? AND b IN (?, ?)", "x ?? y ? z", "??", "???", "?a?"}
+	ins = append(ins, strings.Repeat("? ?? ", 1200)) // $10, $100, $1000 on
+	for _, in := range ins {
+		got := string(appendDollar([]byte("x"), in))
 		want, err := sq.Dollar.ReplacePlaceholders(in)
-		if err != nil || b.String() != want {
-			t.Errorf("%q: got %q, squirrel %q (%v)", in, b.String(), want, err)
+		if err != nil || got != "x"+want {
+			t.Errorf("%q: got %q, squirrel %q (%v)", in, got, want, err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/Masterminds/squirrel"
 	"github.com/ursa-authz/ursa/partial"
@@ -199,54 +200,62 @@ func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string
 		return "", nil, err
 	}
 	// Written directly (what squirrel.Select(...).From(...).Where(...)
-	// with the dialect's PlaceholderFormat writes, without its builder).
-	var b strings.Builder
-	b.Grow(len(qa) + len(tn) + 4 + len(qa) + len(fr.sql) + 3*len(fr.args) + 32)
-	b.WriteString("SELECT ")
-	b.WriteString(qa)
-	b.WriteString(".* FROM ")
-	b.WriteString(tn)
+	// with the dialect's PlaceholderFormat writes, without its builder),
+	// in one buffer that becomes the string.
+	n := len("SELECT ") + len(qa) + len(".* FROM ") + len(tn) + len(" AS ") + len(qa) + len(" WHERE ") + len(fr.sql) + 3*len(fr.args) + len(falseSQL)
+	if len(fr.args) > 999 {
+		n += len(fr.args) // ($1000 on: one more digit each; an estimate, append grows it if short)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, "SELECT "...)
+	b = append(b, qa...)
+	b = append(b, ".* FROM "...)
+	b = append(b, tn...)
 	if qa != tn {
-		b.WriteString(" AS ")
-		b.WriteString(qa)
+		b = append(b, " AS "...)
+		b = append(b, qa...)
 	}
 	switch fr.k {
 	case fFalse:
-		b.WriteString(" WHERE " + falseSQL)
+		b = append(b, " WHERE "+falseSQL...)
 	case fSQL:
-		b.WriteString(" WHERE ")
+		b = append(b, " WHERE "...)
 		if d == Postgres {
-			writeDollar(&b, fr.sql)
+			b = appendDollar(b, fr.sql)
 		} else {
-			b.WriteString(fr.sql)
+			b = append(b, fr.sql...)
 		}
 		if len(fr.args) > 0 {
 			args = make([]any, len(fr.args))
 			copy(args, fr.args)
 		}
 	}
-	return b.String(), args, nil
+	return unsafe.String(unsafe.SliceData(b), len(b)), args, nil
 }
 
-// writeDollar writes sql with its `?` placeholders numbered $1, $2, ...
+// appendDollar appends sql with its `?` placeholders numbered $1, $2, ...
 // and `??` unescaped to `?` (squirrel.Dollar's rules).
-func writeDollar(b *strings.Builder, sql string) {
+func appendDollar(b []byte, sql string) []byte {
 	n := 0
 	for {
 		p := strings.IndexByte(sql, '?')
 		if p < 0 {
 			break
 		}
-		b.WriteString(sql[:p])
+		b = append(b, sql[:p]...)
 		if p+1 < len(sql) && sql[p+1] == '?' {
-			b.WriteByte('?')
+			b = append(b, '?')
 			sql = sql[p+2:]
 			continue
 		}
 		n++
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(n))
+		if n < 10 {
+			b = append(b, '$', byte('0'+n))
+		} else {
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
 		sql = sql[p+1:]
 	}
-	b.WriteString(sql)
+	return append(b, sql...)
 }
