@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"reflect"
+	"unsafe"
 
 	"github.com/ursa-authz/ursa/engine/ast"
 )
@@ -112,86 +113,174 @@ func fieldDot(x expr) (*eDot, *eVar, bool) {
 	return d, v, ok
 }
 
-// scalarField reads the field of x (a fieldDot) as a scalar. ok is false
-// when the general evaluation must be used: the receiver is unbound or not
-// a struct (or non-nil pointer to one) with that field, the read fails, or
-// the field's kind is not a plain scalar.
-func (m *machine) scalarField(x expr, e *env) (s scalar, ok bool) {
+// scalarField reads the field of x (a fieldDot) as a scalar into s. ok is
+// false when the general evaluation must be used: the receiver is unbound
+// or not a struct (or non-nil pointer to one) with that field, the read
+// fails, or the field's kind is not a plain scalar.
+func (m *machine) scalarField(x expr, e *env, s *scalar) bool {
 	d, v, ok := fieldDot(x)
 	if !ok {
-		return s, false
+		return false
 	}
 	c := &e.cells[v.slot]
 	if !c.bound {
-		return s, false
+		return false
 	}
 	recv := deref(c.val)
 	var rv reflect.Value
 	var fi *FieldInfo
 	if r, isRef := recv.(*elemRef); isRef {
-		rv = r.rv
-		fi = fieldViaType(&d.fields, d.name, rv.Type())
+		fi = fieldViaType(&d.fields, d.name, r.t)
+		if fi == nil {
+			return false
+		}
+		if r.p != nil && fi.direct {
+			readScalarAt(unsafe.Add(r.p, fi.offset), fi.kind, s)
+			return true
+		}
+		rv = r.val()
 	} else {
 		fi = fieldVia(&d.fields, d.name, recv)
 		if fi == nil {
-			return s, false
+			return false
+		}
+		if fi.direct {
+			if ef := efaceOf(&recv); reflect.TypeOf(recv).Kind() == reflect.Pointer {
+				if ef.data == nil {
+					return false
+				}
+				readScalarAt(unsafe.Add(ef.data, fi.offset), fi.kind, s)
+				return true
+			}
 		}
 		rv = reflect.ValueOf(recv)
 	}
-	if fi == nil {
-		return s, false
-	}
 	if rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			return s, false
+			return false
 		}
 		rv = rv.Elem()
 	}
-	var f reflect.Value
-	if len(fi.Index) == 1 {
-		f = rv.Field(fi.Index[0])
-	} else {
-		var err error
-		if f, err = rv.FieldByIndexErr(fi.Index); err != nil {
-			return s, false
+	f, err := rv.FieldByIndexErr(fi.Index)
+	if err != nil {
+		return false
+	}
+	return readScalar(f, s)
+}
+
+// directScalar reports whether field f of struct type t is at a fixed
+// offset from the struct's address (no embedded pointer on its path) and of
+// a kind readScalarAt reads.
+func directScalar(t reflect.Type, f reflect.StructField) (bool, uintptr, reflect.Kind) {
+	switch f.Type.Kind() {
+	case reflect.String, reflect.Bool, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		return false, 0, 0
+	}
+	if f.Type == durationType {
+		return false, 0, 0
+	}
+	var off uintptr
+	st := t
+	for i, x := range f.Index {
+		sf := st.Field(x)
+		off += sf.Offset
+		if i < len(f.Index)-1 {
+			if sf.Type.Kind() != reflect.Struct {
+				return false, 0, 0 // an embedded pointer
+			}
+			st = sf.Type
 		}
 	}
-	return readScalar(f)
+	return true, off, f.Type.Kind()
+}
+
+// readScalarAt reads the scalar of kind k at p as normValue would
+// normalise it.
+func readScalarAt(p unsafe.Pointer, k reflect.Kind, s *scalar) {
+	switch k {
+	case reflect.String:
+		s.k, s.s = skString, *(*string)(p)
+	case reflect.Bool:
+		s.k, s.i = skBool, 0
+		if *(*bool)(p) {
+			s.i = 1
+		}
+	case reflect.Int:
+		s.k, s.i = skInt, int64(*(*int)(p))
+	case reflect.Int8:
+		s.k, s.i = skInt, int64(*(*int8)(p))
+	case reflect.Int16:
+		s.k, s.i = skInt, int64(*(*int16)(p))
+	case reflect.Int32:
+		s.k, s.i = skInt, int64(*(*int32)(p))
+	case reflect.Int64:
+		s.k, s.i = skInt, *(*int64)(p)
+	case reflect.Float32:
+		s.k, s.f = skFloat, float64(*(*float32)(p))
+	case reflect.Float64:
+		s.k, s.f = skFloat, *(*float64)(p)
+	default:
+		var u uint64
+		switch k {
+		case reflect.Uint:
+			u = uint64(*(*uint)(p))
+		case reflect.Uint8:
+			u = uint64(*(*uint8)(p))
+		case reflect.Uint16:
+			u = uint64(*(*uint16)(p))
+		case reflect.Uint32:
+			u = uint64(*(*uint32)(p))
+		case reflect.Uint64:
+			u = *(*uint64)(p)
+		case reflect.Uintptr:
+			u = uint64(*(*uintptr)(p))
+		}
+		if u > math.MaxInt64 {
+			s.k, s.f = skFloat, float64(u)
+		} else {
+			s.k, s.i = skInt, int64(u)
+		}
+	}
 }
 
 // readScalar is normValue for the kinds it turns into int64, float64,
 // string or bool.
-func readScalar(f reflect.Value) (s scalar, ok bool) {
+func readScalar(f reflect.Value, s *scalar) bool {
 	switch f.Kind() {
 	case reflect.String:
-		return scalar{k: skString, s: f.String()}, true
+		s.k, s.s = skString, f.String()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if f.Type() == durationType {
-			return s, false
+			return false
 		}
-		return scalar{k: skInt, i: f.Int()}, true
+		s.k, s.i = skInt, f.Int()
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := f.Uint()
 		if u > math.MaxInt64 {
-			return scalar{k: skFloat, f: float64(u)}, true
+			s.k, s.f = skFloat, float64(u)
+		} else {
+			s.k, s.i = skInt, int64(u)
 		}
-		return scalar{k: skInt, i: int64(u)}, true
 	case reflect.Float32, reflect.Float64:
-		return scalar{k: skFloat, f: f.Float()}, true
+		s.k, s.f = skFloat, f.Float()
 	case reflect.Bool:
+		s.k, s.i = skBool, 0
 		if f.Bool() {
-			return scalar{k: skBool, i: 1}, true
+			s.i = 1
 		}
-		return scalar{k: skBool}, true
+	default:
+		return false
 	}
-	return s, false
+	return true
 }
 
 // evalOperand evaluates one operand of a comparison: a scalar when x is a
 // field read that scalarField reads, else the value of eval.
 func (m *machine) evalOperand(x expr, e *env, s *scalar) (any, error) {
-	if sv, ok := m.scalarField(x, e); ok {
-		*s = sv
+	if m.scalarField(x, e, s) {
 		return nil, nil
 	}
 	s.k = skNone
@@ -268,9 +357,49 @@ func (m *machine) fastEq(x *gCmp, e *env) (bool, error) {
 }
 
 // elemRef is the element of a Go slice of structs that an `in` goal binds
-// to a variable read only through fields (see gIn.ref).
+// to a variable read only through fields (see gIn.ref): its address p
+// (elements of slices and of addressable arrays) or, for other arrays, its
+// reflect.Value rv.
 type elemRef struct {
-	rv reflect.Value
+	t  reflect.Type // the element (struct) type
+	p  unsafe.Pointer
+	rv reflect.Value // when p is nil
+	// base, size: the first element's address and the element size (p of
+	// element i is base + i*size); base nil: elements by rv.Index.
+	base unsafe.Pointer
+	size uintptr
+}
+
+// val is the element as a reflect.Value (addressable when p is set).
+func (r *elemRef) val() reflect.Value {
+	if r.p != nil {
+		return reflect.NewAt(r.t, r.p).Elem()
+	}
+	return r.rv
+}
+
+// set points r at element i of list.
+func (r *elemRef) set(list reflect.Value, i int) {
+	if r.base != nil {
+		r.p = unsafe.Add(r.base, uintptr(i)*r.size)
+		return
+	}
+	r.rv = list.Index(i)
+}
+
+// newElemRef prepares r for the elements of list.
+func (r *elemRef) init(list reflect.Value) {
+	r.t = list.Type().Elem()
+	r.size = r.t.Size()
+	switch {
+	case list.Kind() == reflect.Slice:
+		r.base = list.UnsafePointer()
+	case list.CanAddr():
+		r.base = unsafe.Pointer(list.UnsafeAddr())
+	}
+	if r.base == nil || r.size == 0 {
+		r.base = nil
+	}
 }
 
 // elemRefOK reports whether the elements of a Go slice or array of type t
@@ -282,7 +411,7 @@ func elemRefOK(t reflect.Type) bool {
 }
 
 // value is the element as the VM would otherwise have bound it.
-func (r *elemRef) value() any { return normValue(r.rv) }
+func (r *elemRef) value() any { return normValue(r.val()) }
 
 // markRefIns sets gIn.ref on the `x in list` goals of a rule whose
 // variable x occurs nowhere else than as the receiver of plain field reads

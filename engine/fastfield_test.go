@@ -15,8 +15,20 @@ type ffKind string
 
 type ffEmb struct{ Deep string }
 
+type ffVal struct {
+	Deep2 int16
+	Inner struct{ Deepest uint32 }
+}
+
 type ffRole struct {
 	*ffEmb
+	ffVal
+	U8     uint8
+	U      uint
+	Up     uintptr
+	I      int
+	I32    int32
+	F32    float32
 	ID     int64
 	Role   string
 	Level  uint64
@@ -42,6 +54,8 @@ type ffUser struct {
 	Items    []any
 	Nested   []ffGroup
 	Empty    []ffRole
+	Main     *ffRole
+	NilMain  *ffRole
 }
 
 const ffPolicy = `
@@ -85,15 +99,27 @@ r37(u, id) if x in u.Roles and x.On == true and x.On = true and id = x.ID;
 r38(u, v) if x in u.Roles and x.ID = x.Score and v = x.ID;
 r39(u, v) if x in u.Roles and x.("Role") = v;
 r40(u, v) if x in u.Roles and v = x.ID + 1;
+r41(u, v) if x in u.Roles and x.Deep2 = v;
+r42(u, v) if x in u.Roles and x.Inner.Deepest = v;
+r43(u, a, b) if x in u.Roles and x.U8 = a and x.U = b;
+r44(u, a, b) if x in u.Roles and x.Up = a and x.I = b;
+r45(u, a, b) if x in u.Roles and x.I32 = a and x.F32 = b;
+r46(u, v) if m = u.Main and m.Role = v and m.ID == 1 and m.Deep2 == 7 and m.F32 != 0.5;
+r47(u, v) if m = u.NilMain and m.Role = v;
+r48(u, v) if m = u.Main and m.Deep = v;
+r49(u, v) if x in u.Arr and x.Role = v and x.Deep2 = 0;
+r50(u, v) if x in u.Roles and x.U8 == 200 and x.U == 18446744073709551615.0 and v = x.ID;
 `
+
+const ffRules = 50
 
 func ffData() *ffUser {
 	note := "n1"
 	parent := &ffRole{ID: 9, Role: "root"}
 	roles := []ffRole{
-		{ID: 1, Role: "a", Level: math.MaxUint64, Score: 1, On: true, Kind: "a", Small: -3, Wait: time.Hour,
+		{ID: 1, ffVal: ffVal{Deep2: 7}, U8: 200, U: math.MaxUint, Up: 5, I: -4, I32: -32, F32: 0.25, Role: "a", Level: math.MaxUint64, Score: 1, On: true, Kind: "a", Small: -3, Wait: time.Hour,
 			At: time.Unix(5, 0), Note: &note, Parent: parent, Null: sql.NullString{String: "s", Valid: true}, ffEmb: &ffEmb{Deep: "d"}},
-		{ID: 2, Role: "admin", Level: 7, Score: 1.5, Kind: "b", Small: 3},
+		{ID: 2, ffVal: ffVal{Deep2: -2, Inner: struct{ Deepest uint32 }{Deepest: 9}}, F32: 1.5, Role: "admin", Level: 7, Score: 1.5, Kind: "b", Small: 3},
 		{ID: 300, Role: "a", Level: 300, Score: 300, Kind: "a", On: true},
 	}
 	return &ffUser{
@@ -104,12 +130,24 @@ func ffData() *ffUser {
 		Nulls:    []sql.NullInt64{{Int64: 4, Valid: true}},
 		Items:    []any{roles[1], map[string]any{"Role": "dict"}},
 		Nested:   []ffGroup{{Roles: roles[1:]}, {}},
+		Main:     &roles[0],
 	}
 }
 
 // runFF runs every rule of ffPolicy on ffData and renders the answers (or
 // the error) of each, in order.
 func runFF(t *testing.T) (map[string]string, *Policy) {
+	out, p := runFFOn(t, ffData())
+	// The same with the user as a value: its array field is then not
+	// addressable.
+	val, _ := runFFOn(t, *ffData())
+	for k, v := range val {
+		out[k+"/value"] = v
+	}
+	return out, p
+}
+
+func runFFOn(t *testing.T, u any) (map[string]string, *Policy) {
 	reg := NewRegistry()
 	for name, v := range map[string]any{"U": ffUser{}, "R": ffRole{}} {
 		if err := reg.RegisterClass(v, name, nil); err != nil {
@@ -120,9 +158,8 @@ func runFF(t *testing.T) (map[string]string, *Policy) {
 	if errs.Err() != nil {
 		t.Fatal(errs)
 	}
-	u := ffData()
 	out := map[string]string{}
-	for i := 1; i <= 40; i++ {
+	for i := 1; i <= ffRules; i++ {
 		name := fmt.Sprintf("r%d", i)
 		pred := p.preds[name+"/2"]
 		args := []any{u, Variable("a")}
@@ -158,8 +195,10 @@ func TestTypedFieldReadsAgree(t *testing.T) {
 	typedFieldReads = false
 	slow, _ := runFF(t)
 	typedFieldReads = true
-	for i := 1; i <= 40; i++ {
-		name := fmt.Sprintf("r%d", i)
+	if len(fast) != 2*ffRules || len(slow) != 2*ffRules {
+		t.Fatalf("%d and %d answers", len(fast), len(slow))
+	}
+	for name := range fast {
 		if fast[name] != slow[name] {
 			t.Errorf("%s:\nfast:\n%s\nslow:\n%s", name, fast[name], slow[name])
 		}
@@ -167,7 +206,7 @@ func TestTypedFieldReadsAgree(t *testing.T) {
 	// The fast paths were taken where they apply (else the comparison
 	// above proves nothing).
 	refs := map[string]bool{}
-	for i := 1; i <= 40; i++ {
+	for i := 1; i <= ffRules; i++ {
 		name := fmt.Sprintf("r%d", i)
 		for _, arity := range []int{1, 2, 3} {
 			if pr := p.preds[fmt.Sprintf("%s/%d", name, arity)]; pr != nil {
@@ -189,15 +228,31 @@ func TestTypedFieldReadsAgree(t *testing.T) {
 			t.Errorf("%s: `in` marked ref, but the variable is used as a value", name)
 		}
 	}
+	// Fields read from the struct's address, or not.
+	ti := infoFor(reflect.TypeOf(ffRole{}))
+	for name, want := range map[string]bool{"ID": true, "Role": true, "Kind": true, "Deep2": true, "U8": true, "F32": true,
+		"Deep": false, "Wait": false, "At": false, "Note": false, "Null": false, "Parent": false, "Inner": false} {
+		if fi := ti.fields[name]; fi == nil || fi.direct != want {
+			t.Errorf("field %s: direct is not %v", name, want)
+		}
+	}
 	// A few answers spelled out.
 	for name, want := range map[string]string{
-		"r1":  "a = \"a\", b = 1\na = \"admin\", b = 2\na = \"a\", b = 300\n",
-		"r2":  "a = 2\n",
-		"r3":  "a = 1.8446744073709552e+19\na = 7\na = 300\n",
-		"r15": "a = \"admin\"\na = \"a\"\n",
-		"r26": "a = 1\na = 300\n",
-		"r33": "",
-		"r37": "a = 1\na = 300\n",
+		"r1":        "a = \"a\", b = 1\na = \"admin\", b = 2\na = \"a\", b = 300\n",
+		"r2":        "a = 2\n",
+		"r3":        "a = 1.8446744073709552e+19\na = 7\na = 300\n",
+		"r15":       "a = \"admin\"\na = \"a\"\n",
+		"r26":       "a = 1\na = 300\n",
+		"r33":       "",
+		"r37":       "a = 1\na = 300\n",
+		"r41":       "a = 7\na = -2\na = 0\n",
+		"r42":       "a = 0\na = 9\na = 0\n",
+		"r43":       "a = 200, b = 1.8446744073709552e+19\na = 0, b = 0\na = 0, b = 0\n",
+		"r45":       "a = -32, b = 0.25\na = 0, b = 1.5\na = 0, b = 0.0\n",
+		"r46":       "a = \"a\"\n",
+		"r49":       "a = \"a\"\n",
+		"r49/value": "a = \"a\"\n",
+		"r50":       "a = 1\n",
 	} {
 		if fast[name] != want {
 			t.Errorf("%s = %q, want %q", name, fast[name], want)

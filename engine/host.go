@@ -234,6 +234,12 @@ type FieldInfo struct {
 	// and Lookup refuses a *ClassValue):
 	// Policy.ReadField reads through a pointer to owner directly.
 	owner reflect.Type
+	// direct: the field lies at offset in the struct (no embedded pointer
+	// on its path) and is of scalar kind kind (see readScalarAt; not
+	// time.Duration): the VM reads it from the struct's address.
+	direct bool
+	offset uintptr
+	kind   reflect.Kind
 }
 
 type methodInfo struct {
@@ -286,6 +292,7 @@ func buildInfo(t reflect.Type) *typeInfo {
 				continue
 			}
 			fi := &FieldInfo{GoName: f.Name, Type: f.Type, Index: f.Index, owner: owner}
+			fi.direct, fi.offset, fi.kind = directScalar(t, f)
 			if tag != "" {
 				byTag = append(byTag, named{strings.Split(tag, ",")[0], fi})
 			}

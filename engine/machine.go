@@ -795,7 +795,9 @@ func (m *machine) inRef(x *gIn, l any, coll *inColl) *elemRef {
 	if !rv.CanInterface() || !elemRefOK(rv.Type()) {
 		return nil
 	}
-	return m.refs.alloc()
+	r := m.refs.alloc()
+	r.init(rv)
+	return r
 }
 
 // fieldList reads `v.field` (v a variable bound to a struct or a non-nil
@@ -819,8 +821,8 @@ func fieldList(x expr, e *env) (listView, bool) {
 	var fi *FieldInfo
 	var rv reflect.Value
 	if r, ok := recv.(*elemRef); ok {
-		rv = r.rv
-		fi = fieldViaType(&d.fields, d.name, rv.Type())
+		rv = r.val()
+		fi = fieldViaType(&d.fields, d.name, r.t)
 	} else {
 		fi = fieldVia(&d.fields, d.name, recv)
 		rv = reflect.ValueOf(recv)
@@ -898,7 +900,7 @@ func (m *machine) inFrom(top int) (bool, error) {
 				if err := m.tick(ast.NoPos); err != nil {
 					return false, err
 				}
-				ch.ref.rv = ch.coll.list.rv.Index(ch.idx)
+				ch.ref.set(ch.coll.list.rv, ch.idx)
 				ch.idx++
 				m.bind(ch.lhs.(*cell), ch.ref)
 				next := ch.next
@@ -1196,8 +1198,8 @@ func (m *machine) evalDot(x *eDot, e *env) (any, error) {
 		return nil, m.errorf(x.at, "cannot look up %s on an unbound variable", what)
 	}
 	if r, ok := recv.(*elemRef); ok {
-		if fi := fieldViaTypeIf(x, r.rv.Type()); fi != nil {
-			v, err := readFieldValue(r.rv, fi, x.name)
+		if fi := fieldViaTypeIf(x, r.t); fi != nil {
+			v, err := readFieldValue(r.val(), fi, x.name)
 			if err != nil {
 				return nil, m.errAt(x.at, err)
 			}
