@@ -158,8 +158,9 @@
 // shared across versions), subclass answers, resolved fields and static
 // types (snap.go; immutable maps read without a lock). Within one
 // evaluation, unknowns' fields and comparisons are interned; conditions,
-// operands and condition keys are carved from slabs and an arena (never
-// reused once handed out); reads of known objects and class questions on
-// them are memoised while the evaluation is pure; evaluators, call frames
-// and rule scopes are recycled.
+// operands, raw residuals and condition keys are carved from slabs and an
+// arena; reads of known objects and class questions on them are memoised
+// while the evaluation is pure; evaluators, call frames and rule scopes are
+// recycled. The filter returned is copied out of the slabs (compact.go), so
+// that a pooled evaluator reuses their memory for its next evaluation.
 package partial

@@ -36,6 +36,9 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 			exs:   make([]exFrame, 0, 8),
 			trail: make([]trailEntry, 0, 32),
 		}
+		if poisonReused {
+			e.setPoison()
+		}
 	}
 	var snap *snapCache
 	if ph, ok := h.(policyHost); ok {
@@ -88,6 +91,18 @@ func (e *evaluator) varsNameConstants() bool {
 	return some
 }
 
+// setPoison sets what the slabs write over reused elements in tests (see
+// poisonReused): values no evaluation makes, visible in a printed filter.
+func (e *evaluator) setPoison() {
+	e.cmpSlab.poison = Compare{Op: CmpOp(-1), L: Path{Var: "POISONED"}, R: Value{V: "POISONED"}}
+	e.condSlab.poison = &InSet{Path: Path{Var: "POISONED"}, Pred: "POISONED"}
+	e.valSlab.poison = Value{V: "POISONED"}
+	e.unkSlab.poison = unk{path: Path{Var: "POISONED"}, op: Value{V: "POISONED"}}
+	e.strSlab.poison = "POISONED"
+	e.filterSlab.poison = Filter{Type: "POISONED", Branches: []Branch{{Conds: []Cond{e.condSlab.poison}}}}
+	e.branchSlab.poison = Branch{Conds: []Cond{e.condSlab.poison}}
+}
+
 // evalPool recycles evaluators: their maps and stacks keep their capacity.
 var evalPool sync.Pool
 
@@ -99,10 +114,35 @@ func (e *evaluator) release() {
 	}
 	e.keys.reset()
 	e.keys.buf = e.keys.buf[:0]
-	// A fresh key arena for the next evaluation (one allocation, sized by
-	// what this one used): the memory behind strings handed out is never
-	// reused.
-	e.keys.arena = make([]byte, 0, max(e.keys.used, 64))
+	if e.reuse {
+		// The filter returned was copied out (compactFilter): nothing
+		// refers to the slabs and the key arena any more.
+		e.cmpSlab.reset()
+		e.condSlab.reset()
+		e.valSlab.reset()
+		e.unkSlab.reset()
+		e.strSlab.reset()
+		e.filterSlab.reset()
+		e.branchSlab.reset()
+		if poisonReused {
+			a := e.keys.arena[:cap(e.keys.arena)]
+			for i := range a {
+				a[i] = 'X'
+			}
+		}
+		e.keys.arena = e.keys.arena[:0]
+	} else {
+		e.cmpSlab.drop()
+		e.condSlab.drop()
+		e.valSlab.drop()
+		e.unkSlab.drop()
+		e.strSlab.drop()
+		e.filterSlab.drop()
+		e.branchSlab.drop()
+		// A fresh key arena for the next evaluation (one allocation,
+		// sized by what this one used).
+		e.keys.arena = make([]byte, 0, max(e.keys.used, 64))
+	}
 	e.keys.used = 0
 	clear(e.types)
 	clear(e.trail)
@@ -137,13 +177,15 @@ func (e *evaluator) release() {
 		nameLog:  e.nameLog[:0],
 		emitLog:  e.emitLog[:0],
 		building: e.building[:0],
-		// the unused rest of the slabs (used elements belong to filters)
-		cmpSlab:   e.cmpSlab,
-		condSlab:  e.condSlab,
-		valSlab:   e.valSlab,
-		collectFn: e.collectFn,
-		unkSlab:   e.unkSlab,
-		strSlab:   e.strSlab,
+		// the slabs: reset for reuse or dropped above
+		cmpSlab:    e.cmpSlab,
+		condSlab:   e.condSlab,
+		valSlab:    e.valSlab,
+		collectFn:  e.collectFn,
+		unkSlab:    e.unkSlab,
+		strSlab:    e.strSlab,
+		filterSlab: e.filterSlab,
+		branchSlab: e.branchSlab,
 	}
 	evalPool.Put(e)
 }

@@ -103,11 +103,17 @@ type evaluator struct {
 	// (keyed) once and allocated once. (Few: scanned linearly.)
 	fieldMemo []fieldMemo
 	cmpMemo   []cmpMemo
-	cmpSlab   []Compare
-	condSlab  []Cond
-	valSlab   []Value
-	unkSlab   []unk
-	strSlab   []string
+	cmpSlab   slab[Compare]
+	condSlab  slab[Cond]
+	valSlab   slab[Value]
+	unkSlab   slab[unk]
+	strSlab   slab[string]
+	// raw residuals (rawResidual)
+	filterSlab slab[Filter]
+	branchSlab slab[Branch]
+	// reuse: the filter returned was copied out of the slabs and the key
+	// arena, which the next evaluation may then reuse (see release).
+	reuse bool
 }
 
 // cmpValue returns the condition `u.path op v` for a scalar v, interned.
@@ -127,19 +133,15 @@ func (e *evaluator) cmpValue(op CmpOp, u *unk, v any) *Compare {
 }
 
 // Slabs: conditions, unknowns and path steps made by one evaluation are
-// carved from chunks (one allocation per slabSize) instead of allocated one
-// by one. Filters keep the chunks they point into alive; nothing in a chunk
-// is reused.
+// carved from chunks (one allocation per chunk) instead of allocated one by
+// one. The filter returned is copied out of them (compactFilter), and the
+// chunks are reused by the pooled evaluator's next evaluation (slab.go).
 const slabSize = 32
 
 // valueOperand returns Value{V: v} as an Operand, the Value carved from a
 // slab (see boxedValue).
 func (e *evaluator) valueOperand(v any) Operand {
-	if len(e.valSlab) == 0 {
-		e.valSlab = make([]Value, slabSize)
-	}
-	p := &e.valSlab[0]
-	e.valSlab = e.valSlab[1:]
+	p := e.valSlab.one()
 	p.V = v
 	return boxedValue(p)
 }
@@ -153,14 +155,7 @@ func (e *evaluator) pathOperand(u *unk) Operand {
 	return u.op
 }
 
-func (e *evaluator) newCompare() *Compare {
-	if len(e.cmpSlab) == 0 {
-		e.cmpSlab = make([]Compare, slabSize)
-	}
-	c := &e.cmpSlab[0]
-	e.cmpSlab = e.cmpSlab[1:]
-	return c
-}
+func (e *evaluator) newCompare() *Compare { return e.cmpSlab.one() }
 
 // condsCopy returns a copy of cs carved from a slab (capacity capped:
 // appending to it copies).
@@ -172,22 +167,14 @@ func (e *evaluator) condsCopy(cs []Cond) []Cond {
 	if n > slabSize {
 		return append([]Cond(nil), cs...)
 	}
-	if len(e.condSlab) < n {
-		e.condSlab = make([]Cond, 2*slabSize)
-	}
-	out := e.condSlab[:n:n]
-	e.condSlab = e.condSlab[n:]
+	out := e.condSlab.take(n)
 	copy(out, cs)
 	return out
 }
 
 func (e *evaluator) newUnk(p Path, t *utype) *unk {
-	if len(e.unkSlab) == 0 {
-		e.unkSlab = make([]unk, slabSize)
-	}
-	u := &e.unkSlab[0]
-	e.unkSlab = e.unkSlab[1:]
-	u.path, u.t = p, t
+	u := e.unkSlab.one()
+	*u = unk{path: p, t: t}
 	return u
 }
 
@@ -198,11 +185,7 @@ func (e *evaluator) extend(p Path, f string) Path {
 	if n > slabSize/2 {
 		return extend(p, f)
 	}
-	if len(e.strSlab) < n {
-		e.strSlab = make([]string, 4*slabSize)
-	}
-	fs := e.strSlab[:n:n]
-	e.strSlab = e.strSlab[n:]
+	fs := e.strSlab.take(n)
 	copy(fs, p.Fields)
 	fs[n-1] = f
 	return Path{Var: p.Var, Fields: fs}
@@ -593,7 +576,9 @@ func (e *evaluator) run(name string, args []any) (f *Filter, err error) {
 		}
 		out.Preds[tb.name] = &Pred{Name: tb.name, Type: tb.t.class, Param: param, Body: *body}
 	}
-	return e.uniqueExists(out.simplify(e.keys)), nil
+	out = e.uniqueExists(out.simplify(e.keys))
+	out, e.reuse = compactFilter(out)
+	return out, nil
 }
 
 // residual collects every derivation of run as an OR of ANDs, in a fresh
@@ -617,7 +602,10 @@ func (e *evaluator) rawResidual(run func(k func() error) error) (*Filter, []regi
 	// to the new slices, and branches copy their conditions).
 	e.conds, e.exs, e.regions = e.conds[len(e.conds):], e.exs[len(e.exs):], nil
 	m := e.mark()
-	out := &Filter{Branches: make([]Branch, 0, 4)}
+	// The raw residual is scratch of this evaluation (what is returned is
+	// simplified, then copied out): carved from slabs.
+	out := e.filterSlab.one()
+	*out = Filter{Branches: e.branchSlab.take(4)[:0]}
 	savedOut := e.out
 	e.out = &out.Branches
 	if e.collectFn == nil {
