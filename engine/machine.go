@@ -75,6 +75,12 @@ type choice struct {
 	// chOr
 	goals []goal
 	// chIn
+	in *inState
+}
+
+// inState is the state of an `in` choice point (kept out of choice, which
+// is copied and cleared as a whole).
+type inState struct {
 	lhs  any
 	coll inColl
 	ref  *elemRef // non-nil: lhs (an unbound cell) is bound to ref, set to each element
@@ -117,6 +123,7 @@ type machine struct {
 	conts  slab[cont]
 	keys   slab[loopKey]
 	refs   slab[elemRef]
+	ins    slab[inState]
 	anys   anySlab
 	start1 gStart
 	qsrc   map[goal]ast.Expr // goal sources of the running query (debugger)
@@ -151,6 +158,7 @@ func (m *machine) reset() {
 	m.conts.reset()
 	m.keys.reset()
 	m.refs.reset()
+	m.ins.reset()
 	m.anys.reset()
 	m.start1 = gStart{}
 	m.qsrc = nil
@@ -751,8 +759,7 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 		return m.evalFail(x.at, err)
 	}
 	if coll.kind != 0 {
-		m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll, ref: m.inRef(x, l, &coll)})
-		return m.inFrom(len(m.choices) - 1)
+		return m.inStart(x, l, &coll, e, cutB, next)
 	}
 	switch rv := r.(type) {
 	case *cell:
@@ -777,7 +784,15 @@ func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
 			return false, m.errorf(x.at, "in: cannot iterate over %s", describe(rv))
 		}
 	}
-	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, lhs: l, coll: coll, ref: m.inRef(x, l, &coll)})
+	return m.inStart(x, l, &coll, e, cutB, next)
+}
+
+// inStart pushes the choice point of `l in coll` and tries the first
+// element.
+func (m *machine) inStart(x *gIn, l any, coll *inColl, e *env, cutB int, next *cont) (bool, error) {
+	st := m.ins.alloc()
+	st.lhs, st.coll, st.ref = l, *coll, m.inRef(x, l, coll)
+	m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, in: st})
 	return m.inFrom(len(m.choices) - 1)
 }
 
@@ -889,20 +904,21 @@ func collectSeq(v any) (elems []any, ok bool, err error) {
 // inFrom tries the remaining elements of the `in` choice point at index top.
 func (m *machine) inFrom(top int) (bool, error) {
 	ch := &m.choices[top]
+	st := ch.in
 	for {
 		var elem any
-		switch ch.coll.kind {
+		switch st.coll.kind {
 		case 1:
-			if ch.idx >= ch.coll.list.len() {
+			if ch.idx >= st.coll.list.len() {
 				goto done
 			}
-			if ch.ref != nil {
+			if st.ref != nil {
 				if err := m.tick(ast.NoPos); err != nil {
 					return false, err
 				}
-				ch.ref.set(ch.coll.list.rv, ch.idx)
+				st.ref.set(st.coll.list.rv, ch.idx)
 				ch.idx++
-				m.bind(ch.lhs.(*cell), ch.ref)
+				m.bind(st.lhs.(*cell), st.ref)
 				next := ch.next
 				if m.inExhausted(ch) {
 					m.choices[top] = choice{}
@@ -911,28 +927,28 @@ func (m *machine) inFrom(top int) (bool, error) {
 				m.cur = next
 				return true, nil
 			}
-			elem = ch.coll.list.at(ch.idx)
+			elem = st.coll.list.at(ch.idx)
 			ch.idx++
 		case 2:
-			if ch.idx >= len(ch.coll.str) {
+			if ch.idx >= len(st.coll.str) {
 				goto done
 			}
-			_, size := utf8.DecodeRuneInString(ch.coll.str[ch.idx:])
-			elem = ch.coll.str[ch.idx : ch.idx+size]
+			_, size := utf8.DecodeRuneInString(st.coll.str[ch.idx:])
+			elem = st.coll.str[ch.idx : ch.idx+size]
 			ch.idx += size
 		case 3:
-			if ch.idx >= len(ch.coll.keys) {
+			if ch.idx >= len(st.coll.keys) {
 				goto done
 			}
-			k := ch.coll.keys[ch.idx]
-			v, _ := ch.coll.dict.get(k)
+			k := st.coll.keys[ch.idx]
+			v, _ := st.coll.dict.get(k)
 			elem = []any{k, v}
 			ch.idx++
 		}
 		if err := m.tick(ast.NoPos); err != nil {
 			return false, err
 		}
-		if m.unify(ch.lhs, elem) {
+		if m.unify(st.lhs, elem) {
 			next := ch.next
 			if m.inExhausted(ch) {
 				m.choices[top] = choice{}
@@ -950,13 +966,14 @@ done:
 }
 
 func (m *machine) inExhausted(ch *choice) bool {
-	switch ch.coll.kind {
+	st := ch.in
+	switch st.coll.kind {
 	case 1:
-		return ch.idx >= ch.coll.list.len()
+		return ch.idx >= st.coll.list.len()
 	case 2:
-		return ch.idx >= len(ch.coll.str)
+		return ch.idx >= len(st.coll.str)
 	}
-	return ch.idx >= len(ch.coll.keys)
+	return ch.idx >= len(st.coll.keys)
 }
 
 // unify unifies two terms, binding cells (trailed).
