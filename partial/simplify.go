@@ -326,11 +326,21 @@ func allSame(bs []sbranch) bool {
 }
 
 // newFilterConds is newFilter with room for nc conditions (slab), allocated
-// with the filter when few.
-func newFilterConds(typ string, n, nc int) (*Filter, []Cond) {
+// with the filter when few, and (withIn) an In with a few values (nil if
+// not).
+func newFilterConds(typ string, n, nc int, withIn bool) (*Filter, []Cond, *inWithValues) {
 	switch {
 	case nc == 0:
-		return newFilter(typ, n), nil
+		return newFilter(typ, n), nil, nil
+	case withIn && n <= 2 && nc <= 4:
+		x := &struct {
+			f  Filter
+			b  [2]Branch
+			c  [4]Cond
+			in inWithValues
+		}{}
+		x.f = Filter{Type: typ, Branches: x.b[:n:n]}
+		return &x.f, x.c[:nc:nc], &x.in
 	case n <= 2 && nc <= 4:
 		x := &struct {
 			f Filter
@@ -338,7 +348,7 @@ func newFilterConds(typ string, n, nc int) (*Filter, []Cond) {
 			c [4]Cond
 		}{}
 		x.f = Filter{Type: typ, Branches: x.b[:n:n]}
-		return &x.f, x.c[:nc:nc]
+		return &x.f, x.c[:nc:nc], nil
 	case n <= 4 && nc <= 8:
 		x := &struct {
 			f Filter
@@ -346,9 +356,9 @@ func newFilterConds(typ string, n, nc int) (*Filter, []Cond) {
 			c [8]Cond
 		}{}
 		x.f = Filter{Type: typ, Branches: x.b[:n:n]}
-		return &x.f, x.c[:nc:nc]
+		return &x.f, x.c[:nc:nc], nil
 	}
-	return newFilter(typ, n), make([]Cond, nc)
+	return newFilter(typ, n), make([]Cond, nc), nil
 }
 
 // newFilter returns a filter of type typ with n empty branches, allocated
@@ -393,13 +403,24 @@ func newFilter(typ string, n int) *Filter {
 func (s *simplifier) output(typ string, m scratchMark) *Filter {
 	sc := &s.keys.sc
 	bs := sc.brs[m.brs:]
-	total := 0
+	// Merged In conditions (scratch objects) are copied out; one with few
+	// values into the filter's allocation.
+	total, nin, inlineIn := 0, 0, false
 	for _, b := range bs {
-		if !b.same {
-			total += b.n
+		if b.same {
+			continue
+		}
+		total += b.n
+		if len(sc.ins) > m.ins {
+			for _, c := range sc.conds[b.at : b.at+b.n] {
+				if in, ok := c.(*In); ok && sc.private(in, m) {
+					nin++
+					inlineIn = len(in.Values) <= inlineInValues
+				}
+			}
 		}
 	}
-	out, slab := newFilterConds(typ, len(bs), total)
+	out, slab, inl := newFilterConds(typ, len(bs), total, nin == 1 && inlineIn)
 	for i, b := range bs {
 		if b.same {
 			out.Branches[i].Conds = b.src
@@ -408,24 +429,36 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 		cs := slab[:b.n:b.n]
 		slab = slab[b.n:]
 		copy(cs, sc.conds[b.at:b.at+b.n])
-		out.Branches[i].Conds = cs
-	}
-	if len(sc.priv) > m.priv {
-		// Merged In conditions still in the output: no longer written;
-		// their keys memoised as any other condition's.
-		for _, b := range bs {
-			if b.same {
-				continue
-			}
-			for j := b.at; j < b.at+b.n; j++ {
-				if in, ok := sc.conds[j].(*In); ok && sc.private(in, m) {
-					in.Values = in.Values[:len(in.Values):len(in.Values)]
-					s.keys.put(in, sc.keys[j])
+		if nin > 0 {
+			for j, c := range cs {
+				if in, ok := c.(*In); ok && sc.private(in, m) {
+					cs[j] = copyIn(in, &inl)
 				}
 			}
 		}
+		out.Branches[i].Conds = cs
 	}
 	return out
+}
+
+// copyIn returns a copy of in, in *inl if not nil (then set to nil).
+func copyIn(in *In, inl **inWithValues) *In {
+	n := len(in.Values)
+	var x *In
+	var vals []Value
+	switch {
+	case *inl != nil && n <= inlineInValues:
+		x, vals = &(*inl).in, (*inl).vals[:n:n]
+		*inl = nil
+	case n <= inlineInValues:
+		b := &inWithValues{}
+		x, vals = &b.in, b.vals[:n:n]
+	default:
+		x, vals = &In{}, make([]Value, n)
+	}
+	copy(vals, in.Values)
+	x.L, x.Values = in.L, vals
+	return x
 }
 
 // sortedSubset reports whether every element of sorted a is in sorted b.
@@ -462,6 +495,8 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 				if bi.n != bj.n {
 					continue
 				}
+				s.clean(bi)
+				s.clean(bj)
 				di, dj, ok := oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
 				if !ok {
 					continue
@@ -472,22 +507,39 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 					continue
 				}
 				bi = &sc.brs[i]
-				var k string
-				if in, isIn := c.(*In); isIn && sc.private(in, m) {
-					k = s.keys.print(c) // written again by later merges: not memoised yet
-				} else {
-					k = s.key(c)
-				}
 				sc.conds[bi.at+di] = c
-				sc.keys[bi.at+di] = k
 				bi.same = false
-				sc.sortKeys(bi)
+				if in, isIn := c.(*In); isIn && sc.private(in, m) {
+					// Its key is printed when needed (a later merge may
+					// change it again; the copy handed out has none).
+					sc.keys[bi.at+di] = ""
+					bi.dirty = true
+				} else {
+					sc.keys[bi.at+di] = s.key(c)
+					sc.sortKeys(bi)
+				}
 				sc.brs = append(sc.brs[:j], sc.brs[j+1:]...)
 				merged = true
 				break outer
 			}
 		}
 	}
+}
+
+// clean computes the keys of b left to print by a merge, and its sorted
+// keys.
+func (s *simplifier) clean(b *sbranch) {
+	if !b.dirty {
+		return
+	}
+	sc := &s.keys.sc
+	for j := b.at; j < b.at+b.n; j++ {
+		if sc.keys[j] == "" {
+			sc.keys[j] = s.keys.print(sc.conds[j])
+		}
+	}
+	sc.sortKeys(b)
+	b.dirty = false
 }
 
 // oneDiff returns the positions of the only condition of a not in b and the
@@ -535,8 +587,8 @@ func oneDiff(a, b, sa, sb []string) (int, int, bool) {
 }
 
 // combine returns one condition equivalent to `a or b`, if there is one. An
-// In it makes is private to the simplification of mark m (see simpScratch):
-// when a is such an In with room, it is extended in place.
+// In it makes is a scratch object private to the simplification of mark m
+// (see simpScratch): when a is such an In, it is extended in place.
 func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 	switch x := a.(type) {
 	case *Compare, *In:
@@ -563,15 +615,11 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 			in.Values = vals
 			return in, true
 		}
-		var in *In
-		var vals []Value
-		if n <= inlineInValues {
-			// The In and its values in one allocation (with room for more
-			// values merged later; output trims the capacity).
-			b := &inWithValues{}
-			in, vals = &b.in, b.vals[:0]
-		} else {
-			in, vals = &In{}, make([]Value, 0, n)
+		// A scratch In (output copies it), with room for a few values.
+		b := sc.newIn()
+		in, vals := &b.in, b.vals[:0]
+		if n > inlineInValues {
+			vals = make([]Value, 0, n)
 		}
 		for _, v := range va {
 			if !seenValue(vals, v) {
@@ -585,7 +633,6 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 		}
 		sortValues(vals)
 		in.L, in.Values = pa, vals
-		sc.priv = append(sc.priv, in)
 		return in, true
 	case *Exists:
 		y, ok := b.(*Exists)

@@ -17,10 +17,11 @@ type simpScratch struct {
 	keys   []string  // their keys, parallel to conds ("" not computed yet)
 	sorted []string  // sorted copies of key lists that are not sorted
 	brs    []sbranch // the branches being simplified
-	// priv are the In conditions combined by mergeBranches and not handed
-	// out yet: their keys are not memoised, and a later merge into one of
-	// them may extend it in place.
-	priv []*In
+	// ins are the In conditions combined by mergeBranches (scratch objects,
+	// copied out by output): ins[:len] are in use by the simplifications in
+	// progress (private: their keys are not memoised, a later merge into one
+	// of them extends it in place), ins[len:cap] free for reuse.
+	ins []*inWithValues
 }
 
 // sbranch is a simplified branch in the scratch memory.
@@ -29,14 +30,15 @@ type sbranch struct {
 	at, n int    // the simplified conditions: conds[at:at+n], keys[at:at+n]
 	// sat: the sorted keys are sorted[sat:sat+n], or keys[at:at+n] if sat
 	// is -1 (already sorted).
-	sat  int
-	same bool // the conditions are src's, in order (output keeps src)
-	drop bool // subsumed by another branch
+	sat   int
+	same  bool // the conditions are src's, in order (output keeps src)
+	drop  bool // subsumed by another branch
+	dirty bool // a key ("") and the sorted keys are left to compute (clean)
 }
 
 // scratchMark is the extent of the scratch memory held by a filter's
 // callers.
-type scratchMark struct{ conds, sorted, brs, priv int }
+type scratchMark struct{ conds, sorted, brs, ins int }
 
 // scratch returns s's scratch memory (s.keys made if nil).
 func (s *simplifier) scratch() *simpScratch {
@@ -47,13 +49,13 @@ func (s *simplifier) scratch() *simpScratch {
 }
 
 func (sc *simpScratch) mark() scratchMark {
-	return scratchMark{len(sc.conds), len(sc.sorted), len(sc.brs), len(sc.priv)}
+	return scratchMark{len(sc.conds), len(sc.sorted), len(sc.brs), len(sc.ins)}
 }
 
 // release truncates sc back to m. (The elements are cleared by reset.)
 func (sc *simpScratch) release(m scratchMark) {
 	sc.conds, sc.keys = sc.conds[:m.conds], sc.keys[:m.conds]
-	sc.sorted, sc.brs, sc.priv = sc.sorted[:m.sorted], sc.brs[:m.brs], sc.priv[:m.priv]
+	sc.sorted, sc.brs, sc.ins = sc.sorted[:m.sorted], sc.brs[:m.brs], sc.ins[:m.ins]
 }
 
 // reset empties sc, dropping every reference it held (capacity kept).
@@ -62,7 +64,11 @@ func (sc *simpScratch) reset() {
 	clear(sc.keys[:cap(sc.keys)])
 	clear(sc.sorted[:cap(sc.sorted)])
 	clear(sc.brs[:cap(sc.brs)])
-	clear(sc.priv[:cap(sc.priv)])
+	for _, x := range sc.ins[:cap(sc.ins)] {
+		if x != nil {
+			*x = inWithValues{}
+		}
+	}
 	sc.release(scratchMark{})
 }
 
@@ -87,13 +93,30 @@ func (sc *simpScratch) sortKeys(b *sbranch) {
 	slices.Sort(sc.sorted[b.sat:])
 }
 
-// private reports whether in was combined by the simplification of mark m
-// and not handed out yet.
+// private reports whether in is a scratch In of the simplification of mark
+// m.
 func (sc *simpScratch) private(in *In, m scratchMark) bool {
-	for _, p := range sc.priv[m.priv:] {
-		if p == in {
+	for _, x := range sc.ins[m.ins:] {
+		if &x.in == in {
 			return true
 		}
 	}
 	return false
+}
+
+// newIn returns an empty scratch In, in use until released.
+func (sc *simpScratch) newIn() *inWithValues {
+	n := len(sc.ins)
+	if n < cap(sc.ins) {
+		sc.ins = sc.ins[:n+1]
+		if x := sc.ins[n]; x != nil {
+			*x = inWithValues{}
+			return x
+		}
+	} else {
+		sc.ins = append(sc.ins, nil)
+	}
+	x := &inWithValues{}
+	sc.ins[n] = x
+	return x
 }

@@ -284,3 +284,36 @@ func TestSimplifyAgreesWithReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSimplifyMergesAgain: a branch made by a merge merges again, with a
+// branch before it (whose keys are compared with the merged ones) or after
+// it, many times in place; compared with the reference simplifier.
+func TestSimplifyMergesAgain(t *testing.T) {
+	a := func(v int64) *Compare { return eq(p("resource", "A"), val(v)) }
+	b := func(v int64) *Compare { return eq(p("resource", "B"), val(v)) }
+	in := func(f string, vs ...int64) *In {
+		x := &In{L: p("resource", f)}
+		for _, v := range vs {
+			x.Values = append(x.Values, val(v))
+		}
+		return x
+	}
+	tests := []struct {
+		in   *Filter
+		want string
+	}{
+		{flt(br(a(1), in("B", 1, 2)), br(a(2), b(1)), br(a(2), b(2))), "resource.A in [1, 2] and resource.B in [1, 2]"},
+		{flt(br(a(2), b(1)), br(a(2), b(2)), br(a(1), in("B", 1, 2))), "resource.A in [1, 2] and resource.B in [1, 2]"},
+		{flt(br(b(9)), br(b(8)), br(b(7)), br(b(6)), br(b(5)), br(b(4)), br(a(1)), br(b(3))), "resource.B in [3, 4, 5, 6, 7, 8, 9] or resource.A = 1"},
+		{flt(br(a(1), b(1)), br(a(1), b(2)), br(a(2), b(1)), br(a(2), b(2))), "resource.A in [1, 2] and resource.B in [1, 2]"},
+	}
+	for _, tc := range tests {
+		want := refSimplify(tc.in).String()
+		if want != tc.want {
+			t.Fatalf("reference: got %s, want %s", want, tc.want)
+		}
+		if got := tc.in.Simplify().String(); got != want {
+			t.Errorf("%s:\n got  %s\n want %s", tc.in, got, want)
+		}
+	}
+}
