@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/ursa-authz/ursa/engine"
 	"github.com/ursa-authz/ursa/engine/ast"
@@ -1008,6 +1009,11 @@ func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error 
 		}
 		return e.unifyThen(c, r, x.At, k)
 	}
+	if d, ok := x.L.(*ast.Dot); ok && x.Op == ast.OpUnify && !d.IsCall && d.Key == nil {
+		if _, isClass := d.X.(*ast.ClassRef); !isClass {
+			return e.unifyField(x, d, sc, k)
+		}
+	}
 	l, err := e.term(x.L, sc)
 	if err != nil {
 		return err
@@ -1032,6 +1038,66 @@ func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error 
 		return err
 	}
 	return e.errAt(x.At, ast.ErrRuntime, "%s is not a goal", x.Op)
+}
+
+// unifyField is `recv.f = R` (d is recv.f), evaluated as term and
+// unifyThen would: the receiver, then the field, then R. When the receiver is
+// a known object and f a scalar field at a fixed offset, reading the field
+// cannot fail and has no effect, so R may be evaluated first; if R is then a
+// known scalar, the field is compared with it in place (engine.FieldEquals:
+// what unify, through engine.Equal, answers on the value the read returns),
+// without boxing the field's value. (A role name against each role of the
+// actor's list is the common case.)
+func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() error) error {
+	recv, err := e.term(d.X, sc)
+	if err != nil {
+		return err
+	}
+	recv = deref(recv)
+	var fi *engine.FieldInfo
+	if !e.impure && isKnownPointer(recv) {
+		if f, ok := e.fieldOf(reflect.TypeOf(recv).Elem(), d.Name); ok && engine.DirectField(recv, f) {
+			fi = f
+		}
+	}
+	if fi == nil {
+		l, err := e.lookup(recv, d.Name, d.At)
+		if err != nil {
+			return err
+		}
+		r, err := e.term(x.R, sc)
+		if err != nil {
+			return err
+		}
+		return e.unifyThen(l, r, x.At, k)
+	}
+	r, err := e.term(x.R, sc)
+	if err != nil {
+		return err
+	}
+	switch o := deref(r).(type) {
+	case string, int64, float64, bool:
+		if engine.FieldEquals(recv, fi, o) {
+			return k()
+		}
+		return nil
+	}
+	l, err := e.lookup(recv, d.Name, d.At)
+	if err != nil {
+		return err
+	}
+	return e.unifyThen(l, r, x.At, k)
+}
+
+// isKnownPointer reports whether t is a non-nil pointer of the host's (not a
+// term of the evaluator's own).
+func isKnownPointer(t term) bool {
+	switch t.(type) {
+	case nil, *unk, *cell, *listT, *dictT:
+		return false
+	}
+	ef := (*eface)(unsafe.Pointer(&t))
+	return ef.data != nil && reflect.TypeOf(t).Kind() == reflect.Pointer
 }
 
 func (e *evaluator) unifyThen(a, b term, pos ast.Pos, k func() error) error {

@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"math"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// FieldEquals answers what Equal(ReadField(...), o) answers, for every
+// field DirectField accepts, over values of every scalar kind (and fields it
+// refuses are left to ReadField).
+func TestFieldEqualsAgreesWithReadField(t *testing.T) {
+	reg := NewRegistry()
+	if err := reg.RegisterClass(&ffRole{}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Load([]Source{{Name: "p.polar", Src: []byte("allow(_, _, _);")}}, reg, nil)
+	if err := errs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	note := "n"
+	roles := []*ffRole{
+		{ffEmb: &ffEmb{Deep: "d"}, U8: 200, U: 7, Up: 9, I: -3, I32: 5, F32: 1.5, ID: 42, Role: "admin",
+			Level: math.MaxUint64, Score: 2.5, On: true, Kind: "k", Small: -8, Wait: time.Second, Note: &note},
+		{ID: 1, Role: "", Level: 3, Score: 3, F32: 3},
+		{ID: math.MaxInt64, Role: "reader", Small: 1, I: 1, U: 1},
+	}
+	others := []any{nil, "", "admin", "reader", "k", "d", int64(0), int64(1), int64(-3), int64(3), int64(42),
+		int64(math.MaxInt64), int64(200), float64(1.5), float64(3), float64(2.5), float64(math.MaxUint64), true, false,
+		[]any{"admin"}, time.Second, int64(time.Second)}
+	rt := reflect.TypeOf(ffRole{})
+	direct := 0
+	for i := range rt.NumField() {
+		name := rt.Field(i).Name
+		fi, ok := p.Field(rt, name)
+		if !ok {
+			continue
+		}
+		for _, r := range roles {
+			if !DirectField(r, &fi) {
+				continue
+			}
+			direct++
+			v, err := p.ReadField(r, &fi, name)
+			if err != nil {
+				t.Fatalf("%s: ReadField: %v", name, err)
+			}
+			for _, o := range others {
+				if got, want := FieldEquals(r, &fi, o), Equal(v, o); got != want {
+					t.Errorf("%s = %#v against %#v: FieldEquals %v, Equal(ReadField) %v", name, v, o, got, want)
+				}
+			}
+		}
+	}
+	if direct < 3*10 {
+		t.Fatalf("only %d direct (field, value) pairs: the test covers too little", direct)
+	}
+	// Refused: nil pointers, values instead of pointers, another owner.
+	fi, _ := p.Field(rt, "Role")
+	for _, v := range []any{(*ffRole)(nil), ffRole{}, &ffUser{}, nil, "x"} {
+		if DirectField(v, &fi) {
+			t.Errorf("DirectField(%T) = true", v)
+		}
+	}
+	if fw, _ := p.Field(rt, "Wait"); DirectField(roles[0], &fw) {
+		t.Errorf("DirectField accepts a time.Duration field")
+	}
+}
