@@ -154,6 +154,7 @@ func (e *evaluator) release() {
 	clear(e.fieldMemo)
 	clear(e.cmpMemo)
 	clear(e.isaMemo)
+	clear(e.dotMemo)
 	clear(e.emitLog)
 	*e = evaluator{
 		keys:      e.keys,
@@ -171,6 +172,7 @@ func (e *evaluator) release() {
 		keeps:    e.keeps,
 		memoSnap: e.snap,
 		isaMemo:  e.isaMemo[:0],
+		dotMemo:  e.dotMemo[:0],
 		trail:    e.trail[:0],
 		conds:    e.conds[:0],
 		exs:      e.exs[:0],

@@ -93,6 +93,7 @@ type evaluator struct {
 	fieldOK  []fieldOKMemo
 	memoSnap *snapCache
 	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
+	dotMemo  []dotMemo     // see dotField, per evaluation
 	subMemo  []subMemo     // see subclassOf
 	typeIsa  []typeIsaMemo // see isaOfType
 	keeps    []keepsMemo   // see normKeeps
@@ -1056,7 +1057,7 @@ func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() er
 	recv = deref(recv)
 	var fi *engine.FieldInfo
 	if !e.impure && isKnownPointer(recv) {
-		if f, ok := e.fieldOf(reflect.TypeOf(recv).Elem(), d.Name); ok && engine.DirectField(recv, f) {
+		if f := e.dotField(d, recv); f != nil && engine.DirectField(recv, f) {
 			fi = f
 		}
 	}
@@ -1087,6 +1088,31 @@ func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() er
 		return err
 	}
 	return e.unifyThen(l, r, x.At, k)
+}
+
+// dotField is fieldOf for the field d names on recv (a known pointer),
+// memoised per Dot node and receiver type within the evaluation (the same
+// `role.Role` is read for every element of a list: the node and the type
+// are compared as pointers, not the name); nil if there is no such field.
+func (e *evaluator) dotField(d *ast.Dot, recv term) *engine.FieldInfo {
+	typ := efaceType(recv)
+	for i := range e.dotMemo {
+		if m := &e.dotMemo[i]; m.d == d && m.typ == typ {
+			return m.fi
+		}
+	}
+	fi, ok := e.fieldOf(reflect.TypeOf(recv).Elem(), d.Name)
+	if !ok {
+		fi = nil
+	}
+	e.dotMemo = append(e.dotMemo, dotMemo{d, typ, fi})
+	return fi
+}
+
+type dotMemo struct {
+	d   *ast.Dot
+	typ unsafe.Pointer // the receiver's dynamic type
+	fi  *engine.FieldInfo
 }
 
 // isKnownPointer reports whether t is a non-nil pointer of the host's (not a
@@ -1635,6 +1661,18 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	case *dictT:
 		return class == "Dictionary", nil
 	}
+	// A normalised scalar is an instance of its built-in class only (what
+	// the engine's IsA answers on it, without the host).
+	switch t.(type) {
+	case string:
+		return class == engine.ClassString, nil
+	case int64:
+		return class == engine.ClassInteger, nil
+	case float64:
+		return class == engine.ClassFloat, nil
+	case bool:
+		return class == engine.ClassBoolean, nil
+	}
 	// The same object against the same class (the actor, once per rule
 	// tried): the answer of the first time. (recv has a pointer type:
 	// comparing it never panics.)
@@ -1646,19 +1684,7 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 			}
 		}
 	}
-	var ok bool
-	switch class {
-	case loader.ActorUnion, loader.ResourceUnion:
-		if c, found := e.h.ClassOf(t); found {
-			if class == loader.ActorUnion {
-				ok = e.prog.IsActor(c)
-			} else {
-				ok = e.prog.IsResource(c)
-			}
-		}
-	default:
-		ok = e.isaOfType(t, ptr, class)
-	}
+	ok := e.isaOfType(t, ptr, class)
 	if ptr {
 		e.isaMemo = append(e.isaMemo, isaMemo{t, class, ok})
 	}
@@ -1671,11 +1697,11 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 // type in the evaluator, across evaluations of one snapshot (see fieldOK).
 func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 	if !ptr {
-		return e.h.IsA(t, class)
+		return e.isaKnown(t, class)
 	}
 	rt := reflect.TypeOf(t)
 	if rt.Elem().Kind() != reflect.Struct || reflect.ValueOf(t).IsNil() {
-		return e.h.IsA(t, class)
+		return e.isaKnown(t, class)
 	}
 	// Entries are types normKeeps kept under this snapshot (the memo is
 	// reset with it): a hit needs no normKeeps.
@@ -1685,13 +1711,32 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 		}
 	}
 	if !e.normKeeps(rt.Elem()) {
-		return e.h.IsA(t, class)
+		return e.isaKnown(t, class)
 	}
-	ok := e.h.IsA(t, class)
+	ok := e.isaKnown(t, class)
 	if len(e.typeIsa) < maxFieldOK {
 		e.typeIsa = append(e.typeIsa, typeIsaMemo{rt, class, ok})
 	}
 	return ok
+}
+
+// isaKnown is IsA on a known value; for the actor and resource unions, the
+// class of the value is looked up in the program's actor or resource
+// classes. (On a pointer kept as it is, both depend on its type only: the
+// class of a pointer is the registered class of its type.)
+func (e *evaluator) isaKnown(t term, class string) bool {
+	switch class {
+	case loader.ActorUnion, loader.ResourceUnion:
+		c, found := e.h.ClassOf(t)
+		if !found {
+			return false
+		}
+		if class == loader.ActorUnion {
+			return e.prog.IsActor(c)
+		}
+		return e.prog.IsResource(c)
+	}
+	return e.h.IsA(t, class)
 }
 
 type typeIsaMemo struct {
