@@ -216,6 +216,9 @@ type cparam struct {
 	// the call (e.g. has_relation(org: Org, ...) called with org unbound):
 	// the body binds it, then the specializer is checked.
 	deferred *gMatches
+	// litStr: lit is this string (litIsStr), for tryRule's fast test.
+	litStr   string
+	litIsStr bool
 	// checked: spec is a class without fields. On an argument bound at
 	// the call it is what applicable (specApplies) already checked when it
 	// selected the rule, so tryRule does not check it again.
@@ -680,6 +683,7 @@ func (c *compiler) compileRule(r *ast.Rule, pred *predicate, index int) *crule {
 				}
 			}
 		}
+		cp.litStr, cp.litIsStr = cp.lit.(string)
 		cr.params = append(cr.params, cp)
 	}
 	if r.Body != nil {

@@ -112,6 +112,7 @@ type machine struct {
 	loops    loopStack
 	steps    int
 	maxSteps int
+	stepCap  int // maxSteps, or MaxInt when unlimited (tick's fast test)
 	maxDepth int
 	out      io.Writer
 	hook     DebugHook
@@ -319,8 +320,26 @@ func (m *machine) backtrack() (bool, error) {
 	return false, nil
 }
 
+// tick counts a step: every 1024 steps it checks the context, and it
+// enforces the step limit.
 func (m *machine) tick(at ast.Pos) error {
 	m.steps++
+	if m.steps&1023 != 0 && m.steps <= m.stepCap {
+		return nil
+	}
+	return m.tickSlow(at)
+}
+
+// tickGoal is tick at goal g, whose position is computed only for an error.
+func (m *machine) tickGoal(g goal) error {
+	m.steps++
+	if m.steps&1023 != 0 && m.steps <= m.stepCap {
+		return nil
+	}
+	return m.tickSlow(g.pos())
+}
+
+func (m *machine) tickSlow(at ast.Pos) error {
 	if m.steps&1023 == 0 && m.done != nil {
 		select {
 		case <-m.done:
@@ -342,7 +361,7 @@ func (m *machine) exec(g goal, idx int, e *env, cutB int, next *cont) (bool, err
 		m.fset = m.qfset
 	}
 	for {
-		if err := m.tick(g.pos()); err != nil {
+		if err := m.tickGoal(g); err != nil {
 			return false, err
 		}
 		if m.hook != nil {
@@ -632,7 +651,11 @@ func (m *machine) tryRule(r *crule, call *gCall, args []any, parent *env, next *
 		p := &r.params[i]
 		a := args[i]
 		if p.hasLit {
-			if c, ok := a.(*cell); ok {
+			if as, ok := a.(string); ok && p.litIsStr {
+				if as != p.litStr {
+					return false, nil
+				}
+			} else if c, ok := a.(*cell); ok {
 				m.bind(c, p.lit)
 				a = p.lit
 			} else if !equal(a, p.lit) {

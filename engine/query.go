@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -59,6 +60,10 @@ func (p *Policy) getMachine(ctx context.Context, opts *QueryOptions) *machine {
 		if m.hook != nil && opts.DebugStep {
 			m.dbg.mode = stepInto
 		}
+	}
+	m.stepCap = m.maxSteps
+	if m.maxSteps <= 0 {
+		m.stepCap = math.MaxInt
 	}
 	return m
 }
