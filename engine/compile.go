@@ -134,6 +134,9 @@ type (
 		// ref: l is a variable read only through fields; over a Go slice
 		// of structs it is bound to an elemRef (see markRefIns).
 		ref bool
+		// slices: how r, a field read, reads a slice of structs by
+		// receiver type (see inFieldSlice).
+		slices typeCache[*sliceField]
 	}
 	gMatches struct {
 		at   ast.Pos

@@ -548,3 +548,111 @@ func fieldViaTypeIf(x *eDot, t reflect.Type) *FieldInfo {
 	}
 	return fieldViaType(&x.fields, x.name, t)
 }
+
+// sliceField describes field r.f of an `in` over a receiver type: when ok,
+// the field is a Go slice of plain structs (elemRefOK) at offset off from
+// the struct's address, reached through exported fields only (reflect
+// reads it as an interfaceable value; paths through unexported embedded
+// structs are left to reflect, conservatively).
+type sliceField struct {
+	ok   bool
+	off  uintptr
+	et   reflect.Type
+	size uintptr
+}
+
+// sliceHeader is the layout of a Go slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+// inFieldSlice starts `x in v.f` (x.ref: x is read only through fields)
+// without reflect when x is unbound, v is bound to a non-nil pointer to a
+// struct (or an elemRef) and f is a slice of plain structs (sliceField):
+// it returns the state of the choice point, its elements bound through an
+// elemRef to their addresses. nil: the caller takes the general path
+// (which answers the same, through reflect).
+func (m *machine) inFieldSlice(x *gIn, e *env) *inState {
+	d, v, ok := fieldDot(x.r)
+	if !ok {
+		return nil
+	}
+	lv, ok := x.l.(*eVar)
+	if !ok {
+		return nil
+	}
+	lc := &e.cells[lv.slot]
+	c := &e.cells[v.slot]
+	if lc.bound || !c.bound {
+		return nil
+	}
+	recv := deref(c.val)
+	var t reflect.Type
+	var p unsafe.Pointer
+	if r, isRef := recv.(*elemRef); isRef {
+		if r.p == nil {
+			return nil
+		}
+		t, p = r.t, r.p
+	} else {
+		t = reflect.TypeOf(recv)
+		if t == nil || t.Kind() != reflect.Pointer {
+			return nil
+		}
+		if p = efaceOf(&recv).data; p == nil {
+			return nil
+		}
+	}
+	sf, hit := x.slices.get(t)
+	if !hit {
+		sf = sliceFieldOf(t, d.name)
+		x.slices.put(t, sf)
+	}
+	if !sf.ok {
+		return nil
+	}
+	h := (*sliceHeader)(unsafe.Add(p, sf.off))
+	ref := m.refs.alloc()
+	ref.t, ref.size, ref.base = sf.et, sf.size, h.data
+	st := m.ins.alloc()
+	st.lhs, st.ref = lc, ref
+	st.coll = inColl{kind: 4, n: h.len}
+	return st
+}
+
+// sliceFieldOf computes the sliceField of field name on receiver type t (a
+// pointer to a struct, or a struct).
+func sliceFieldOf(t reflect.Type, name string) *sliceField {
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() != reflect.Struct {
+		return &sliceField{}
+	}
+	fi := infoFor(st).fields[name]
+	if fi == nil || fi.Type.Kind() != reflect.Slice || !elemRefOK(fi.Type) {
+		return &sliceField{}
+	}
+	var off uintptr
+	cur := st
+	for i, x := range fi.Index {
+		f := cur.Field(x)
+		if !f.IsExported() {
+			return &sliceField{}
+		}
+		off += f.Offset
+		if i < len(fi.Index)-1 {
+			if f.Type.Kind() != reflect.Struct {
+				return &sliceField{} // an embedded pointer
+			}
+			cur = f.Type
+		}
+	}
+	et := fi.Type.Elem()
+	if et.Size() == 0 {
+		return &sliceField{}
+	}
+	return &sliceField{ok: true, off: off, et: et, size: et.Size()}
+}

@@ -45,7 +45,14 @@ type ffRole struct {
 
 type ffGroup struct{ Roles []ffRole }
 
+type ffHolder struct{ Held []ffRole }
+
+// FFExp is embedded in ffUser under an exported name.
+type FFExp struct{ More []ffRole }
+
 type ffUser struct {
+	ffHolder
+	FFExp
 	Roles    []ffRole
 	RolePtrs []*ffRole
 	Arr      [2]ffRole
@@ -109,9 +116,11 @@ r47(u, v) if m = u.NilMain and m.Role = v;
 r48(u, v) if m = u.Main and m.Deep = v;
 r49(u, v) if x in u.Arr and x.Role = v and x.Deep2 = 0;
 r50(u, v) if x in u.Roles and x.U8 == 200 and x.U == 18446744073709551615.0 and v = x.ID;
+r51(u, v) if x in u.Held and v = x.ID;
+r52(u, v) if x in u.More and v = x.ID;
 `
 
-const ffRules = 50
+const ffRules = 52
 
 func ffData() *ffUser {
 	note := "n1"
@@ -131,6 +140,8 @@ func ffData() *ffUser {
 		Items:    []any{roles[1], map[string]any{"Role": "dict"}},
 		Nested:   []ffGroup{{Roles: roles[1:]}, {}},
 		Main:     &roles[0],
+		ffHolder: ffHolder{Held: roles[:1]},
+		FFExp:    FFExp{More: roles[1:]},
 	}
 }
 
@@ -236,6 +247,14 @@ func TestTypedFieldReadsAgree(t *testing.T) {
 			t.Errorf("field %s: direct is not %v", name, want)
 		}
 	}
+	// Slice fields `in` reads without reflect, or not.
+	ut := reflect.TypeOf(&ffUser{})
+	for name, want := range map[string]bool{"Roles": true, "More": true, "Held": false, "RolePtrs": false,
+		"Arr": false, "Nulls": false, "Items": false, "Times": false} {
+		if sliceFieldOf(ut, name).ok != want {
+			t.Errorf("sliceFieldOf(%s).ok is not %v", name, want)
+		}
+	}
 	// A few answers spelled out.
 	for name, want := range map[string]string{
 		"r1":        "a = \"a\", b = 1\na = \"admin\", b = 2\na = \"a\", b = 300\n",
@@ -253,6 +272,7 @@ func TestTypedFieldReadsAgree(t *testing.T) {
 		"r49":       "a = \"a\"\n",
 		"r49/value": "a = \"a\"\n",
 		"r50":       "a = 1\n",
+		"r52":       "a = 2\na = 300\n",
 	} {
 		if fast[name] != want {
 			t.Errorf("%s = %q, want %q", name, fast[name], want)

@@ -92,7 +92,8 @@ type inColl struct {
 	str  string
 	keys []string
 	dict dictView
-	kind uint8 // 1 list, 2 string, 3 dict
+	n    int   // kind 4: the length
+	kind uint8 // 1 list, 2 string, 3 dict, 4 Go slice of structs read through elemRef only (see inFieldSlice)
 }
 
 type trailEntry struct {
@@ -766,6 +767,12 @@ func (m *machine) applies(r *crule, args []any, lits bool) (bool, error) {
 
 // in runs `l in r`.
 func (m *machine) in(x *gIn, e *env, cutB int, next *cont) (bool, error) {
+	if x.ref {
+		if st := m.inFieldSlice(x, e); st != nil {
+			m.choices = append(m.choices, choice{kind: chIn, trail: len(m.trail), next: next, env: e, cutB: cutB, in: st})
+			return m.inFrom(len(m.choices) - 1)
+		}
+	}
 	var coll inColl
 	var r any
 	if lv, ok := fieldList(x.r, e); ok {
@@ -931,8 +938,12 @@ func (m *machine) inFrom(top int) (bool, error) {
 	for {
 		var elem any
 		switch st.coll.kind {
-		case 1:
-			if ch.idx >= st.coll.list.len() {
+		case 1, 4:
+			if st.coll.kind == 4 {
+				if ch.idx >= st.coll.n {
+					goto done
+				}
+			} else if ch.idx >= st.coll.list.len() {
 				goto done
 			}
 			if st.ref != nil {
@@ -993,6 +1004,8 @@ func (m *machine) inExhausted(ch *choice) bool {
 	switch st.coll.kind {
 	case 1:
 		return ch.idx >= st.coll.list.len()
+	case 4:
+		return ch.idx >= st.coll.n
 	case 2:
 		return ch.idx >= len(st.coll.str)
 	}
