@@ -131,6 +131,7 @@ type keyMemo struct {
 	arena []byte
 	used  int // bytes of keys made (to size the next arena)
 	sc    simpScratch
+	out   simpOut // memory for results (simplify_out.go)
 }
 
 type keyEntry struct {
@@ -164,12 +165,14 @@ func (km *keyMemo) put(c Cond, k string) {
 	km.m[c] = k
 }
 
-// reset forgets every key (and empties the scratch memory).
+// reset forgets every key, empties the scratch memory, and drops the memory
+// of results (reuses it after reuseOutputs).
 func (km *keyMemo) reset() {
 	clear(km.recent[:km.nrec])
 	km.nrec = 0
 	clear(km.m)
 	km.sc.reset()
+	km.out.reset()
 }
 
 // key returns CondString(c), memoised.
@@ -248,11 +251,11 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		b, ok := s.branch(f.Branches[0])
 		switch {
 		case !ok:
-			return &Filter{Type: f.Type}
+			return s.newFilterHdr(f.Type, nil)
 		case b.n == 0:
-			return AllowAll(f.Type)
+			return s.allowAll(f.Type)
 		case b.same:
-			return &Filter{Type: f.Type, Branches: f.Branches}
+			return s.newFilterHdr(f.Type, f.Branches)
 		}
 		sc.brs = append(sc.brs, b)
 		return s.output(f.Type, m)
@@ -263,14 +266,14 @@ func (s *simplifier) filter(f *Filter) *Filter {
 			continue
 		}
 		if b.n == 0 {
-			return AllowAll(f.Type)
+			return s.allowAll(f.Type)
 		}
 		sc.brs = append(sc.brs, b)
 	}
 	bs := sc.brs[m.brs:]
 	switch len(bs) {
 	case 0:
-		return &Filter{Type: f.Type} // deny-all (nil Branches)
+		return s.newFilterHdr(f.Type, nil) // deny-all (nil Branches)
 	case 1:
 		return s.output(f.Type, m)
 	}
@@ -310,7 +313,7 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	if len(sc.brs)-m.brs == len(f.Branches) && allSame(sc.brs[m.brs:]) {
 		// Nothing dropped, merged or changed: the input's branches (capacity
 		// trimmed: an append to the result never writes the input's array).
-		return &Filter{Type: f.Type, Branches: f.Branches[:len(f.Branches):len(f.Branches)]}
+		return s.newFilterHdr(f.Type, f.Branches[:len(f.Branches):len(f.Branches)])
 	}
 	return s.output(f.Type, m)
 }
@@ -420,7 +423,7 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 			}
 		}
 	}
-	out, slab, inl := newFilterConds(typ, len(bs), total, nin == 1 && inlineIn)
+	out, slab, inl := s.newResult(typ, len(bs), total, nin == 1 && inlineIn)
 	for i, b := range bs {
 		if b.same {
 			out.Branches[i].Conds = b.src
@@ -432,7 +435,7 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 		if nin > 0 {
 			for j, c := range cs {
 				if in, ok := c.(*In); ok && sc.private(in, m) {
-					cs[j] = copyIn(in, &inl)
+					cs[j] = s.copyIn(in, &inl)
 				}
 			}
 		}
@@ -441,20 +444,29 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 	return out
 }
 
-// copyIn returns a copy of in, in *inl if not nil (then set to nil).
-func copyIn(in *In, inl **inWithValues) *In {
+// copyIn returns a copy of in: in *inl if not nil (then set to nil), else
+// carved or allocated.
+func (s *simplifier) copyIn(in *In, inl **inWithValues) *In {
 	n := len(in.Values)
+	var b *inWithValues
+	switch {
+	case *inl != nil && n <= inlineInValues:
+		b, *inl = *inl, nil
+	case s.keys.out.carve:
+		b = &s.keys.out.ins.take(1)[0]
+		*b = inWithValues{}
+	case n <= inlineInValues:
+		b = &inWithValues{}
+	}
 	var x *In
 	var vals []Value
 	switch {
-	case *inl != nil && n <= inlineInValues:
-		x, vals = &(*inl).in, (*inl).vals[:n:n]
-		*inl = nil
+	case b == nil:
+		x, vals = &In{}, make([]Value, n)
 	case n <= inlineInValues:
-		b := &inWithValues{}
 		x, vals = &b.in, b.vals[:n:n]
 	default:
-		x, vals = &In{}, make([]Value, n)
+		x, vals = &b.in, make([]Value, n)
 	}
 	copy(vals, in.Values)
 	x.L, x.Values = in.L, vals

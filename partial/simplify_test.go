@@ -2,6 +2,7 @@ package partial
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -230,6 +231,12 @@ func (g *simpGen) filter(depth int, v string) *Filter {
 func TestSimplifyAgreesWithReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	// kmc carves results (carveOutputs), reused every few filters with
+	// poison: results made after a reuse must not show it.
+	kmc := &keyMemo{}
+	kmc.carveOutputs()
+	defer func(was bool) { poisonSimpOut = was }(poisonSimpOut)
+	poisonSimpOut = true
 	type kept struct {
 		f    *Filter
 		text string
@@ -269,6 +276,16 @@ func TestSimplifyAgreesWithReference(t *testing.T) {
 		sf := (&simplifier{keys: km}).filter(f)
 		if sf.String() != rf.String() {
 			t.Fatalf("filter %s\n filter %s\n want   %s", in, sf, rf)
+		}
+		if i%5 == 0 {
+			kmc.reuseOutputs()
+			kmc.reset()
+		}
+		if c := f.simplify(kmc).String(); c != want {
+			t.Fatalf("filter %s\n carved %s\n want   %s", in, c, want)
+		}
+		if c := (&simplifier{keys: kmc}).filter(f).String(); c != rf.String() {
+			t.Fatalf("filter %s\n carved filter %s\n want          %s", in, c, rf)
 		}
 		if f.String() != in {
 			t.Fatalf("input modified:\n was %s\n now %s", in, f)
@@ -314,6 +331,55 @@ func TestSimplifyMergesAgain(t *testing.T) {
 		}
 		if got := tc.in.Simplify().String(); got != want {
 			t.Errorf("%s:\n got  %s\n want %s", tc.in, got, want)
+		}
+	}
+}
+
+// TestSimplifyCarvedOutputs: results carved (carveOutputs) live in memory
+// that reuseOutputs hands to later simplifications, and only then: without
+// it, reset leaves results handed out alone.
+func TestSimplifyCarvedOutputs(t *testing.T) {
+	defer func(was bool) { poisonSimpOut = was }(poisonSimpOut)
+	poisonSimpOut = true
+	km := &keyMemo{}
+	km.carveOutputs()
+	want := "resource.ID in [1, 6, 11] or (resource.Org != nil and resource.Org.ID = 2)"
+	kept := gitclubRaw().simplify(km)
+	km.reset()
+	kept2 := gitclubRaw().simplify(km)
+	if kept.String() != want || kept2.String() != want {
+		t.Fatalf("got %s, %s", kept, kept2)
+	}
+	km.reuseOutputs()
+	km.reset()
+	// kept2's memory is reused (poisoned): its owner must have copied it
+	// out. kept's was dropped, not reused.
+	if got := kept2.String(); !strings.Contains(got, "POISON") {
+		t.Fatalf("a carved result was not in reused memory: %s", got)
+	}
+	if got := gitclubRaw().simplify(km).String(); got != want {
+		t.Fatalf("after reuse: got %s", got)
+	}
+	if kept.String() != want {
+		t.Fatalf("a result changed by reset: %s", kept)
+	}
+}
+
+// BenchmarkSimplifyGitClubCarved is BenchmarkSimplifyGitClub with results
+// carved and their memory reused (carveOutputs, reuseOutputs), as an
+// evaluator that copies its filter out may.
+func BenchmarkSimplifyGitClubCarved(b *testing.B) {
+	f := gitclubRaw()
+	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km.carveOutputs()
+	b.ReportAllocs()
+	for b.Loop() {
+		km.reuseOutputs()
+		km.reset()
+		km.arena = km.arena[:0]
+		km.used = 0
+		if out := f.simplify(km); len(out.Branches) != 2 {
+			b.Fatal(out)
 		}
 	}
 }

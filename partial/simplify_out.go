@@ -1,0 +1,159 @@
+package partial
+
+// Memory for simplification results.
+//
+// By default every result is allocated (output's one block per filter). An
+// owner that copies its final result out before letting go of the results
+// (an evaluator whose filter is copied out by a deep copy) can have them
+// carved from chunks instead (carveOutputs), and then reuse the chunks for
+// its next simplifications (reuseOutputs, before reset): no allocation per
+// result once warm. Results carved are valid only until that reuse: the
+// owner must call reuseOutputs only when nothing refers to them any more;
+// otherwise reset drops the chunks (a result handed out keeps its memory).
+
+// simpOut is a keyMemo's memory for results.
+type simpOut struct {
+	carve    bool // carve results from the chunks below
+	reusable bool // reuseOutputs was called: reset reuses the chunks
+	filters  outChunks[Filter]
+	branches outChunks[Branch]
+	conds    outChunks[Cond]
+	ins      outChunks[inWithValues]
+}
+
+// poisonSimpOut makes reuse overwrite the elements handed out with garbage
+// (tests: a result still referred to, or an element taken and not fully
+// set, shows it).
+var poisonSimpOut = false
+
+// carveOutputs makes km's simplifications carve their results from chunks
+// (see above).
+func (km *keyMemo) carveOutputs() { km.out.carve = true }
+
+// reuseOutputs declares that nothing refers to the results of km's
+// simplifications any more: the next reset makes their memory reusable.
+func (km *keyMemo) reuseOutputs() { km.out.reusable = true }
+
+// resetOutputs is reset's part: reuse the chunks if declared reusable, else
+// drop them.
+func (o *simpOut) reset() {
+	if o.reusable {
+		o.filters.reuse()
+		o.branches.reuse()
+		o.conds.reuse()
+		o.ins.reuse()
+	} else {
+		o.filters.drop()
+		o.branches.drop()
+		o.conds.drop()
+		o.ins.drop()
+	}
+	o.reusable = false
+}
+
+// outChunks hands out elements of chunks in order.
+type outChunks[T any] struct {
+	chunks [][]T
+	cur    int // chunk being carved
+	n      int // elements carved from chunks[cur]
+}
+
+const outChunkSize = 16
+
+// take returns the next k elements, as left by the previous use (the
+// caller sets every field).
+func (c *outChunks[T]) take(k int) []T {
+	for c.cur < len(c.chunks) {
+		if ch := c.chunks[c.cur]; len(ch)-c.n >= k {
+			out := ch[c.n : c.n+k : c.n+k]
+			c.n += k
+			return out
+		}
+		c.cur, c.n = c.cur+1, 0
+	}
+	ch := make([]T, max(k, outChunkSize))
+	c.chunks = append(c.chunks, ch)
+	c.cur, c.n = len(c.chunks)-1, k
+	return ch[:k:k]
+}
+
+// reuse makes every element available again (cleared: no references kept).
+func (c *outChunks[T]) reuse() {
+	for i, ch := range c.chunks {
+		if i > c.cur {
+			break
+		}
+		used := ch
+		if i == c.cur {
+			used = ch[:c.n]
+		}
+		if poisonSimpOut {
+			for j := range used {
+				poison(&used[j])
+			}
+		} else {
+			clear(used)
+		}
+	}
+	c.cur, c.n = 0, 0
+}
+
+// drop forgets the chunks (their elements may still be referred to).
+func (c *outChunks[T]) drop() { *c = outChunks[T]{} }
+
+// poison overwrites *p with garbage of its type.
+func poison(p any) {
+	garbage := &InSet{Path: Path{Var: "POISON"}, Pred: "POISON"}
+	switch x := p.(type) {
+	case *Filter:
+		*x = Filter{Type: "POISON", Branches: []Branch{{Conds: []Cond{garbage}}}}
+	case *Branch:
+		*x = Branch{Conds: []Cond{garbage}}
+	case *Cond:
+		*x = garbage
+	case *inWithValues:
+		*x = inWithValues{in: In{L: garbage.Path, Values: []Value{{V: "POISON"}}}}
+	}
+}
+
+// newFilterHdr returns a filter with the given type and branches.
+func (s *simplifier) newFilterHdr(typ string, bs []Branch) *Filter {
+	if s.keys == nil || !s.keys.out.carve {
+		return &Filter{Type: typ, Branches: bs}
+	}
+	f := &s.keys.out.filters.take(1)[0]
+	*f = Filter{Type: typ, Branches: bs}
+	return f
+}
+
+// allowAll is AllowAll(typ).
+func (s *simplifier) allowAll(typ string) *Filter {
+	if s.keys == nil || !s.keys.out.carve {
+		return AllowAll(typ)
+	}
+	b := s.keys.out.branches.take(1)
+	b[0] = Branch{}
+	return s.newFilterHdr(typ, b)
+}
+
+// newResult returns a filter of type typ with n branches and room for nc
+// conditions, and (withIn) an In with up to inlineInValues values (else
+// nil): carved, or allocated together (newFilterConds).
+func (s *simplifier) newResult(typ string, n, nc int, withIn bool) (*Filter, []Cond, *inWithValues) {
+	if !s.keys.out.carve {
+		return newFilterConds(typ, n, nc, withIn)
+	}
+	o := &s.keys.out
+	bs := o.branches.take(n)
+	clear(bs)
+	var cs []Cond
+	if nc > 0 {
+		cs = o.conds.take(nc)
+	}
+	var in *inWithValues
+	if withIn {
+		in = &o.ins.take(1)[0]
+		*in = inWithValues{}
+	}
+	return s.newFilterHdr(typ, bs), cs, in
+}
