@@ -280,10 +280,22 @@ func readScalar(f reflect.Value, s *scalar) bool {
 // evalOperand evaluates one operand of a comparison: a scalar when x is a
 // field read that scalarField reads, else the value of eval.
 func (m *machine) evalOperand(x expr, e *env, s *scalar) (any, error) {
-	if m.scalarField(x, e, s) {
-		return nil, nil
-	}
 	s.k = skNone
+	switch v := x.(type) {
+	case *eVar:
+		c := &e.cells[v.slot]
+		if c.bound {
+			return deref(c.val), nil
+		}
+		return c, nil
+	case *eConst:
+		return v.v, nil
+	case *eDot:
+		if m.scalarField(x, e, s) {
+			return nil, nil
+		}
+		s.k = skNone
+	}
 	return m.eval(x, e)
 }
 

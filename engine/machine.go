@@ -568,6 +568,19 @@ func (m *machine) call(g *gCall, e *env, next *cont) (bool, error) {
 	}
 	args := m.anys.alloc(len(g.args))
 	for i, a := range g.args {
+		switch x := a.(type) {
+		case *eVar: // eval inlined for the common arguments
+			c := &e.cells[x.slot]
+			if c.bound {
+				args[i] = deref(c.val)
+			} else {
+				args[i] = c
+			}
+			continue
+		case *eConst:
+			args[i] = x.v
+			continue
+		}
 		v, err := m.eval(a, e)
 		if err != nil {
 			return m.evalFail(g.at, err)
