@@ -651,16 +651,24 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 		if !ok || !samePath(x.Over, y.Over) || x.Type != y.Type {
 			return nil, false
 		}
-		f := Filter{Type: x.Cond.Type}
-		f.Branches = append(f.Branches, x.Cond.Branches...)
+		// x's branches, then y's renamed (their conditions in one slab).
+		nc := 0
 		for _, br := range y.Cond.Branches {
-			cs := make([]Cond, len(br.Conds))
-			for i, c := range br.Conds {
-				cs[i] = renameCond(c, y.Var, x.Var)
-			}
-			f.Branches = append(f.Branches, Branch{Conds: cs})
+			nc += len(br.Conds)
 		}
-		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *s.filter(&f)}, true
+		bs, cs := s.newBranches(len(x.Cond.Branches)+len(y.Cond.Branches), nc)
+		n := copy(bs, x.Cond.Branches)
+		for _, br := range y.Cond.Branches {
+			rc := cs[:len(br.Conds):len(br.Conds)]
+			cs = cs[len(br.Conds):]
+			for i, c := range br.Conds {
+				rc[i] = s.renameCond(c, y.Var, x.Var)
+			}
+			bs[n] = Branch{Conds: rc}
+			n++
+		}
+		f := Filter{Type: x.Cond.Type, Branches: bs}
+		return s.newExists(x.Var, x.Type, x.Over, *s.filter(&f)), true
 	}
 	return nil, false
 }
@@ -856,7 +864,7 @@ func (s *simplifier) cond(c Cond) (nc Cond, val, isConst bool) {
 		if sameFilter(cf, &x.Cond) {
 			return x, false, false // unchanged: keep the condition (and its key)
 		}
-		return &Exists{Var: x.Var, Type: x.Type, Over: x.Over, Cond: *cf}, false, false
+		return s.newExists(x.Var, x.Type, x.Over, *cf), false, false
 	case *InSet:
 		if s.empty[x.Pred] {
 			return nil, false, true
@@ -1053,18 +1061,8 @@ func renameFilter(f Filter, from, to string) Filter {
 // renameCond returns c with variable from renamed to to (a copy; c is not
 // modified).
 func renameCond(c Cond, from, to string) Cond {
-	rp := func(p Path) Path {
-		if p.Var == from {
-			return Path{Var: to, Fields: p.Fields}
-		}
-		return p
-	}
-	ro := func(o Operand) Operand {
-		if p, ok := o.(Path); ok {
-			return rp(p)
-		}
-		return o
-	}
+	rp := func(p Path) Path { return renamePath(p, from, to) }
+	ro := func(o Operand) Operand { return renameOperand(o, from, to) }
 	switch x := c.(type) {
 	case *Compare:
 		return &Compare{Op: x.Op, L: ro(x.L), R: ro(x.R)}
@@ -1083,6 +1081,23 @@ func renameCond(c Cond, from, to string) Cond {
 		return &InSet{Path: rp(x.Path), Pred: x.Pred}
 	}
 	return c
+}
+
+// renamePath returns p with variable from renamed to to.
+func renamePath(p Path, from, to string) Path {
+	if p.Var == from {
+		return Path{Var: to, Fields: p.Fields}
+	}
+	return p
+}
+
+// renameOperand is renamePath for a path operand (others are returned as
+// they are).
+func renameOperand(o Operand, from, to string) Operand {
+	if p, ok := o.(Path); ok {
+		return renamePath(p, from, to)
+	}
+	return o
 }
 
 // sortValues orders values of one kind (all integers or all strings), for

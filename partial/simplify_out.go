@@ -19,6 +19,8 @@ type simpOut struct {
 	branches outChunks[Branch]
 	conds    outChunks[Cond]
 	ins      outChunks[inWithValues]
+	compares outChunks[Compare]
+	exists   outChunks[Exists]
 }
 
 // poisonSimpOut makes reuse overwrite the elements handed out with garbage
@@ -42,11 +44,15 @@ func (o *simpOut) reset() {
 		o.branches.reuse()
 		o.conds.reuse()
 		o.ins.reuse()
+		o.compares.reuse()
+		o.exists.reuse()
 	} else {
 		o.filters.drop()
 		o.branches.drop()
 		o.conds.drop()
 		o.ins.drop()
+		o.compares.drop()
+		o.exists.drop()
 	}
 	o.reusable = false
 }
@@ -113,6 +119,10 @@ func poison(p any) {
 		*x = garbage
 	case *inWithValues:
 		*x = inWithValues{in: In{L: garbage.Path, Values: []Value{{V: "POISON"}}}}
+	case *Compare:
+		*x = Compare{Op: Eq, L: garbage.Path, R: Value{V: "POISON"}}
+	case *Exists:
+		*x = Exists{Var: "POISON", Over: garbage.Path, Cond: Filter{Branches: []Branch{{Conds: []Cond{garbage}}}}}
 	}
 }
 
@@ -156,4 +166,33 @@ func (s *simplifier) newResult(typ string, n, nc int, withIn bool) (*Filter, []C
 		*in = inWithValues{}
 	}
 	return s.newFilterHdr(typ, bs), cs, in
+}
+
+// newBranches returns n branches and nc conditions (to be set), carved or
+// allocated.
+func (s *simplifier) newBranches(n, nc int) ([]Branch, []Cond) {
+	if s.keys == nil || !s.keys.out.carve {
+		return make([]Branch, n), make([]Cond, nc)
+	}
+	return s.keys.out.branches.take(n), s.keys.out.conds.take(nc)
+}
+
+// newExists returns a new Exists, carved or allocated.
+func (s *simplifier) newExists(v, typ string, over Path, cond Filter) *Exists {
+	if s.keys == nil || !s.keys.out.carve {
+		return &Exists{Var: v, Type: typ, Over: over, Cond: cond}
+	}
+	x := &s.keys.out.exists.take(1)[0]
+	*x = Exists{Var: v, Type: typ, Over: over, Cond: cond}
+	return x
+}
+
+// renameCond is renameCond(c, from, to), a comparison carved.
+func (s *simplifier) renameCond(c Cond, from, to string) Cond {
+	if x, ok := c.(*Compare); ok && s.keys != nil && s.keys.out.carve {
+		n := &s.keys.out.compares.take(1)[0]
+		*n = Compare{Op: x.Op, L: renameOperand(x.L, from, to), R: renameOperand(x.R, from, to)}
+		return n
+	}
+	return renameCond(c, from, to)
 }
