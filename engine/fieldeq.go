@@ -30,3 +30,26 @@ func FieldEquals(v any, fi *FieldInfo, o any) bool {
 	readScalarAt(unsafe.Add(efaceOf(&v).data, fi.offset), fi.kind, &s)
 	return s.eq(o)
 }
+
+// FieldList returns, when Policy.ReadField(v, fi, name) would return a Go
+// slice or array read from the field as it is (v a non-nil pointer to fi's
+// owner struct, the field exported and of slice or array kind), the field
+// itself, so that its elements can be visited without boxing the slice into
+// an interface; ok is false otherwise (then read the field).
+func FieldList(v any, fi *FieldInfo) (reflect.Value, bool) {
+	if fi == nil || fi.owner == nil {
+		return reflect.Value{}, false
+	}
+	if k := fi.Type.Kind(); k != reflect.Slice && k != reflect.Array {
+		return reflect.Value{}, false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Type().Elem() != fi.owner {
+		return reflect.Value{}, false
+	}
+	f, err := rv.Elem().FieldByIndexErr(fi.Index)
+	if err != nil || !f.CanInterface() {
+		return reflect.Value{}, false
+	}
+	return f, true
+}

@@ -67,3 +67,65 @@ func TestFieldEqualsAgreesWithReadField(t *testing.T) {
 		t.Errorf("DirectField accepts a time.Duration field")
 	}
 }
+
+// FieldList gives the field ReadField returns (the same slice: same length,
+// same backing array) for slice and array fields, and refuses other fields
+// and receivers.
+func TestFieldListAgreesWithReadField(t *testing.T) {
+	reg := NewRegistry()
+	if err := reg.RegisterClass(&ffUser{}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Load([]Source{{Name: "p.polar", Src: []byte("allow(_, _, _);")}}, reg, nil)
+	if err := errs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	u := &ffUser{Roles: []ffRole{{ID: 1}, {ID: 2}}, RolePtrs: []*ffRole{{ID: 3}}, Arr: [2]ffRole{{ID: 4}, {ID: 5}},
+		Items: []any{"a", int64(1)}, Main: &ffRole{ID: 6}}
+	rt := reflect.TypeOf(ffUser{})
+	lists := 0
+	for i := range rt.NumField() {
+		name := rt.Field(i).Name
+		fi, ok := p.Field(rt, name)
+		if !ok {
+			continue
+		}
+		want, err := p.ReadField(u, &fi, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f, ok := FieldList(u, &fi)
+		if k := reflect.TypeOf(want); k == nil || (k.Kind() != reflect.Slice && k.Kind() != reflect.Array) {
+			if ok {
+				t.Errorf("%s (%T): FieldList accepts a field that does not read as a list", name, want)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s: FieldList refuses a list field", name)
+			continue
+		}
+		lists++
+		w := reflect.ValueOf(want)
+		if f.Type() != w.Type() || f.Len() != w.Len() {
+			t.Fatalf("%s: FieldList %v len %d, ReadField %v len %d", name, f.Type(), f.Len(), w.Type(), w.Len())
+		}
+		for j := range f.Len() {
+			if !reflect.DeepEqual(f.Index(j).Interface(), w.Index(j).Interface()) {
+				t.Fatalf("%s[%d]: FieldList %v, ReadField %v", name, j, f.Index(j), w.Index(j))
+			}
+		}
+		if f.Kind() == reflect.Slice && f.Len() > 0 && f.Pointer() != w.Pointer() {
+			t.Fatalf("%s: FieldList and ReadField read different backing arrays", name)
+		}
+	}
+	if lists < 5 {
+		t.Fatalf("only %d list fields: the test covers too little", lists)
+	}
+	fi, _ := p.Field(rt, "Roles")
+	for _, v := range []any{(*ffUser)(nil), ffUser{}, &ffRole{}, nil} {
+		if _, ok := FieldList(v, &fi); ok {
+			t.Errorf("FieldList(%T) accepted", v)
+		}
+	}
+}

@@ -1015,6 +1015,11 @@ func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error 
 			return e.unifyField(x, d, sc, k)
 		}
 	}
+	if d, ok := x.R.(*ast.Dot); ok && x.Op == ast.OpIn && !d.IsCall && d.Key == nil {
+		if _, isClass := d.X.(*ast.ClassRef); !isClass {
+			return e.memberField(x, d, sc, k)
+		}
+	}
 	l, err := e.term(x.L, sc)
 	if err != nil {
 		return err
@@ -1088,6 +1093,37 @@ func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() er
 		return err
 	}
 	return e.unifyThen(l, r, x.At, k)
+}
+
+// memberField is `L in recv.f` (d is recv.f), evaluated as term and member
+// would: L, the receiver, the field, then member. When the field is a Go
+// slice or array that the read returns as it is (engine.FieldList), its
+// elements are visited in place instead of through the slice boxed into an
+// interface.
+func (e *evaluator) memberField(x *ast.Binary, d *ast.Dot, sc *scope, k func() error) error {
+	l, err := e.term(x.L, sc)
+	if err != nil {
+		return err
+	}
+	recv, err := e.term(d.X, sc)
+	if err != nil {
+		return err
+	}
+	recv = deref(recv)
+	if !e.impure && isKnownPointer(recv) {
+		if fi := e.dotField(d, recv); fi != nil {
+			if rv, ok := engine.FieldList(recv, fi); ok {
+				if elems, ok := viewListValue(rv); ok {
+					return e.memberList(deref(l), elems, x.At, k)
+				}
+			}
+		}
+	}
+	r, err := e.lookup(recv, d.Name, d.At)
+	if err != nil {
+		return err
+	}
+	return e.member(l, r, x.At, k)
 }
 
 // dotField is fieldOf for the field d names on recv (a known pointer),

@@ -451,6 +451,11 @@ func (e *evaluator) member(x, coll term, pos ast.Pos, k func() error) error {
 	if !ok {
 		return e.errAt(pos, ast.ErrRuntime, "`in` over %s, which is not a list, dictionary or string", describeValue(coll))
 	}
+	return e.memberList(x, elems, pos, k)
+}
+
+// memberList is member over a known list (x dereferenced).
+func (e *evaluator) memberList(x term, elems listView, pos ast.Pos, k func() error) error {
 	// An unknown scalar against a list of known scalars: one `in` condition.
 	if u, ok := x.(*unk); ok && u.t.kind == ukScalar {
 		var vals []Value
@@ -605,7 +610,12 @@ func viewList(v any) (listView, bool) {
 	if v == nil {
 		return listView{}, false
 	}
-	rv := reflect.ValueOf(v)
+	return viewListValue(reflect.ValueOf(v))
+}
+
+// viewListValue is viewList on a reflect.Value (of an interface-able value:
+// what boxing it and viewList would see).
+func viewListValue(rv reflect.Value) (listView, bool) {
 	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
 		return listView{}, false
 	}
