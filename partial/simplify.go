@@ -33,19 +33,22 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 	if keys == nil {
 		keys = &keyMemo{}
 	}
-	var preds map[string]*Pred
-	var empty map[string]bool
-	if len(f.Preds) > 0 {
-		empty = map[string]bool{}
+	if len(f.Preds) == 0 {
+		s := &simplifier{merge: true, keys: keys}
+		return s.filter(f)
 	}
+	// The maps are the memo's, emptied (simplify is not reentered); the
+	// result's Preds are made at the end, for the predicates it uses.
+	ps := keys.predScratch()
+	empty, bodies := ps.empty, ps.bodies
 	// Simplify predicate bodies until the set of deny-all predicates is stable.
-	for len(f.Preds) > 0 {
-		preds = make(map[string]*Pred, len(f.Preds))
+	for {
+		clear(bodies)
 		changed := false
 		for n, p := range f.Preds {
 			s := &simplifier{empty: empty, merge: true, keys: keys}
 			body := s.filter(&p.Body)
-			preds[n] = &Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: *body}
+			bodies[n] = body
 			if body.IsDenyAll() && !empty[n] {
 				empty[n] = true
 				changed = true
@@ -54,14 +57,15 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 		// A predicate none of whose branches can be derived without a
 		// positive reference to a predicate not yet derivable (no base case)
 		// has an empty least fixpoint.
-		productive := map[string]bool{}
+		productive := ps.productive
+		clear(productive)
 		for grew := true; grew; {
 			grew = false
-			for n, p := range preds {
+			for n, body := range bodies {
 				if productive[n] || empty[n] {
 					continue
 				}
-				for _, br := range p.Body.Branches {
+				for _, br := range body.Branches {
 					if branchProductive(br, productive, empty) {
 						productive[n] = true
 						grew = true
@@ -70,7 +74,7 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 				}
 			}
 		}
-		for n := range preds {
+		for n := range bodies {
 			if !productive[n] && !empty[n] {
 				empty[n] = true
 				changed = true
@@ -83,29 +87,24 @@ func (f *Filter) simplify(keys *keyMemo) *Filter {
 	s := &simplifier{empty: empty, merge: true, keys: keys}
 	out := s.filter(f)
 	// Keep only the predicates reachable from the main filter.
-	if len(preds) > 0 {
-		used := map[string]bool{}
-		var visit func(*Filter)
-		visit = func(g *Filter) {
-			WalkFilter(g, func(c Cond) {
-				if in, ok := c.(*InSet); ok && !used[in.Pred] {
-					used[in.Pred] = true
-					if p := preds[in.Pred]; p != nil {
-						visit(&p.Body)
-					}
-				}
-			})
+	used := ps.used
+	ps.visit(out)
+	n := 0
+	for name := range used {
+		if bodies[name] != nil {
+			n++
 		}
-		visit(out)
-		for n := range used {
-			if p := preds[n]; p != nil {
-				if out.Preds == nil {
-					out.Preds = map[string]*Pred{}
-				}
-				out.Preds[n] = p
+	}
+	if n > 0 {
+		out.Preds = make(map[string]*Pred, n)
+		for name := range used {
+			if body := bodies[name]; body != nil {
+				p := f.Preds[name]
+				out.Preds[name] = s.newPred(Pred{Name: p.Name, Type: p.Type, Param: p.Param, Body: *body})
 			}
 		}
 	}
+	ps.done()
 	return out
 }
 
@@ -131,7 +130,8 @@ type keyMemo struct {
 	arena []byte
 	used  int // bytes of keys made (to size the next arena)
 	sc    simpScratch
-	out   simpOut // memory for results (simplify_out.go)
+	out   simpOut  // memory for results (simplify_out.go)
+	preds predMaps // simplify's maps
 }
 
 type keyEntry struct {
@@ -173,6 +173,7 @@ func (km *keyMemo) reset() {
 	clear(km.m)
 	km.sc.reset()
 	km.out.reset()
+	km.preds.done()
 }
 
 // key returns CondString(c), memoised.

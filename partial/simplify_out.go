@@ -21,6 +21,8 @@ type simpOut struct {
 	ins      outChunks[inWithValues]
 	compares outChunks[Compare]
 	exists   outChunks[Exists]
+	inSets   outChunks[InSet]
+	preds    outChunks[Pred]
 }
 
 // poisonSimpOut makes reuse overwrite the elements handed out with garbage
@@ -46,6 +48,8 @@ func (o *simpOut) reset() {
 		o.ins.reuse()
 		o.compares.reuse()
 		o.exists.reuse()
+		o.inSets.reuse()
+		o.preds.reuse()
 	} else {
 		o.filters.drop()
 		o.branches.drop()
@@ -53,6 +57,8 @@ func (o *simpOut) reset() {
 		o.ins.drop()
 		o.compares.drop()
 		o.exists.drop()
+		o.inSets.drop()
+		o.preds.drop()
 	}
 	o.reusable = false
 }
@@ -123,6 +129,10 @@ func poison(p any) {
 		*x = Compare{Op: Eq, L: garbage.Path, R: Value{V: "POISON"}}
 	case *Exists:
 		*x = Exists{Var: "POISON", Over: garbage.Path, Cond: Filter{Branches: []Branch{{Conds: []Cond{garbage}}}}}
+	case *InSet:
+		*x = *garbage
+	case *Pred:
+		*x = Pred{Name: "POISON", Body: Filter{Branches: []Branch{{Conds: []Cond{garbage}}}}}
 	}
 }
 
@@ -187,12 +197,30 @@ func (s *simplifier) newExists(v, typ string, over Path, cond Filter) *Exists {
 	return x
 }
 
-// renameCond is renameCond(c, from, to), a comparison carved.
+// renameCond is renameCond(c, from, to), a comparison or InSet carved.
 func (s *simplifier) renameCond(c Cond, from, to string) Cond {
-	if x, ok := c.(*Compare); ok && s.keys != nil && s.keys.out.carve {
+	if s.keys == nil || !s.keys.out.carve {
+		return renameCond(c, from, to)
+	}
+	switch x := c.(type) {
+	case *Compare:
 		n := &s.keys.out.compares.take(1)[0]
 		*n = Compare{Op: x.Op, L: renameOperand(x.L, from, to), R: renameOperand(x.R, from, to)}
 		return n
+	case *InSet:
+		n := &s.keys.out.inSets.take(1)[0]
+		*n = InSet{Path: renamePath(x.Path, from, to), Pred: x.Pred}
+		return n
 	}
 	return renameCond(c, from, to)
+}
+
+// newPred returns a new Pred holding p, carved or allocated.
+func (s *simplifier) newPred(p Pred) *Pred {
+	if !s.keys.out.carve {
+		return &p
+	}
+	x := &s.keys.out.preds.take(1)[0]
+	*x = p
+	return x
 }

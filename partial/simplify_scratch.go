@@ -120,3 +120,45 @@ func (sc *simpScratch) newIn() *inWithValues {
 	sc.ins[n] = x
 	return x
 }
+
+// predMaps are simplify's maps for predicates, kept in the key memo and
+// emptied for each use.
+type predMaps struct {
+	empty      map[string]bool    // deny-all predicates
+	bodies     map[string]*Filter // simplified bodies (this round)
+	productive map[string]bool    // see simplify
+	used       map[string]bool    // reachable from the filter
+}
+
+// predScratch returns km's predicate maps, empty (also after a panic left
+// them full).
+func (km *keyMemo) predScratch() *predMaps {
+	ps := &km.preds
+	if ps.empty == nil {
+		*ps = predMaps{empty: map[string]bool{}, bodies: map[string]*Filter{},
+			productive: map[string]bool{}, used: map[string]bool{}}
+	}
+	ps.done()
+	return ps
+}
+
+// done empties ps (no references kept).
+func (ps *predMaps) done() {
+	clear(ps.empty)
+	clear(ps.bodies)
+	clear(ps.productive)
+	clear(ps.used)
+}
+
+// visit adds to ps.used the predicates g refers to (InSet), and those their
+// bodies refer to, transitively.
+func (ps *predMaps) visit(g *Filter) {
+	WalkFilter(g, func(c Cond) {
+		if in, ok := c.(*InSet); ok && !ps.used[in.Pred] {
+			ps.used[in.Pred] = true
+			if body := ps.bodies[in.Pred]; body != nil {
+				ps.visit(body)
+			}
+		}
+	})
+}
