@@ -50,23 +50,32 @@ func compactFilter(f *Filter) (*Filter, bool) {
 		return f, false
 	}
 	c := filterCopier{
-		branches:   make([]Branch, n.branches),
-		conds:      make([]Cond, n.conds),
-		compares:   make([]Compare, n.compares),
-		ins:        make([]In, n.ins),
-		values:     make([]Value, n.values),
-		paths:      make([]Path, n.paths),
-		strs:       make([]string, n.strs),
-		exists:     make([]Exists, n.exists),
-		nots:       make([]Not, n.nots),
-		notFilters: make([]NotFilter, n.notFilters),
-		inSets:     make([]InSet, n.inSets),
-		consts:     make([]Const, n.consts),
-		preds:      make([]Pred, n.preds),
+		branches:   alloc[Branch](n.branches),
+		conds:      alloc[Cond](n.conds),
+		compares:   alloc[Compare](n.compares),
+		ins:        alloc[In](n.ins),
+		values:     alloc[Value](n.values),
+		paths:      alloc[Path](n.paths),
+		strs:       alloc[string](n.strs),
+		exists:     alloc[Exists](n.exists),
+		nots:       alloc[Not](n.nots),
+		notFilters: alloc[NotFilter](n.notFilters),
+		inSets:     alloc[InSet](n.inSets),
+		consts:     alloc[Const](n.consts),
+		preds:      alloc[Pred](n.preds),
 	}
 	out := new(Filter)
 	c.filter(out, f)
 	return out, true
+}
+
+// alloc returns n zero elements (nil for none, without a call to the
+// allocator).
+func alloc[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, n)
 }
 
 func (n *nodeCounts) filter(f *Filter) bool {

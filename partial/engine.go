@@ -36,6 +36,10 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 			exs:   make([]exFrame, 0, 8),
 			trail: make([]trailEntry, 0, 32),
 		}
+		// The simplifier's results are carved from chunks the memo
+		// reuses (see reuseOutputs in release): the filter returned is
+		// copied out of them.
+		e.keys.carveOutputs()
 		if poisonReused {
 			e.setPoison()
 		}
@@ -111,6 +115,9 @@ var evalPool sync.Pool
 func (e *evaluator) release() {
 	for _, fr := range e.frames[:e.nframes] {
 		*fr = frame{} // left by a panic
+	}
+	if e.reuse {
+		e.keys.reuseOutputs() // nothing refers to the simplifier's results
 	}
 	e.keys.reset()
 	e.keys.buf = e.keys.buf[:0]
