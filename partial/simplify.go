@@ -402,8 +402,9 @@ func newFilter(typ string, n int) *Filter {
 }
 
 // output returns a filter of type typ with the branches sc.brs[m.brs:], in
-// memory of its own (unchanged branches keep their input slices). Conditions
-// combined by mergeBranches are handed out: their keys are memoised.
+// memory of its own, allocated or carved (unchanged branches keep their
+// input slices). In conditions combined by mergeBranches (scratch objects)
+// are copied.
 func (s *simplifier) output(typ string, m scratchMark) *Filter {
 	sc := &s.keys.sc
 	bs := sc.brs[m.brs:]
