@@ -1122,6 +1122,17 @@ func sortValues(vs []Value) {
 // dropWeakerNegations drops `not A` when the same conjunction also has
 // `not (A or B)`: the second implies the first.
 func (s *simplifier) dropWeakerNegations(cs []Cond) []Cond {
+	// Nothing to drop without two negations (most branches): no sets.
+	negs := 0
+	for _, c := range cs {
+		switch c.(type) {
+		case *Not, *NotFilter:
+			negs++
+		}
+	}
+	if negs < 2 {
+		return cs
+	}
 	sets := make([]map[string]bool, len(cs))
 	n := 0
 	for i, c := range cs {

@@ -383,3 +383,27 @@ func BenchmarkSimplifyGitClubCarved(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSimplifyNegation: branches with one negation each (social's
+// `p.Visibility = "public" and not blocked(p.Author, u)` shape).
+func BenchmarkSimplifyNegation(b *testing.B) {
+	blocked := &NotFilter{F: *flt(br(&Exists{Var: "b", Type: "Block", Over: p("resource", "Author", "Blocks"),
+		Cond: *flt(br(eq(p("b", "UserID"), val(int64(7)))))}), br(eq(p("resource", "AuthorID"), val(int64(3)))))}
+	f := &Filter{Type: "Post", Branches: []Branch{
+		br(eq(p("resource", "Visibility"), val("public")), blocked),
+		br(eq(p("resource", "Visibility"), val("friends")), blocked, eq(p("resource", "Author", "Friend"), val(true))),
+		br(eq(p("resource", "AuthorID"), val(int64(7)))),
+	}}
+	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km.carveOutputs()
+	b.ReportAllocs()
+	for b.Loop() {
+		km.reuseOutputs()
+		km.reset()
+		km.arena = km.arena[:0]
+		km.used = 0
+		if out := f.simplify(km); len(out.Branches) != 3 {
+			b.Fatal(out)
+		}
+	}
+}
