@@ -1831,6 +1831,16 @@ func (s *scope) newCell(name string) *cell {
 }
 
 func (s *scope) lookup(name string) (*cell, bool) {
+	// The parser interns names: the same variable's occurrences share their
+	// bytes, so a pointer comparison finds it without comparing bytes
+	// (names from elsewhere, e.g. rules made by resource blocks, are
+	// compared by value).
+	p := unsafe.StringData(name)
+	for i, n := range s.names {
+		if len(n) == len(name) && unsafe.StringData(n) == p {
+			return s.cells[i], true
+		}
+	}
 	for i, n := range s.names {
 		// (First bytes first: names of one length are common.)
 		if len(n) == len(name) && (len(n) == 0 || n[0] == name[0]) && n == name {

@@ -134,6 +134,22 @@ type lexer struct {
 	ssrc string // src as a string: token texts are substrings of it
 	off  int
 	errs *diags
+	// interned: names and string literal values, each spelling once, so
+	// that equal names in the AST share their bytes (an evaluator comparing
+	// variable names or role names finds equal ones by pointer first).
+	interned map[string]string
+}
+
+// intern returns s, or the equal string met first in this file.
+func (l *lexer) intern(s string) string {
+	if t, ok := l.interned[s]; ok {
+		return t
+	}
+	if l.interned == nil {
+		l.interned = map[string]string{}
+	}
+	l.interned[s] = s
+	return s
 }
 
 func (l *lexer) errorAt(off int, format string, args ...any) {
@@ -308,6 +324,8 @@ func (l *lexer) name(start int) token {
 	t := l.tok(tName, start)
 	if k, ok := keywords[t.text]; ok {
 		t.kind = k
+	} else {
+		t.text = l.intern(t.text)
 	}
 	return t
 }
@@ -362,9 +380,9 @@ func (l *lexer) str() token {
 			l.off++
 			t := l.tok(tString, start)
 			if escaped {
-				t.val = b.String()
+				t.val = l.intern(b.String())
 			} else {
-				t.val = l.ssrc[start+1 : l.off-1]
+				t.val = l.intern(l.ssrc[start+1 : l.off-1])
 			}
 			return t
 		}
