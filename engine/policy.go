@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/ursa-authz/ursa/engine/ast"
 	"github.com/ursa-authz/ursa/engine/loader"
@@ -466,6 +467,13 @@ func (p *Policy) Lookup(v any, name string) (any, error) {
 // the field by fi's index without resolving name again (the same read, the
 // same normalisation as Lookup); in every other case it is Lookup(v, name).
 func (p *Policy) ReadField(v any, fi *FieldInfo, name string) (any, error) {
+	if DirectField(v, fi) {
+		// A scalar at a fixed offset: read in place, as the decision's
+		// typed reads do (readScalarAt is normValue for these kinds).
+		var s scalar
+		readScalarAt(unsafe.Add(efaceOf(&v).data, fi.offset), fi.kind, &s)
+		return s.box(), nil
+	}
 	if fi.owner != nil {
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Type().Elem() == fi.owner {
 			return readFieldValue(rv, fi, name)
