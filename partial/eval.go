@@ -1573,7 +1573,7 @@ func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, err
 			// known value or an unknown: what term and unify do, binding
 			// a fresh cell to the argument.
 			if a := deref(args[i]); !isCell(a) {
-				if _, bound := sc.lookup(pi.name); !bound {
+				if ri.simple || !sc.bound(pi.name) {
 					if _, isConst := e.constant(pi.name); !isConst {
 						c := sc.add(pi.name)
 						c.bound, c.val = true, a
@@ -1848,6 +1848,12 @@ func (s *scope) lookup(name string) (*cell, bool) {
 		}
 	}
 	return nil, false
+}
+
+// bound reports whether name is a variable of the scope.
+func (s *scope) bound(name string) bool {
+	_, ok := s.lookup(name)
+	return ok
 }
 
 func (s *scope) get(e *evaluator, name string) *cell {

@@ -43,6 +43,10 @@ type ruleInfo struct {
 	rule   *ast.Rule
 	sig    string
 	params []paramInfo
+	// simple: every parameter is pkVar or pkString, so matching binds
+	// only the parameters' own (distinct) variables: none of them is in
+	// the scope yet when it is met.
+	simple bool
 }
 
 type predInfo struct {
@@ -133,7 +137,12 @@ func buildIndex(prog *loader.Program) *progIndex {
 	for _, p := range prog.Preds {
 		pi := &predInfo{pred: p, rules: make([]ruleInfo, len(p.Rules)), strPos: -1}
 		for i, r := range p.Rules {
-			pi.rules[i] = ruleInfo{rule: r, sig: specSignature(r), params: paramInfos(r)}
+			ps := paramInfos(r)
+			simple := true
+			for _, p := range ps {
+				simple = simple && p.kind != pkOther
+			}
+			pi.rules[i] = ruleInfo{rule: r, sig: specSignature(r), params: ps, simple: simple}
 			pi.all = append(pi.all, int32(i))
 		}
 		indexStrings(pi)
