@@ -20,10 +20,12 @@
 //   - Host semantics shared with partial evaluation (package partial must not
 //     reimplement them): (*Policy).Program, FileSet, Registry, Version,
 //     ClassType, ClassOf, IsA, SubclassOf, Field (FieldInfo), Lookup
-//     (ErrNoSuchKey), CallMethod, Constant, New; IsBuiltinClass and the
-//     Class* names; ClassValue (a class used as a value); and the value
-//     functions Normalize, Equal, Compare, Arith, SnakeCase, FormatValue,
-//     FormatExpr.
+//     (ErrNoSuchKey), ReadField (a resolved field), CallMethod, Constant,
+//     New; IsBuiltinClass and the Class* names; ClassValue (a class used as
+//     a value); the value functions Normalize, Equal, Compare, Arith,
+//     SnakeCase, FormatValue, FormatExpr; and the in-place field reads
+//     DirectField, FieldEquals and FieldList (what ReadField then Equal, or
+//     ReadField of a slice, give, without boxing).
 //
 // # Values
 //
