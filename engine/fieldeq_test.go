@@ -11,14 +11,7 @@ import (
 // field DirectField accepts, over values of every scalar kind (and fields it
 // refuses are left to ReadField).
 func TestFieldEqualsAgreesWithReadField(t *testing.T) {
-	reg := NewRegistry()
-	if err := reg.RegisterClass(&ffRole{}, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	p, errs := Load([]Source{{Name: "p.polar", Src: []byte("allow(_, _, _);")}}, reg, nil)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
+	p := loadWithClass(t, &ffRole{})
 	note := "n"
 	roles := []*ffRole{
 		{ffEmb: &ffEmb{Deep: "d"}, U8: 200, U: 7, Up: 9, I: -3, I32: 5, F32: 1.5, ID: 42, Role: "admin",
@@ -72,14 +65,7 @@ func TestFieldEqualsAgreesWithReadField(t *testing.T) {
 // same backing array) for slice and array fields, and refuses other fields
 // and receivers.
 func TestFieldListAgreesWithReadField(t *testing.T) {
-	reg := NewRegistry()
-	if err := reg.RegisterClass(&ffUser{}, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	p, errs := Load([]Source{{Name: "p.polar", Src: []byte("allow(_, _, _);")}}, reg, nil)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
+	p := loadWithClass(t, &ffUser{})
 	u := &ffUser{Roles: []ffRole{{ID: 1}, {ID: 2}}, RolePtrs: []*ffRole{{ID: 3}}, Arr: [2]ffRole{{ID: 4}, {ID: 5}},
 		Items: []any{"a", int64(1)}, Main: &ffRole{ID: 6}}
 	rt := reflect.TypeOf(ffUser{})
@@ -128,4 +114,18 @@ func TestFieldListAgreesWithReadField(t *testing.T) {
 			t.Errorf("FieldList(%T) accepted", v)
 		}
 	}
+}
+
+// loadWithClass loads a trivial policy with the class of v registered.
+func loadWithClass(t *testing.T, v any) *Policy {
+	t.Helper()
+	reg := NewRegistry()
+	if err := reg.RegisterClass(v, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Load([]Source{{Name: "p.polar", Src: []byte("allow(_, _, _);")}}, reg, nil)
+	if err := errs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1010,15 +1010,11 @@ func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error 
 		}
 		return e.unifyThen(c, r, x.At, k)
 	}
-	if d, ok := x.L.(*ast.Dot); ok && x.Op == ast.OpUnify && !d.IsCall && d.Key == nil {
-		if _, isClass := d.X.(*ast.ClassRef); !isClass {
-			return e.unifyField(x, d, sc, k)
-		}
+	if d, ok := plainDot(x.L); ok && x.Op == ast.OpUnify {
+		return e.unifyField(x, d, sc, k)
 	}
-	if d, ok := x.R.(*ast.Dot); ok && x.Op == ast.OpIn && !d.IsCall && d.Key == nil {
-		if _, isClass := d.X.(*ast.ClassRef); !isClass {
-			return e.memberField(x, d, sc, k)
-		}
+	if d, ok := plainDot(x.R); ok && x.Op == ast.OpIn {
+		return e.memberField(x, d, sc, k)
 	}
 	l, err := e.term(x.L, sc)
 	if err != nil {
@@ -1055,16 +1051,12 @@ func (e *evaluator) solveBinary(x *ast.Binary, sc *scope, k func() error) error 
 // without boxing the field's value. (A role name against each role of the
 // actor's list is the common case.)
 func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() error) error {
-	recv, err := e.term(d.X, sc)
+	recv, fi, err := e.knownField(d, sc)
 	if err != nil {
 		return err
 	}
-	recv = deref(recv)
-	var fi *engine.FieldInfo
-	if !e.impure && isKnownPointer(recv) {
-		if f := e.dotField(d, recv); f != nil && engine.DirectField(recv, f) {
-			fi = f
-		}
+	if fi != nil && !engine.DirectField(recv, fi) {
+		fi = nil
 	}
 	if fi == nil {
 		l, err := e.lookup(recv, d.Name, d.At)
@@ -1105,17 +1097,14 @@ func (e *evaluator) memberField(x *ast.Binary, d *ast.Dot, sc *scope, k func() e
 	if err != nil {
 		return err
 	}
-	recv, err := e.term(d.X, sc)
+	recv, fi, err := e.knownField(d, sc)
 	if err != nil {
 		return err
 	}
-	recv = deref(recv)
-	if !e.impure && isKnownPointer(recv) {
-		if fi := e.dotField(d, recv); fi != nil {
-			if rv, ok := engine.FieldList(recv, fi); ok {
-				if elems, ok := viewListValue(rv); ok {
-					return e.memberList(deref(l), elems, x.At, k)
-				}
+	if fi != nil {
+		if rv, ok := engine.FieldList(recv, fi); ok {
+			if elems, ok := viewListValue(rv); ok {
+				return e.memberList(deref(l), elems, x.At, k)
 			}
 		}
 	}
@@ -1124,6 +1113,34 @@ func (e *evaluator) memberField(x *ast.Binary, d *ast.Dot, sc *scope, k func() e
 		return err
 	}
 	return e.member(l, r, x.At, k)
+}
+
+// plainDot returns x as a plain field read recv.f: not a method call, not a
+// dynamic key, and a receiver that is not a class.
+func plainDot(x ast.Expr) (*ast.Dot, bool) {
+	d, ok := x.(*ast.Dot)
+	if !ok || d.IsCall || d.Key != nil {
+		return nil, false
+	}
+	if _, isClass := d.X.(*ast.ClassRef); isClass {
+		return nil, false
+	}
+	return d, true
+}
+
+// knownField evaluates the receiver of the plain field read d (dereferenced)
+// and, when it is a known object read while the evaluation is pure, resolves
+// the field (nil otherwise, or if the type has no such field).
+func (e *evaluator) knownField(d *ast.Dot, sc *scope) (term, *engine.FieldInfo, error) {
+	recv, err := e.term(d.X, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	recv = deref(recv)
+	if e.impure || !isKnownPointer(recv) {
+		return recv, nil, nil
+	}
+	return recv, e.dotField(d, recv), nil
 }
 
 // dotField is fieldOf for the field d names on recv (a known pointer),
