@@ -129,3 +129,28 @@ func loadWithClass(t *testing.T, v any) *Policy {
 	}
 	return p
 }
+
+// ScalarIsA answers what Policy.IsA answers on normalised scalars, for the
+// built-in classes, the unions and a registered class, and declines other
+// values.
+func TestScalarIsAAgreesWithIsA(t *testing.T) {
+	p := loadWithClass(t, &ffRole{})
+	classes := []string{ClassBoolean, ClassInteger, ClassFloat, ClassString, ClassList, ClassDictionary,
+		ClassActor, ClassResource, "ffRole", "Nope"}
+	for _, v := range []any{"", "x", int64(0), int64(-7), 1.5, true, false} {
+		for _, c := range classes {
+			got, ok := ScalarIsA(v, c)
+			if !ok {
+				t.Fatalf("ScalarIsA(%#v, %s) declined a scalar", v, c)
+			}
+			if want := p.IsA(v, c); got != want {
+				t.Errorf("ScalarIsA(%#v, %s) = %v, IsA %v", v, c, got, want)
+			}
+		}
+	}
+	for _, v := range []any{nil, []any{"x"}, map[string]any{}, &ffRole{}, int32(1), time.Second} {
+		if _, ok := ScalarIsA(v, ClassString); ok {
+			t.Errorf("ScalarIsA(%#v) accepted a value that is not a normalised scalar", v)
+		}
+	}
+}

@@ -350,33 +350,55 @@ func (p *Policy) specIsa(v any, s *spec) bool {
 	return ok
 }
 
-func (p *Policy) isa(v any, class string) bool {
+// isaBuiltin is isa against a built-in class, and against any class for
+// values that are never objects; done is false otherwise (an object against
+// a registered class or a union).
+func isaBuiltin(v any, class string) (res, done bool) {
 	switch class {
 	case ClassBoolean:
 		_, ok := v.(bool)
-		return ok
+		return ok, true
 	case ClassInteger:
 		_, ok := v.(int64)
-		return ok
+		return ok, true
 	case ClassFloat:
 		_, ok := v.(float64)
-		return ok
+		return ok, true
 	case ClassString:
 		_, ok := v.(string)
-		return ok
+		return ok, true
 	case ClassList:
 		if _, ok := v.(string); ok {
-			return false
+			return false, true
 		}
 		_, ok := asList(v)
-		return ok
+		return ok, true
 	case ClassDictionary:
 		_, ok := asDict(v)
-		return ok
+		return ok, true
 	}
 	switch v.(type) {
 	case nil, int64, float64, string, bool, []any, map[string]any, *cell:
-		return false
+		return false, true
+	}
+	return false, false
+}
+
+// ScalarIsA is IsA on a normalised scalar (a string, int64, float64 or
+// bool), which needs no policy: it is an instance of its built-in class
+// only. ok is false for any other value.
+func ScalarIsA(v any, class string) (isa, ok bool) {
+	switch v.(type) {
+	case string, int64, float64, bool:
+		res, _ := isaBuiltin(v, class)
+		return res, true
+	}
+	return false, false
+}
+
+func (p *Policy) isa(v any, class string) bool {
+	if res, done := isaBuiltin(v, class); done {
+		return res
 	}
 	t := reflect.TypeOf(v)
 	key := isaKey{t, class}

@@ -1714,17 +1714,9 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	case *dictT:
 		return class == "Dictionary", nil
 	}
-	// A normalised scalar is an instance of its built-in class only (what
-	// the engine's IsA answers on it, without the host).
-	switch t.(type) {
-	case string:
-		return class == engine.ClassString, nil
-	case int64:
-		return class == engine.ClassInteger, nil
-	case float64:
-		return class == engine.ClassFloat, nil
-	case bool:
-		return class == engine.ClassBoolean, nil
+	// A normalised scalar: the engine's IsA on it needs no host.
+	if ok, scalar := engine.ScalarIsA(t, class); scalar {
+		return ok, nil
 	}
 	// The same object against the same class (the actor, once per rule
 	// tried): the answer of the first time. (recv has a pointer type:
