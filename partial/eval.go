@@ -311,10 +311,30 @@ var errStepLimit = errors.New("step limit exceeded")
 
 func (e *evaluator) tick(pos ast.Pos) error {
 	e.steps++
+	if e.steps&(tickEvery-1) != 0 {
+		return nil
+	}
+	return e.tickSlow(pos)
+}
+
+// tickGoal is tick for goal g, whose position is read only when needed.
+func (e *evaluator) tickGoal(g ast.Expr) error {
+	e.steps++
+	if e.steps&(tickEvery-1) != 0 {
+		return nil
+	}
+	return e.tickSlow(g.Pos())
+}
+
+// tickEvery steps, the step limit and the context are checked (maxSteps is
+// a multiple: the limit is checked when it is reached).
+const tickEvery = 256
+
+func (e *evaluator) tickSlow(pos ast.Pos) error {
 	if e.steps > maxSteps {
 		return e.errAt(pos, errStepLimit, "filter evaluation exceeded %d steps", maxSteps)
 	}
-	if e.steps&255 == 0 && e.ctx != nil {
+	if e.ctx != nil {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
@@ -728,7 +748,7 @@ func (e *evaluator) solve(g ast.Expr, sc *scope, k func() error) error {
 }
 
 func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
-	if err := e.tick(g.Pos()); err != nil {
+	if err := e.tickGoal(g); err != nil {
 		return err
 	}
 	switch x := g.(type) {
@@ -1821,9 +1841,15 @@ func (e *evaluator) newScope() *scope {
 // derivation explored and its bindings undone, so no live term refers to its
 // cells (residual conditions hold paths and values, never cells).
 func (e *evaluator) freeScope(sc *scope) {
-	clear(sc.buf[:sc.n])
-	clear(sc.nbuf[:min(len(sc.names), scopeInline)])
-	clear(sc.cbuf[:min(len(sc.cells), scopeInline)])
+	// (Loops, not clear: for a few elements of pointer type clear calls
+	// memclrHasPointers and its write barrier check, which cost more.)
+	for i := range sc.buf[:sc.n] {
+		sc.buf[i] = cell{}
+	}
+	n := min(len(sc.names), scopeInline)
+	for i := range n {
+		sc.nbuf[i], sc.cbuf[i] = "", nil
+	}
 	sc.names, sc.cells, sc.n = nil, nil, 0
 	e.scopes = append(e.scopes, sc)
 }
