@@ -59,6 +59,9 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.typeIsa = e.typeIsa[:0]
 		clear(e.keeps)
 		e.keeps = e.keeps[:0]
+		if e.dispatchMemo != nil {
+			*e.dispatchMemo = [dispatchSlots]dispatchEntry{}
+		}
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	e.constVars = e.varsNameConstants()
@@ -173,19 +176,20 @@ func (e *evaluator) release() {
 		cmpMemo:   e.cmpMemo[:0],
 		// FieldOf, SubclassOf and by-type IsA answers of this snapshot,
 		// for its next evaluation (see newEvaluator).
-		fieldOK:  e.fieldOK,
-		subMemo:  e.subMemo,
-		typeIsa:  e.typeIsa,
-		keeps:    e.keeps,
-		memoSnap: e.snap,
-		isaMemo:  e.isaMemo[:0],
-		dotMemo:  e.dotMemo[:0],
-		trail:    e.trail[:0],
-		conds:    e.conds[:0],
-		exs:      e.exs[:0],
-		nameLog:  e.nameLog[:0],
-		emitLog:  e.emitLog[:0],
-		building: e.building[:0],
+		fieldOK:      e.fieldOK,
+		subMemo:      e.subMemo,
+		typeIsa:      e.typeIsa,
+		keeps:        e.keeps,
+		dispatchMemo: e.dispatchMemo,
+		memoSnap:     e.snap,
+		isaMemo:      e.isaMemo[:0],
+		dotMemo:      e.dotMemo[:0],
+		trail:        e.trail[:0],
+		conds:        e.conds[:0],
+		exs:          e.exs[:0],
+		nameLog:      e.nameLog[:0],
+		emitLog:      e.emitLog[:0],
+		building:     e.building[:0],
 		// the slabs: reset for reuse or dropped above
 		cmpSlab:    e.cmpSlab,
 		condSlab:   e.condSlab,

@@ -96,8 +96,11 @@ type evaluator struct {
 	dotMemo  []dotMemo     // see dotField, per evaluation
 	subMemo  []subMemo     // see subclassOf
 	typeIsa  []typeIsaMemo // see isaOfType
-	keeps    []keepsMemo   // see normKeeps
-	nframes  int
+	// dispatchMemo: the rules a call tries, by predicate and argument
+	// shape (dispatch.go), kept like fieldOK
+	dispatchMemo *[dispatchSlots]dispatchEntry
+	keeps        []keepsMemo // see normKeeps
+	nframes      int
 
 	// Interned terms and conditions of this evaluation: the same field of
 	// the same unknown is one *unk, the same comparison of an unknown with a
@@ -1309,9 +1312,10 @@ func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos,
 	}
 	var firstSig string
 	applicable := 0
-	for _, i := range e.candidates(pi, fr.args) {
+	rules, checked := e.dispatch(pi, fr.args)
+	for _, i := range rules {
 		ri := &pi.rules[i]
-		if e.quickReject(ri, fr.args) {
+		if !checked && e.quickReject(ri, fr.args) {
 			continue
 		}
 		r := ri.rule

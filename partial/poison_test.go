@@ -11,13 +11,16 @@ import (
 // they reuse with values no evaluation makes, so a filter that still pointed
 // into them after being returned would print and match garbage, and
 // goldens, property tests and TestFiltersOutliveReuse would fail (46 tests
-// fail with either poison alone when the copy is skipped). Benchmarks run
-// without it, as applications do.
+// fail with either poison alone when the copy is skipped). They also run
+// with verifyDispatch: every hit of the rule dispatch memo is checked against
+// the rules computed afresh. Benchmarks run without either, as applications
+// do.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
 		poisonReused = true
 		poisonSimpOut = true
+		verifyDispatch = true
 	}
 	os.Exit(m.Run())
 }
