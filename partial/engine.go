@@ -59,6 +59,12 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.typeIsa = e.typeIsa[:0]
 		clear(e.keeps)
 		e.keeps = e.keeps[:0]
+		if e.dotMemo != nil {
+			*e.dotMemo = [memoSlots]dotMemo{}
+		}
+		if e.fieldIx != nil {
+			*e.fieldIx = [memoSlots]int32{}
+		}
 		if e.dispatchMemo != nil {
 			*e.dispatchMemo = [dispatchSlots]dispatchEntry{}
 		}
@@ -164,7 +170,6 @@ func (e *evaluator) release() {
 	clear(e.fieldMemo)
 	clear(e.cmpMemo)
 	clear(e.isaMemo)
-	clear(e.dotMemo)
 	clear(e.emitLog)
 	*e = evaluator{
 		keys:      e.keys,
@@ -183,7 +188,8 @@ func (e *evaluator) release() {
 		dispatchMemo: e.dispatchMemo,
 		memoSnap:     e.snap,
 		isaMemo:      e.isaMemo[:0],
-		dotMemo:      e.dotMemo[:0],
+		dotMemo:      e.dotMemo,
+		fieldIx:      e.fieldIx,
 		trail:        e.trail[:0],
 		conds:        e.conds[:0],
 		exs:          e.exs[:0],

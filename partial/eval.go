@@ -92,10 +92,14 @@ type evaluator struct {
 	// (memoSnap; per evaluation without one).
 	fieldOK  []fieldOKMemo
 	memoSnap *snapCache
-	isaMemo  []isaMemo     // IsA on known pointers (the actor), per evaluation
-	dotMemo  []dotMemo     // see dotField, per evaluation
-	subMemo  []subMemo     // see subclassOf
-	typeIsa  []typeIsaMemo // see isaOfType
+	isaMemo  []isaMemo // IsA on known pointers (the actor), per evaluation
+	// dotMemo: the field a plain dot reads on a receiver type (see
+	// dotField), a direct-mapped table kept like fieldOK
+	dotMemo *[memoSlots]dotMemo
+	// fieldIx: slots of fieldOK entries by type and name (see fieldOf)
+	fieldIx *[memoSlots]int32
+	subMemo []subMemo     // see subclassOf
+	typeIsa []typeIsaMemo // see isaOfType
 	// dispatchMemo: the rules a call tries, by predicate and argument
 	// shape (dispatch.go), kept like fieldOK
 	dispatchMemo *[dispatchSlots]dispatchEntry
@@ -1172,17 +1176,28 @@ func (e *evaluator) knownField(d *ast.Dot, sc *scope) (term, *engine.FieldInfo, 
 // are compared as pointers, not the name); nil if there is no such field.
 func (e *evaluator) dotField(d *ast.Dot, recv term) *engine.FieldInfo {
 	typ := efaceType(recv)
-	for i := range e.dotMemo {
-		if m := &e.dotMemo[i]; m.d == d && m.typ == typ {
-			return m.fi
-		}
+	if e.dotMemo == nil {
+		e.dotMemo = new([memoSlots]dotMemo)
+	}
+	m := &e.dotMemo[slotOf(uintptr(unsafe.Pointer(d)), uintptr(typ))]
+	if m.d == d && m.typ == typ {
+		return m.fi
 	}
 	fi, ok := e.fieldOf(reflect.TypeOf(recv).Elem(), d.Name)
 	if !ok {
 		fi = nil
 	}
-	e.dotMemo = append(e.dotMemo, dotMemo{d, typ, fi})
+	*m = dotMemo{d, typ, fi}
 	return fi
+}
+
+// memoSlots is the size of the direct-mapped memo tables (dotMemo,
+// fieldIx): an entry replaces the one in its slot, so they never grow.
+const memoSlots = 64
+
+// slotOf mixes two words into a slot of a memo table.
+func slotOf(a, b uintptr) uint {
+	return uint((a^(b*0x9E3779B97F4A7C15))*0x9E3779B97F4A7C15) >> 58 // 6 bits: memoSlots
 }
 
 type dotMemo struct {
@@ -2238,14 +2253,25 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 // The FieldInfo is the memo entry's (not copied; entries are not changed
 // until the memo is reset between evaluations): use it before then.
 func (e *evaluator) fieldOf(t reflect.Type, name string) (*engine.FieldInfo, bool) {
+	if e.fieldIx == nil {
+		e.fieldIx = new([memoSlots]int32)
+	}
+	ix := &e.fieldIx[slotOf(uintptr((*iface)(unsafe.Pointer(&t)).data), uintptr(unsafe.Pointer(unsafe.StringData(name)))^uintptr(len(name)))]
+	if j := int(*ix) - 1; j >= 0 && j < len(e.fieldOK) {
+		if m := &e.fieldOK[j]; sameRType(m.t, t) && m.name == name {
+			return &m.fi, m.ok
+		}
+	}
 	for i := range e.fieldOK {
 		if m := &e.fieldOK[i]; sameRType(m.t, t) && m.name == name {
+			*ix = int32(i + 1)
 			return &m.fi, m.ok
 		}
 	}
 	fi, ok := e.h.FieldOf(t, name)
 	if len(e.fieldOK) < maxFieldOK {
 		e.fieldOK = append(e.fieldOK, fieldOKMemo{t, name, fi, ok})
+		*ix = int32(len(e.fieldOK))
 		return &e.fieldOK[len(e.fieldOK)-1].fi, ok
 	}
 	p := new(engine.FieldInfo) // (not &fi: fi would move to the heap on every miss)
