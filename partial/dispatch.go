@@ -31,22 +31,20 @@ const dispatchSlots = 128
 type shapeTag uint8
 
 const (
-	shNone  shapeTag = iota // no argument (past the arity)
-	shKnown                 // a known value other than a string
+	shKnown shapeTag = iota // a known value other than a string
 	shCell                  // an unbound variable
 	shUnk                   // an unknown, of type t
 	shStr                   // the string s
 )
 
-type shapeArg struct {
-	tag shapeTag
-	t   *utype
-	s   string
-}
-
+// dispatchKey is a predicate and the shape of a call's arguments: per
+// argument its tag (one byte of tags), the unknown's type or the string.
 type dispatchKey struct {
 	pi   *predInfo
-	args [maxShapeArgs]shapeArg
+	n    int
+	tags uint32
+	ts   [maxShapeArgs]*utype
+	ss   [maxShapeArgs]string
 }
 
 type dispatchEntry struct {
@@ -57,22 +55,24 @@ type dispatchEntry struct {
 // hash mixes the key's words (a string by its length and address: equal
 // strings at two addresses take two slots, which is only a miss).
 func (k *dispatchKey) hash() uint {
-	h := uint(uintptr(unsafe.Pointer(k.pi)))
-	for i := range k.args {
-		a := &k.args[i]
-		h = (h ^ uint(a.tag)) * 0x9E3779B97F4A7C15
-		h ^= uint(uintptr(unsafe.Pointer(a.t))) ^ uint(uintptr(unsafe.Pointer(unsafe.StringData(a.s)))) ^ uint(len(a.s))
+	h := uint(uintptr(unsafe.Pointer(k.pi))) ^ uint(k.tags)
+	for i := range k.n {
+		h *= 0x9E3779B97F4A7C15
+		h ^= uint(uintptr(unsafe.Pointer(k.ts[i]))) ^ uint(uintptr(unsafe.Pointer(unsafe.StringData(k.ss[i])))) ^ uint(len(k.ss[i]))
 	}
 	return (h * 0x9E3779B97F4A7C15) >> 57 // 7 bits: dispatchSlots
 }
 
 func (k *dispatchKey) equal(o *dispatchKey) bool {
-	if k.pi != o.pi {
+	if k.pi != o.pi || k.tags != o.tags || k.n != o.n {
 		return false
 	}
-	for i := range k.args {
-		a, b := &k.args[i], &o.args[i]
-		if a.tag != b.tag || a.t != b.t || a.s != b.s {
+	for i := range k.n {
+		if k.ts[i] != o.ts[i] {
+			return false
+		}
+		a, b := k.ss[i], o.ss[i]
+		if len(a) != len(b) || (unsafe.StringData(a) != unsafe.StringData(b) && a != b) {
 			return false
 		}
 	}
@@ -86,20 +86,20 @@ func (e *evaluator) dispatch(pi *predInfo, args []term) ([]int32, bool) {
 		return e.candidates(pi, args), false
 	}
 	var k dispatchKey
-	k.pi = pi
+	k.pi, k.n = pi, len(args)
 	for i, a := range args {
+		tag := shKnown
 		switch x := a.(type) {
 		case *cell:
-			k.args[i].tag = shCell
+			tag = shCell
 		case *unk:
-			k.args[i].tag, k.args[i].t = shUnk, x.t
+			tag, k.ts[i] = shUnk, x.t
 		case string:
-			k.args[i].tag, k.args[i].s = shStr, x
+			tag, k.ss[i] = shStr, x
 		case *listT, *dictT:
 			return e.candidates(pi, args), false
-		default:
-			k.args[i].tag = shKnown
 		}
+		k.tags |= uint32(tag) << (8 * i)
 	}
 	if e.dispatchMemo == nil {
 		e.dispatchMemo = new([dispatchSlots]dispatchEntry)
