@@ -62,6 +62,9 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		if e.dotMemo != nil {
 			*e.dotMemo = [memoSlots]dotMemo{}
 		}
+		if e.isaTab != nil {
+			*e.isaTab = [memoSlots]isaTabEntry{}
+		}
 		if e.fieldIx != nil {
 			*e.fieldIx = [memoSlots]int32{}
 		}
@@ -190,6 +193,7 @@ func (e *evaluator) release() {
 		isaMemo:      e.isaMemo[:0],
 		dotMemo:      e.dotMemo,
 		fieldIx:      e.fieldIx,
+		isaTab:       e.isaTab,
 		trail:        e.trail[:0],
 		conds:        e.conds[:0],
 		exs:          e.exs[:0],

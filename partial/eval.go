@@ -98,6 +98,9 @@ type evaluator struct {
 	dotMemo *[memoSlots]dotMemo
 	// fieldIx: slots of fieldOK entries by type and name (see fieldOf)
 	fieldIx *[memoSlots]int32
+	// isaTab: typeIsa answers by type word and class (see isa), kept
+	// like typeIsa
+	isaTab  *[memoSlots]isaTabEntry
 	subMemo []subMemo     // see subclassOf
 	typeIsa []typeIsaMemo // see isaOfType
 	// dispatchMemo: the rules a call tries, by predicate and argument
@@ -330,8 +333,10 @@ func (e *evaluator) tickGoal(g ast.Expr) error {
 	if e.steps&(tickEvery-1) != 0 {
 		return nil
 	}
-	return e.tickSlow(g.Pos())
+	return e.tickSlowGoal(g)
 }
+
+func (e *evaluator) tickSlowGoal(g ast.Expr) error { return e.tickSlow(g.Pos()) }
 
 // tickEvery steps, the step limit and the context are checked (maxSteps is
 // a multiple: the limit is checked when it is reached).
@@ -1753,6 +1758,14 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	case *dictT:
 		return class == "Dictionary", nil
 	}
+	// A non-nil pointer to a struct whose answer by type is known (see
+	// isaOfType): from the direct-mapped table.
+	if ef := (*eface)(unsafe.Pointer(&t)); ef.data != nil && e.isaTab != nil {
+		m := &e.isaTab[slotOf(uintptr(ef.typ), uintptr(unsafe.Pointer(unsafe.StringData(class))))]
+		if m.typ == ef.typ && len(m.class) == len(class) && (unsafe.StringData(m.class) == unsafe.StringData(class) || m.class == class) {
+			return m.ok, nil
+		}
+	}
 	// A normalised scalar: the engine's IsA on it needs no host.
 	if ok, scalar := engine.ScalarIsA(t, class); scalar {
 		return ok, nil
@@ -1791,6 +1804,7 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 	// reset with it): a hit needs no normKeeps.
 	for i := range e.typeIsa {
 		if m := &e.typeIsa[i]; sameRType(m.t, rt) && m.class == class {
+			e.noteTypeIsa(t, class, m.ok)
 			return m.ok
 		}
 	}
@@ -1801,7 +1815,26 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 	if len(e.typeIsa) < maxFieldOK {
 		e.typeIsa = append(e.typeIsa, typeIsaMemo{rt, class, ok})
 	}
+	e.noteTypeIsa(t, class, ok)
 	return ok
+}
+
+// noteTypeIsa records in isaTab the answer by type for t, a non-nil
+// pointer to a struct (what isa reads first for such values).
+func (e *evaluator) noteTypeIsa(t term, class string, ok bool) {
+	if e.isaTab == nil {
+		e.isaTab = new([memoSlots]isaTabEntry)
+	}
+	ef := (*eface)(unsafe.Pointer(&t))
+	e.isaTab[slotOf(uintptr(ef.typ), uintptr(unsafe.Pointer(unsafe.StringData(class))))] = isaTabEntry{ef.typ, class, ok}
+}
+
+// isaTabEntry is an IsA answer by the type of a non-nil pointer to a
+// struct (an entry of typeIsa) in a direct-mapped table.
+type isaTabEntry struct {
+	typ   unsafe.Pointer
+	class string
+	ok    bool
 }
 
 // isaKnown is IsA on a known value; for the actor and resource unions, the
