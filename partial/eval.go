@@ -1341,7 +1341,7 @@ func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos,
 		r := ri.rule
 		m := e.mark()
 		sc := e.newScope()
-		ok, err := e.matchParams(ri, fr.args, sc)
+		ok, err := e.matchParams(ri, fr.args, sc, checked)
 		if err == errFail {
 			ok, err = false, nil // a pattern field that is not there: not applicable
 		}
@@ -1598,17 +1598,20 @@ func mustResolve(t term) any {
 }
 
 // matchParams applies rule r's parameters to args: specializers first, then
-// unification of the parameter terms.
-func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, error) {
+// unification of the parameter terms. checked: quickReject has passed r for
+// args (see dispatch), which settles string literals on strings and class
+// specializers on unknowns.
+func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope, checked bool) (bool, error) {
 	r := ri.rule
 	for i, p := range r.Params {
 		pi := &ri.params[i]
 		switch {
 		case pi.kind == pkString:
 			// A string literal (no specializer) and a known string:
-			// what term and unify decide, string equality.
+			// what term and unify decide, string equality (which
+			// quickReject has checked if checked).
 			if s, ok := deref(args[i]).(string); ok {
-				if s != pi.str {
+				if !checked && s != pi.str {
 					return false, nil
 				}
 				continue
@@ -1616,7 +1619,11 @@ func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope) (bool, err
 		case pi.kind == pkVar:
 			// No specializer, or a class one: what checkSpec does on an
 			// *ast.ClassRef or *ast.Var, without reading the AST.
-			if pi.class != "" {
+			if u, ok := deref(args[i]).(*unk); ok && checked && pi.class != "" {
+				// isa on an unknown, whose class quickReject has
+				// matched: the nil guard.
+				e.pushNilGuard(u)
+			} else if pi.class != "" {
 				ok, err := e.isa(args[i], pi.class, pi.classAt)
 				if err != nil || !ok {
 					return false, err
