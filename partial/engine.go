@@ -62,6 +62,9 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		if e.dotMemo != nil {
 			*e.dotMemo = [memoSlots]dotMemo{}
 		}
+		if e.calleeTab != nil {
+			*e.calleeTab = [memoSlots]calleeEntry{}
+		}
 		if e.isaTab != nil {
 			*e.isaTab = [memoSlots]isaTabEntry{}
 		}
@@ -194,6 +197,7 @@ func (e *evaluator) release() {
 		dotMemo:      e.dotMemo,
 		fieldIx:      e.fieldIx,
 		isaTab:       e.isaTab,
+		calleeTab:    e.calleeTab,
 		trail:        e.trail[:0],
 		conds:        e.conds[:0],
 		exs:          e.exs[:0],

@@ -100,9 +100,12 @@ type evaluator struct {
 	fieldIx *[memoSlots]int32
 	// isaTab: typeIsa answers by type word and class (see isa), kept
 	// like typeIsa
-	isaTab  *[memoSlots]isaTabEntry
-	subMemo []subMemo     // see subclassOf
-	typeIsa []typeIsaMemo // see isaOfType
+	isaTab *[memoSlots]isaTabEntry
+	// calleeTab: the predicates of call sites (see callee), kept like
+	// fieldOK
+	calleeTab *[memoSlots]calleeEntry
+	subMemo   []subMemo     // see subclassOf
+	typeIsa   []typeIsaMemo // see isaOfType
 	// dispatchMemo: the rules a call tries, by predicate and argument
 	// shape (dispatch.go), kept like fieldOK
 	dispatchMemo *[dispatchSlots]dispatchEntry
@@ -807,11 +810,7 @@ func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
 			}
 			args[i] = t
 		}
-		pi, ok := e.ix.calls[x]
-		if !ok {
-			pi = e.pred(x.Name, len(args))
-		}
-		return e.callPred(pi, args, x.At, k)
+		return e.callPred(e.callee(x, len(args)), args, x.At, k)
 	case *ast.Binary:
 		return e.solveBinary(x, sc, k)
 	case *ast.BoolLit:
@@ -1194,6 +1193,29 @@ func (e *evaluator) dotField(d *ast.Dot, recv term) *engine.FieldInfo {
 	}
 	*m = dotMemo{d, typ, fi}
 	return fi
+}
+
+// callee is the predicate call site x calls (nil: none), from the
+// program's index through a direct-mapped table kept like fieldOK.
+func (e *evaluator) callee(x *ast.Call, arity int) *predInfo {
+	if e.calleeTab == nil {
+		e.calleeTab = new([memoSlots]calleeEntry)
+	}
+	m := &e.calleeTab[slotOf(uintptr(unsafe.Pointer(x)), 0)]
+	if m.call == x {
+		return m.pi
+	}
+	pi, ok := e.ix.calls[x]
+	if !ok {
+		pi = e.pred(x.Name, arity)
+	}
+	*m = calleeEntry{x, pi}
+	return pi
+}
+
+type calleeEntry struct {
+	call *ast.Call
+	pi   *predInfo
 }
 
 // memoSlots is the size of the direct-mapped memo tables (dotMemo,
