@@ -1661,13 +1661,15 @@ func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope, checked bo
 			// A parameter variable met for the first time (not bound by
 			// an earlier parameter's pattern, not a constant) and a
 			// known value or an unknown: what term and unify do, binding
-			// a fresh cell to the argument.
+			// a fresh cell to the argument. (Not on the trail: the cell
+			// is bound for as long as its scope lives, which callFrame
+			// frees after undoing the rule's bindings; until then no
+			// backtracking inside the rule goes back before it.)
 			if a := deref(args[i]); !isCell(a) {
 				if ri.simple || !sc.bound(pi.name) {
 					if _, isConst := e.constant(pi.name); !isConst {
 						c := sc.add(pi.name)
 						c.bound, c.val = true, a
-						e.trail = append(e.trail, trailEntry{kind: trBind, c: c})
 						continue
 					}
 				}
