@@ -1111,8 +1111,18 @@ func (e *evaluator) unifyField(x *ast.Binary, d *ast.Dot, sc *scope, k func() er
 		}
 		return nil
 	}
-	l, err := e.lookup(recv, d.Name, d.At)
-	if err != nil {
+	var l term
+	if !e.impure {
+		// What lookup reads for a struct field through a pointer while
+		// the evaluation is pure (fi is its field), without the memo.
+		l, err = e.h.ReadField(recv, fi, d.Name)
+		if err != nil {
+			if e.h.NoSuchKey(err) {
+				return nil
+			}
+			return e.runtime(d.At, err)
+		}
+	} else if l, err = e.lookup(recv, d.Name, d.At); err != nil {
 		return err
 	}
 	return e.unifyThen(l, r, x.At, k)
