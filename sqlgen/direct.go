@@ -76,17 +76,22 @@ const (
 	dSQL          // c.dbranches (at least one)
 )
 
-// plan reads f (over table t, outer alias qa) into c.dconds, c.dbranches
+// plan reads f (over table t) into c.dconds, c.dbranches
 // and c.dvals, and returns what the condition is (dNo: not for the direct
 // path).
-func (c *compiler) plan(f *partial.Filter, t *Table, qa string) int {
+func (c *compiler) plan(f *partial.Filter, t *Table) int {
 	c.dconds, c.dbranches, c.dvals = c.dconds[:0], c.dbranches[:0], c.dvals[:0]
 	for bi := range f.Branches {
 		conds := f.Branches[bi].Conds
 		first, vfirst := len(c.dconds), len(c.dvals)
 		isFalse := false
 		for _, cd := range conds {
-			r := c.planCond(cd, conds, t, qa)
+			c.dconds = append(c.dconds, dcond{})
+			r := c.planCond(&c.dconds[len(c.dconds)-1], cd, conds, t)
+			if r == dSQL {
+				continue
+			}
+			c.dconds = c.dconds[:len(c.dconds)-1]
 			if r == dNo {
 				return dNo
 			}
@@ -104,8 +109,8 @@ func (c *compiler) plan(f *partial.Filter, t *Table, qa string) int {
 			return dTrue // later branches are never compiled
 		}
 		b := dbranch{first: first, n: n}
-		for _, d := range c.dconds[first:] {
-			b.sub = max(b.sub, d.sub)
+		for i := first; i < len(c.dconds); i++ {
+			b.sub = max(b.sub, c.dconds[i].sub)
 		}
 		c.dbranches = append(c.dbranches, b)
 	}
@@ -115,11 +120,10 @@ func (c *compiler) plan(f *partial.Filter, t *Table, qa string) int {
 	return dSQL
 }
 
-// planCond reads one condition of the branch conds: dSQL (appended to
-// c.dconds), dTrue (dropped: a constant or a nil guard), dFalse, or dNo.
-func (c *compiler) planCond(cd partial.Cond, conds []partial.Cond, t *Table, qa string) int {
+// planCond reads one condition of the branch conds into dc (zero): dSQL
+// (dc is kept), dTrue (dropped: a constant or a nil guard), dFalse, or dNo.
+func (c *compiler) planCond(dc *dcond, cd partial.Cond, conds []partial.Cond, t *Table) int {
 	var p partial.Path
-	var dc dcond
 	switch x := cd.(type) {
 	case *partial.Compare:
 		if x == nil || !validOp(x.Op) {
@@ -247,10 +251,8 @@ func (c *compiler) planCond(cd partial.Cond, conds []partial.Cond, t *Table, qa 
 		return dNo
 	}
 	if dc.in && dc.nargs == 0 {
-		c.dvals = c.dvals[:dc.arg0]
 		return dFalse // (an empty subquery is false too, after its alias)
 	}
-	c.dconds = append(c.dconds, dc)
 	return dSQL
 }
 
@@ -264,23 +266,16 @@ type dwriter struct {
 
 func (w *dwriter) s(x string) { w.b = append(w.b, x...) }
 
-func (w *dwriter) ph() {
-	if w.dollar && w.n < 9 {
-		w.n++
-		w.b = append(w.b, '$', byte('0'+w.n))
-		return
-	}
-	w.phSlow()
-}
-
-func (w *dwriter) phSlow() {
+// appendPh appends the next placeholder to b.
+func (w *dwriter) appendPh(b []byte) []byte {
 	if !w.dollar {
-		w.b = append(w.b, '?')
-		return
+		return append(b, '?')
 	}
 	w.n++
-	w.b = append(w.b, '$')
-	w.b = strconv.AppendInt(w.b, int64(w.n), 10)
+	if w.n < 10 {
+		return append(b, '$', byte('0'+w.n))
+	}
+	return strconv.AppendInt(append(b, '$'), int64(w.n), 10)
 }
 
 // write appends the condition of c.dbranches to w and sets args (of
@@ -333,84 +328,86 @@ func (c *compiler) write(w *dwriter, qa string, args []any) {
 // writeCond writes one condition: what cmpColValue and inCol write for a
 // column, in relKey's subquery for a related row.
 func (c *compiler) writeCond(w *dwriter, d *dcond, qa string) {
-	var start, alias, key int // in w.b (rel): the alias, from start to alias, and alias.ref, to key
+	b := w.b
+	var start, alias, key int // in b (rel): the alias, from start to alias, and alias.ref, to key
 	if d.rel {
 		// subquery: `fk = ANY(ARRAY(SELECT a.ref FROM t AS a WHERE cond))`
 		// on Postgres, `fk IN (SELECT ...)` elsewhere
-		w.s(qa)
-		w.b = append(w.b, '.')
-		w.s(d.qfk)
+		b = append(b, qa...)
+		b = append(b, '.')
+		b = append(b, d.qfk...)
 		if c.d == Postgres {
-			w.s(" = ANY(ARRAY(SELECT ")
+			b = append(b, " = ANY(ARRAY(SELECT "...)
 		} else {
-			w.s(" IN (SELECT ")
+			b = append(b, " IN (SELECT "...)
 		}
 		// the alias newAlias makes: the quoted base with _n before its
 		// closing quote; written once, then copied
-		start = len(w.b)
+		start = len(b)
 		q := d.qbase
-		w.s(q[:len(q)-1])
-		w.b = append(w.b, '_')
-		w.b = strconv.AppendInt(w.b, int64(d.alias), 10)
-		w.b = append(w.b, q[len(q)-1])
-		alias = len(w.b)
-		w.b = append(w.b, '.')
-		w.s(d.qref)
-		key = len(w.b)
-		w.s(" FROM ")
-		w.s(d.qtn)
-		w.s(" AS ")
-		w.b = append(w.b, w.b[start:alias]...)
-		w.s(" WHERE ")
+		b = append(b, q[:len(q)-1]...)
+		b = append(b, '_')
+		b = strconv.AppendInt(b, int64(d.alias), 10)
+		b = append(b, q[len(q)-1])
+		alias = len(b)
+		b = append(b, '.')
+		b = append(b, d.qref...)
+		key = len(b)
+		b = append(b, " FROM "...)
+		b = append(b, d.qtn...)
+		b = append(b, " AS "...)
+		b = append(b, b[start:alias]...)
+		b = append(b, " WHERE "...)
 		if d.refNullable {
-			w.b = append(w.b, w.b[start:key]...)
-			w.s(" IS NOT NULL AND ")
+			b = append(b, b[start:key]...)
+			b = append(b, " IS NOT NULL AND "...)
 		}
 	}
 	nullSafe := d.nullSafe
 	if nullSafe && c.d == MySQL {
-		w.s("NOT (")
+		b = append(b, "NOT ("...)
 	}
 	if d.rel {
 		if d.colIsRef {
-			w.b = append(w.b, w.b[start:key]...)
+			b = append(b, b[start:key]...)
 		} else {
-			w.b = append(w.b, w.b[start:alias+1]...) // (with the dot)
-			w.s(d.qcol)
+			b = append(b, b[start:alias+1]...) // (with the dot)
+			b = append(b, d.qcol...)
 		}
 	} else {
-		w.s(qa)
-		w.b = append(w.b, '.')
-		w.s(d.qcol)
+		b = append(b, qa...)
+		b = append(b, '.')
+		b = append(b, d.qcol...)
 	}
 	switch {
 	case d.in && d.nargs > 1:
-		w.s(" IN (")
+		b = append(b, " IN ("...)
 		for i := range d.nargs {
 			if i > 0 {
-				w.s(", ")
+				b = append(b, ", "...)
 			}
-			w.ph()
+			b = w.appendPh(b)
 		}
-		w.b = append(w.b, ')')
+		b = append(b, ')')
 	case nullSafe:
 		op, _ := c.d.nullSafe(true)
-		w.s(op)
-		w.ph()
+		b = append(b, op...)
+		b = w.appendPh(b)
 		if c.d == MySQL {
-			w.b = append(w.b, ')')
+			b = append(b, ')')
 		}
 	default:
-		w.s(opSQL[d.op]) // (an In of one value: " = ")
-		w.ph()
+		b = append(b, opSQL[d.op]...) // (an In of one value: " = ")
+		b = w.appendPh(b)
 	}
 	if d.rel {
 		if c.d == Postgres {
-			w.s("))")
+			b = append(b, "))"...)
 		} else {
-			w.b = append(w.b, ')')
+			b = append(b, ')')
 		}
 	}
+	w.b = b
 }
 
 // direct compiles f with the direct path, if it is for it: the statement
@@ -435,7 +432,7 @@ func (c *compiler) direct(f *partial.Filter, sel bool) (sql string, args []any, 
 	if err != nil {
 		return "", nil, false
 	}
-	k := c.plan(f, t, qa)
+	k := c.plan(f, t)
 	if k == dNo {
 		c.n = 0 // (the general path numbers aliases from 1 again)
 		return "", nil, false
@@ -453,7 +450,7 @@ func (c *compiler) direct(f *partial.Filter, sel bool) (sql string, args []any, 
 		w.s(qa)
 		w.s(".* FROM ")
 		w.s(tn)
-		if qa != tn {
+		if c.alias != "" && qa != tn {
 			w.s(" AS ")
 			w.s(qa)
 		}
