@@ -55,6 +55,13 @@ type compiler struct {
 	// the indexes. Under OR, ANY(ARRAY) stays the better shape. Measured in
 	// integration/bigbench (docs/benchmarks.md, "Postgres at scale").
 	plainIn bool
+
+	// the direct path's plan and text (direct.go)
+	dconds    []dcond
+	dbranches []dbranch
+	dvals     []any
+	dbuf      []byte
+	smemo     [smemoSize]smemo // (see squote)
 }
 
 // colRef is a column expression usable in the current frame.

@@ -37,7 +37,11 @@
 // Where, Sqlizer and Select may be called concurrently (a Schema must not be
 // modified meanwhile). Each call compiles with a pooled compiler whose
 // intermediate text and arguments live in reused chunks (mem.go); the
-// results are copies that the caller owns.
+// results are copies that the caller owns. Small flat filters (an OR of
+// ANDs of column and one-hop belongs-to key comparisons, without
+// NilErrors) are written straight into the result by a direct path
+// (direct.go) that writes the same text; anything else, or anything in
+// error, goes through the general compiler.
 //
 // Semantics follow the decision (see docs/sql-mapping.md for every operator
 // per dialect):

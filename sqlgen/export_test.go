@@ -32,3 +32,14 @@ var Enforced = enforced
 // SetGeneralOnly turns the shortcuts for common shapes off (true) or on,
 // and returns the previous setting.
 func SetGeneralOnly(on bool) bool { return generalOnly.Swap(on) }
+
+// BenchStageSchema is BenchmarkSQLStage's schema.
+var BenchStageSchema = benchStageSchema
+
+// UsesDirect reports whether Select compiles f with the direct path.
+func UsesDirect(f *partial.Filter, s *Schema, d Dialect, opts ...Option) bool {
+	c := newCompiler(s, d, opts)
+	defer c.release()
+	_, _, ok := c.direct(f, true)
+	return ok
+}

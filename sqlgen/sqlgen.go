@@ -95,6 +95,8 @@ func (c *compiler) release() {
 	}
 	// field by field: the memo (kept) makes the struct large
 	c.s, c.n, c.frame, c.alias = nil, 0, 0, ""
+	clear(c.dvals) // the caller's values
+	c.dvals = c.dvals[:0]
 	c.stk, c.predStack = c.stk[:0], c.predStack[:0]
 	c.nilErrors, c.keyInSet, c.exact, c.plainIn = false, false, false, false
 	compilerPool.Put(c)
@@ -154,6 +156,10 @@ func options(opts []Option) Options {
 // not in the schema are refused with ErrUnknownField.
 func Where(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
 	c := newCompiler(s, d, opts)
+	if sql, args, ok := c.direct(f, false); ok {
+		c.releaseDirect()
+		return sql, args, nil
+	}
 	defer c.release()
 	fr, _, _, err := c.compile(f)
 	if err != nil {
@@ -190,6 +196,10 @@ func Sqlizer(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (squirrel.
 // allow-all) with the dialect's final placeholders ($1, $2, ... for Postgres).
 func Select(f *partial.Filter, s *Schema, d Dialect, opts ...Option) (sql string, args []any, err error) {
 	c := newCompiler(s, d, opts)
+	if sql, args, ok := c.direct(f, true); ok {
+		c.releaseDirect()
+		return sql, args, nil
+	}
 	defer c.release()
 	fr, t, qa, err := c.compile(f)
 	if err != nil {
