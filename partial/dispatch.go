@@ -79,9 +79,9 @@ func (k *dispatchKey) equal(o *dispatchKey) bool {
 	return true
 }
 
-// dispatch returns the rules of pi to try for args (dereferenced), in
+// dispatchFor returns the rules of pi to try for args (dereferenced), in
 // order, and whether quickReject has been applied to them already.
-func (e *evaluator) dispatch(pi *predInfo, args []term) ([]int32, bool) {
+func (e *evaluator) dispatchFor(pi *predInfo, args []term) ([]int32, bool) {
 	if e.snap == nil || e.constVars || len(args) > maxShapeArgs {
 		return e.candidates(pi, args), false
 	}
@@ -101,10 +101,7 @@ func (e *evaluator) dispatch(pi *predInfo, args []term) ([]int32, bool) {
 		}
 		k.tags |= uint32(tag) << (8 * i)
 	}
-	if e.dispatchMemo == nil {
-		e.dispatchMemo = new([dispatchSlots]dispatchEntry)
-	}
-	slot := &e.dispatchMemo[k.hash()]
+	slot := &e.dispatch[k.hash()]
 	if slot.rules != nil && slot.key.equal(&k) {
 		if verifyDispatch && !slices.Equal(slot.rules, e.dispatchRules(pi, args)) {
 			panic(fmt.Sprintf("dispatch memo of %s: %v, computed %v", pi.pred.Name, slot.rules, e.dispatchRules(pi, args)))

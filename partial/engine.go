@@ -50,30 +50,10 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 		e.sh = snapHost{host: h, c: snap}
 		h = &e.sh
 	}
-	if snap == nil || e.memoSnap != snap {
-		clear(e.fieldOK)
-		e.fieldOK = e.fieldOK[:0]
-		clear(e.subMemo)
-		e.subMemo = e.subMemo[:0]
-		clear(e.typeIsa)
-		e.typeIsa = e.typeIsa[:0]
-		clear(e.keeps)
-		e.keeps = e.keeps[:0]
-		if e.dotMemo != nil {
-			*e.dotMemo = [memoSlots]dotMemo{}
-		}
-		if e.calleeTab != nil {
-			*e.calleeTab = [memoSlots]calleeEntry{}
-		}
-		if e.isaTab != nil {
-			*e.isaTab = [memoSlots]isaTabEntry{}
-		}
-		if e.fieldIx != nil {
-			*e.fieldIx = [memoSlots]int32{}
-		}
-		if e.dispatchMemo != nil {
-			*e.dispatchMemo = [dispatchSlots]dispatchEntry{}
-		}
+	if e.snapMemo == nil {
+		e.snapMemo = new(snapMemo)
+	} else if snap == nil || e.memoSnap != snap {
+		e.snapMemo.reset()
 	}
 	e.snap, e.h, e.prog, e.ix, e.ctx = snap, h, prog, indexOf(prog), ctx
 	e.constVars = e.varsNameConstants()
@@ -185,25 +165,17 @@ func (e *evaluator) release() {
 		lookMemo:  e.lookMemo[:0],
 		fieldMemo: e.fieldMemo[:0],
 		cmpMemo:   e.cmpMemo[:0],
-		// FieldOf, SubclassOf and by-type IsA answers of this snapshot,
-		// for its next evaluation (see newEvaluator).
-		fieldOK:      e.fieldOK,
-		subMemo:      e.subMemo,
-		typeIsa:      e.typeIsa,
-		keeps:        e.keeps,
-		dispatchMemo: e.dispatchMemo,
-		memoSnap:     e.snap,
-		isaMemo:      e.isaMemo[:0],
-		dotMemo:      e.dotMemo,
-		fieldIx:      e.fieldIx,
-		isaTab:       e.isaTab,
-		calleeTab:    e.calleeTab,
-		trail:        e.trail[:0],
-		conds:        e.conds[:0],
-		exs:          e.exs[:0],
-		nameLog:      e.nameLog[:0],
-		emitLog:      e.emitLog[:0],
-		building:     e.building[:0],
+		// what holds for this snapshot, for its next evaluation (see
+		// newEvaluator)
+		snapMemo: e.snapMemo,
+		memoSnap: e.snap,
+		isaMemo:  e.isaMemo[:0],
+		trail:    e.trail[:0],
+		conds:    e.conds[:0],
+		exs:      e.exs[:0],
+		nameLog:  e.nameLog[:0],
+		emitLog:  e.emitLog[:0],
+		building: e.building[:0],
 		// the slabs: reset for reuse or dropped above
 		cmpSlab:    e.cmpSlab,
 		condSlab:   e.condSlab,

@@ -86,31 +86,12 @@ type evaluator struct {
 	// lookMemo memoises field reads on known objects while the evaluation
 	// is pure (see lookup).
 	lookMemo []lookupMemo
-	// fieldOK, subMemo and typeIsa memoise FieldOf (fieldOf), SubclassOf
-	// (subclassOf) and IsA by type (isaOfType); the answers hold for a
-	// policy snapshot and are kept across evaluations of the same snapshot
-	// (memoSnap; per evaluation without one).
-	fieldOK  []fieldOKMemo
-	memoSnap *snapCache
 	isaMemo  []isaMemo // IsA on known pointers (the actor), per evaluation
-	// dotMemo: the field a plain dot reads on a receiver type (see
-	// dotField), a direct-mapped table kept like fieldOK
-	dotMemo *[memoSlots]dotMemo
-	// fieldIx: slots of fieldOK entries by type and name (see fieldOf)
-	fieldIx *[memoSlots]int32
-	// isaTab: typeIsa answers by type word and class (see isa), kept
-	// like typeIsa
-	isaTab *[memoSlots]isaTabEntry
-	// calleeTab: the predicates of call sites (see callee), kept like
-	// fieldOK
-	calleeTab *[memoSlots]calleeEntry
-	subMemo   []subMemo     // see subclassOf
-	typeIsa   []typeIsaMemo // see isaOfType
-	// dispatchMemo: the rules a call tries, by predicate and argument
-	// shape (dispatch.go), kept like fieldOK
-	dispatchMemo *[dispatchSlots]dispatchEntry
-	keeps        []keepsMemo // see normKeeps
-	nframes      int
+	// The answers that hold for a policy snapshot, kept across evaluations
+	// of the same snapshot (memoSnap; per evaluation without one).
+	*snapMemo
+	memoSnap *snapCache
+	nframes  int
 
 	// Interned terms and conditions of this evaluation: the same field of
 	// the same unknown is one *unk, the same comparison of an unknown with a
@@ -129,6 +110,31 @@ type evaluator struct {
 	// reuse: the filter returned was copied out of the slabs and the key
 	// arena, which the next evaluation may then reuse (see release).
 	reuse bool
+}
+
+// snapMemo holds what an evaluator memoises for a policy snapshot: lists
+// (fieldOK, subMemo, typeIsa, keeps: FieldOf, SubclassOf, IsA by type,
+// normKeeps) and direct-mapped tables (a key replaces the one in its slot,
+// so they never grow). newEvaluator resets it when the snapshot changes.
+type snapMemo struct {
+	fieldOK   []fieldOKMemo                // see fieldOf
+	subMemo   []subMemo                    // see subclassOf
+	typeIsa   []typeIsaMemo                // see isaOfType
+	keeps     []keepsMemo                  // see normKeeps
+	fieldIx   [memoSlots]int32             // slots of fieldOK entries by type and name (see fieldOf)
+	dotMemo   [memoSlots]dotMemo           // the field a plain dot reads on a receiver type (see dotField)
+	isaTab    [memoSlots]isaTabEntry       // typeIsa answers by type word and class (see isa)
+	calleeTab [memoSlots]calleeEntry       // the predicates of call sites (see callee)
+	dispatch  [dispatchSlots]dispatchEntry // the rules a call tries (dispatch.go)
+}
+
+// reset empties m, keeping the lists' capacity.
+func (m *snapMemo) reset() {
+	clear(m.fieldOK)
+	clear(m.subMemo)
+	clear(m.typeIsa)
+	clear(m.keeps)
+	*m = snapMemo{fieldOK: m.fieldOK[:0], subMemo: m.subMemo[:0], typeIsa: m.typeIsa[:0], keeps: m.keeps[:0]}
 }
 
 // cmpValue returns the condition `u.path op v` for a scalar v, interned.
@@ -1190,9 +1196,6 @@ func (e *evaluator) knownField(d *ast.Dot, sc *scope) (term, *engine.FieldInfo, 
 // are compared as pointers, not the name); nil if there is no such field.
 func (e *evaluator) dotField(d *ast.Dot, recv term) *engine.FieldInfo {
 	typ := efaceType(recv)
-	if e.dotMemo == nil {
-		e.dotMemo = new([memoSlots]dotMemo)
-	}
 	m := &e.dotMemo[slotOf(uintptr(unsafe.Pointer(d)), uintptr(typ))]
 	if m.d == d && m.typ == typ {
 		return m.fi
@@ -1208,9 +1211,6 @@ func (e *evaluator) dotField(d *ast.Dot, recv term) *engine.FieldInfo {
 // callee is the predicate call site x calls (nil: none), from the
 // program's index through a direct-mapped table kept like fieldOK.
 func (e *evaluator) callee(x *ast.Call, arity int) *predInfo {
-	if e.calleeTab == nil {
-		e.calleeTab = new([memoSlots]calleeEntry)
-	}
 	m := &e.calleeTab[slotOf(uintptr(unsafe.Pointer(x)), 0)]
 	if m.call == x {
 		return m.pi
@@ -1364,7 +1364,7 @@ func (e *evaluator) callFrame(pi *predInfo, fr *frame, args []term, pos ast.Pos,
 	}
 	var firstSig string
 	applicable := 0
-	rules, checked := e.dispatch(pi, fr.args)
+	rules, checked := e.dispatchFor(pi, fr.args)
 	for _, i := range rules {
 		ri := &pi.rules[i]
 		if !checked && e.quickReject(ri, fr.args) {
@@ -1801,7 +1801,7 @@ func (e *evaluator) isa(t term, class string, pos ast.Pos) (bool, error) {
 	}
 	// A non-nil pointer to a struct whose answer by type is known (see
 	// isaOfType): from the direct-mapped table.
-	if ef := (*eface)(unsafe.Pointer(&t)); ef.data != nil && e.isaTab != nil {
+	if ef := (*eface)(unsafe.Pointer(&t)); ef.data != nil {
 		m := &e.isaTab[slotOf(uintptr(ef.typ), uintptr(unsafe.Pointer(unsafe.StringData(class))))]
 		if m.typ == ef.typ && len(m.class) == len(class) && (unsafe.StringData(m.class) == unsafe.StringData(class) || m.class == class) {
 			return m.ok, nil
@@ -1863,9 +1863,6 @@ func (e *evaluator) isaOfType(t term, ptr bool, class string) bool {
 // noteTypeIsa records in isaTab the answer by type for t, a non-nil
 // pointer to a struct (what isa reads first for such values).
 func (e *evaluator) noteTypeIsa(t term, class string, ok bool) {
-	if e.isaTab == nil {
-		e.isaTab = new([memoSlots]isaTabEntry)
-	}
 	ef := (*eface)(unsafe.Pointer(&t))
 	e.isaTab[slotOf(uintptr(ef.typ), uintptr(unsafe.Pointer(unsafe.StringData(class))))] = isaTabEntry{ef.typ, class, ok}
 }
@@ -2327,9 +2324,6 @@ func (e *evaluator) lookup(t term, name string, pos ast.Pos) (term, error) {
 // The FieldInfo is the memo entry's (not copied; entries are not changed
 // until the memo is reset between evaluations): use it before then.
 func (e *evaluator) fieldOf(t reflect.Type, name string) (*engine.FieldInfo, bool) {
-	if e.fieldIx == nil {
-		e.fieldIx = new([memoSlots]int32)
-	}
 	ix := &e.fieldIx[slotOf(uintptr((*iface)(unsafe.Pointer(&t)).data), uintptr(unsafe.Pointer(unsafe.StringData(name)))^uintptr(len(name)))]
 	if j := int(*ix) - 1; j >= 0 && j < len(e.fieldOK) {
 		if m := &e.fieldOK[j]; sameRType(m.t, t) && m.name == name {
