@@ -9,30 +9,34 @@ import (
 	"github.com/ursa-authz/ursa/sqlgen"
 )
 
+// out is what Select and Where give for a filter: SQL, args and error.
+type out struct {
+	sql, where  string
+	args, wargs []any
+	err, werr   string
+}
+
+// run compiles f with Select and Where.
+func run(f *partial.Filter, s *sqlgen.Schema, d sqlgen.Dialect, opts []sqlgen.Option) out {
+	var o out
+	var err error
+	o.sql, o.args, err = sqlgen.Select(f, s, d, opts...)
+	if err != nil {
+		o.err = err.Error()
+	}
+	o.where, o.wargs, err = sqlgen.Where(f, s, d, opts...)
+	if err != nil {
+		o.werr = err.Error()
+	}
+	return o
+}
+
 // TestShortcutsMatchGeneralPath: the shortcuts for common shapes (a plain
 // column, ...) write exactly what the general path writes: the same SQL,
 // args and error for Where and Select, on random filters and the golden
 // ones, every dialect, both schemas and the options. Not parallel: it
 // switches the shortcuts off for the whole package.
 func TestShortcutsMatchGeneralPath(t *testing.T) {
-	type out struct {
-		sql, where  string
-		args, wargs []any
-		err, werr   string
-	}
-	run := func(f *partial.Filter, s *sqlgen.Schema, d sqlgen.Dialect, opts []sqlgen.Option) out {
-		var o out
-		var err error
-		o.sql, o.args, err = sqlgen.Select(f, s, d, opts...)
-		if err != nil {
-			o.err = err.Error()
-		}
-		o.where, o.wargs, err = sqlgen.Where(f, s, d, opts...)
-		if err != nil {
-			o.werr = err.Error()
-		}
-		return o
-	}
 	var filters []*partial.Filter
 	for _, gc := range sqlgen.GoldenCases() {
 		filters = append(filters, gc.F)
@@ -218,24 +222,6 @@ func (g *directGen) filter() *partial.Filter {
 // general path, every dialect and the options; and it is taken for the
 // benchmark's filters.
 func TestDirectMatchesGeneralPath(t *testing.T) {
-	type out struct {
-		sql, where  string
-		args, wargs []any
-		err, werr   string
-	}
-	run := func(f *partial.Filter, s *sqlgen.Schema, d sqlgen.Dialect, opts []sqlgen.Option) out {
-		var o out
-		var err error
-		o.sql, o.args, err = sqlgen.Select(f, s, d, opts...)
-		if err != nil {
-			o.err = err.Error()
-		}
-		o.where, o.wargs, err = sqlgen.Where(f, s, d, opts...)
-		if err != nil {
-			o.werr = err.Error()
-		}
-		return o
-	}
 	defer sqlgen.SetGeneralOnly(sqlgen.SetGeneralOnly(false))
 	check := func(f *partial.Filter, s *sqlgen.Schema, d sqlgen.Dialect, opts []sqlgen.Option) (direct bool, o out) {
 		sqlgen.SetGeneralOnly(false)
