@@ -2,6 +2,7 @@ package partial
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -168,7 +169,9 @@ func (km *keyMemo) put(c Cond, k string) {
 // reset forgets every key, empties the scratch memory, and drops the memory
 // of results (reuses it after reuseOutputs).
 func (km *keyMemo) reset() {
-	clear(km.recent[:km.nrec])
+	for i := 0; i < km.nrec; i++ {
+		km.recent[i] = keyEntry{}
+	}
 	km.nrec = 0
 	clear(km.m)
 	km.sc.reset()
@@ -190,10 +193,22 @@ func (s *simplifier) key(c Cond) string {
 }
 
 // print returns CondString(c), not memoised (nested conditions' memoised
-// keys are reused).
+// keys are reused). With an arena, the key is printed into it in place.
 func (km *keyMemo) print(c Cond) string {
 	if km.app == nil {
 		km.app = km.appendKey
+	}
+	if km.arena != nil {
+		n := len(km.arena)
+		b := appendCondVia(km.arena, c, km.app)
+		if len(b) == n {
+			return ""
+		}
+		// (If the arena grew, append copied it into a new array, the arena
+		// from now on; the keys made are in the old one, never written.)
+		km.arena = b
+		km.used += len(b) - n
+		return unsafe.String(&b[n], len(b)-n)
 	}
 	km.buf = appendCondVia(km.buf[:0], c, km.app)
 	return km.str(km.buf)
@@ -286,16 +301,17 @@ func (s *simplifier) filter(f *Filter) *Filter {
 				ks[j] = s.key(sc.conds[b.at+j])
 			}
 		}
-		sc.sortKeys(b)
+		b.sat = satNone // sorted when needed (large branches)
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
-	// the first).
+	// the first). A branch's keys are distinct here (branch), so a branch
+	// with more conditions than another is never included in it.
 	for i := range bs {
 		for j := range bs {
-			if i == j || bs[j].drop || bs[i].drop {
+			if i == j || bs[j].drop || bs[i].drop || bs[j].n > bs[i].n {
 				continue
 			}
-			if sortedSubset(sc.sortedOf(&bs[j]), sc.sortedOf(&bs[i])) && (bs[j].n < bs[i].n || j < i) {
+			if sc.subset(&bs[j], &bs[i]) && (bs[j].n < bs[i].n || j < i) {
 				bs[i].drop = true
 			}
 		}
@@ -476,6 +492,7 @@ func (s *simplifier) copyIn(in *In, inl **inWithValues) *In {
 }
 
 // sortedSubset reports whether every element of sorted a is in sorted b.
+// (Subsumption uses subset, which calls it for large branches.)
 func sortedSubset(a, b []string) bool {
 	j := 0
 	for _, k := range a {
@@ -509,9 +526,15 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 				if bi.n != bj.n {
 					continue
 				}
-				s.clean(bi)
-				s.clean(bj)
-				di, dj, ok := oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
+				var di, dj int
+				var ok bool
+				if bi.n <= smallBranch {
+					di, dj, ok = s.oneDiffSmall(bi, bj)
+				} else {
+					s.clean(bi)
+					s.clean(bj)
+					di, dj, ok = oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
+				}
 				if !ok {
 					continue
 				}
@@ -530,8 +553,8 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 					bi.dirty = true
 				} else {
 					sc.keys[bi.at+di] = s.key(c)
-					sc.sortKeys(bi)
 				}
+				bi.sat = satNone
 				sc.brs = append(sc.brs[:j], sc.brs[j+1:]...)
 				merged = true
 				break outer
@@ -540,8 +563,8 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 	}
 }
 
-// clean computes the keys of b left to print by a merge, and its sorted
-// keys.
+// clean computes the keys of b left to print by a merge (its sorted keys
+// are then computed when needed).
 func (s *simplifier) clean(b *sbranch) {
 	if !b.dirty {
 		return
@@ -552,8 +575,104 @@ func (s *simplifier) clean(b *sbranch) {
 			sc.keys[j] = s.keys.print(sc.conds[j])
 		}
 	}
-	sc.sortKeys(b)
+	b.sat = satNone
 	b.dirty = false
+}
+
+// smallBranch is the most conditions of a branch that subset and
+// oneDiffSmall compare pairwise, without sorting keys.
+const smallBranch = 8
+
+// oneDiffSmall is oneDiff for two branches of at most smallBranch
+// conditions, by pairwise comparison of keys (a multiset matching). Keys a
+// merge left to print are printed only when a comparison needs them
+// (sameKey).
+func (s *simplifier) oneDiffSmall(bi, bj *sbranch) (int, int, bool) {
+	var used uint64 // bj's conditions matched
+	ua := -1        // bi's condition not matched
+	for x := 0; x < bi.n; x++ {
+		found := false
+		for y := 0; y < bj.n; y++ {
+			if used&(1<<y) == 0 && s.sameKey(bi, x, bj, y) {
+				used |= 1 << y
+				found = true
+				break
+			}
+		}
+		if !found {
+			if ua >= 0 {
+				return 0, 0, false
+			}
+			ua = x
+		}
+	}
+	if ua < 0 || bits.OnesCount64(used) != bj.n-1 {
+		return 0, 0, false
+	}
+	ub := bits.TrailingZeros64(^used)
+	// The first conditions with those keys, as oneDiff.
+	for x := 0; x < ua; x++ {
+		if s.sameKey(bi, x, bi, ua) {
+			ua = x
+			break
+		}
+	}
+	for y := 0; y < ub; y++ {
+		if s.sameKey(bj, y, bj, ub) {
+			ub = y
+			break
+		}
+	}
+	return ua, ub, true
+}
+
+// sameKey reports whether the x-th condition of b1 and the y-th of b2 have
+// the same key, printing a key left to print by a merge only if the other
+// key does not tell them apart (keyMayBe).
+func (s *simplifier) sameKey(b1 *sbranch, x int, b2 *sbranch, y int) bool {
+	sc := &s.keys.sc
+	i, j := b1.at+x, b2.at+y
+	k1, k2 := sc.keys[i], sc.keys[j]
+	if k1 != "" && k2 != "" {
+		return k1 == k2
+	}
+	if i == j || sc.conds[i] == sc.conds[j] {
+		return true
+	}
+	if (k1 == "" && k2 != "" && !keyMayBe(sc.conds[i], k2)) || (k2 == "" && k1 != "" && !keyMayBe(sc.conds[j], k1)) {
+		return false
+	}
+	if k1 == "" {
+		k1 = s.keys.print(sc.conds[i])
+		sc.keys[i] = k1
+	}
+	if k2 == "" {
+		k2 = s.keys.print(sc.conds[j])
+		sc.keys[j] = k2
+	}
+	return k1 == k2
+}
+
+// keyMayBe reports whether CondString(c) may be k: false if c is an In
+// whose text (its path, " in [", its values, "]") k does not begin and end
+// like, else true.
+func keyMayBe(c Cond, k string) bool {
+	in, ok := c.(*In)
+	if !ok {
+		return true
+	}
+	p := in.L
+	if len(k) < len(p.Var)+len(" in []") || k[len(k)-1] != ']' || k[:len(p.Var)] != p.Var {
+		return false
+	}
+	k = k[len(p.Var):]
+	for _, f := range p.Fields {
+		if len(k) < 1+len(f) || k[0] != '.' || k[1:1+len(f)] != f {
+			return false
+		}
+		k = k[1+len(f):]
+	}
+	return strings.HasPrefix(k, " in [")
 }
 
 // oneDiff returns the positions of the only condition of a not in b and the
@@ -700,6 +819,11 @@ func seenValue(vals []Value, v Value) bool {
 // sameText reports whether v.String() == w.String(), without printing the
 // common scalars (whose texts are equal exactly when type and value are).
 func sameText(v, w Value) bool {
+	if x, ok := v.V.(int64); ok {
+		if y, ok := w.V.(int64); ok {
+			return x == y
+		}
+	}
 	if fastText(v.V) && fastText(w.V) {
 		return v.V == w.V
 	}
@@ -1105,6 +1229,9 @@ func renameOperand(o Operand, from, to string) Operand {
 // sortValues orders values of one kind (all integers or all strings), for
 // readable and canonical merged lists; mixed lists keep their order.
 func sortValues(vs []Value) {
+	if len(vs) <= 8 && sortSmallValues(vs) {
+		return
+	}
 	allInt, allStr := true, true
 	for _, v := range vs {
 		_, i := v.V.(int64)
@@ -1117,6 +1244,55 @@ func sortValues(vs []Value) {
 	case allStr:
 		slices.SortStableFunc(vs, func(a, b Value) int { return strings.Compare(a.V.(string), b.V.(string)) })
 	}
+}
+
+// sortSmallValues is sortValues for a few values of one kind, by insertion
+// (stable, as SortStableFunc: the same order), without a comparison
+// function; it reports false, leaving vs as it was, if they are not all
+// integers or all strings.
+func sortSmallValues(vs []Value) bool {
+	if len(vs) == 0 {
+		return true
+	}
+	switch vs[0].V.(type) {
+	case int64:
+		var keys [8]int64
+		for i, v := range vs {
+			x, ok := v.V.(int64)
+			if !ok {
+				return false
+			}
+			keys[i] = x
+		}
+		for i := 1; i < len(vs); i++ {
+			k, v := keys[i], vs[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j], vs[j] = keys[j-1], vs[j-1]
+			}
+			keys[j], vs[j] = k, v
+		}
+		return true
+	case string:
+		var keys [8]string
+		for i, v := range vs {
+			x, ok := v.V.(string)
+			if !ok {
+				return false
+			}
+			keys[i] = x
+		}
+		for i := 1; i < len(vs); i++ {
+			k, v := keys[i], vs[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j], vs[j] = keys[j-1], vs[j-1]
+			}
+			keys[j], vs[j] = k, v
+		}
+		return true
+	}
+	return false
 }
 
 // dropWeakerNegations drops `not A` when the same conjunction also has
