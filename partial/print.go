@@ -67,6 +67,9 @@ func appendValue(b []byte, v Value) []byte {
 	case bool:
 		return strconv.AppendBool(b, x)
 	case int64:
+		if x >= 0 && x < 10 {
+			return append(b, byte('0'+x))
+		}
 		return strconv.AppendInt(b, x, 10)
 	case float64:
 		switch {

@@ -264,7 +264,8 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	if len(f.Branches) == 1 {
 		// One branch (the inside of most Exists): no subsumption, no
 		// merging; an unchanged branch keeps the input's slice.
-		b, ok := s.branch(f.Branches[0])
+		var b sbranch
+		ok := s.branch(f.Branches[0], &b)
 		switch {
 		case !ok:
 			return s.newFilterHdr(f.Type, nil)
@@ -276,9 +277,9 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		sc.brs = append(sc.brs, b)
 		return s.output(f.Type, m)
 	}
+	var b sbranch
 	for _, br := range f.Branches {
-		b, ok := s.branch(br)
-		if !ok {
+		if !s.branch(br, &b) {
 			continue
 		}
 		if b.n == 0 {
@@ -307,12 +308,15 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	// the first). A branch's keys are distinct here (branch), so a branch
 	// with more conditions than another is never included in it.
 	for i := range bs {
+		bi := &bs[i]
 		for j := range bs {
-			if i == j || bs[j].drop || bs[i].drop || bs[j].n > bs[i].n {
+			bj := &bs[j]
+			if i == j || bj.drop || bj.n > bi.n {
 				continue
 			}
-			if sc.subset(&bs[j], &bs[i]) && (bs[j].n < bs[i].n || j < i) {
-				bs[i].drop = true
+			if (bj.n < bi.n || j < i) && sc.subset(bj, bi) {
+				bi.drop = true
+				break
 			}
 		}
 	}
@@ -861,8 +865,9 @@ func eqValues(c Cond) (Path, []Value, bool) {
 }
 
 // branch simplifies a conjunction into the scratch memory (sc.conds and
-// sc.keys, appended); ok is false if it is always false (nothing appended).
-func (s *simplifier) branch(br Branch) (sbranch, bool) {
+// sc.keys, appended), and sets *b to it; it returns false if it is always
+// false (nothing appended).
+func (s *simplifier) branch(br Branch, b *sbranch) bool {
 	sc := &s.keys.sc
 	at := len(sc.conds)
 	for _, c := range br.Conds {
@@ -871,7 +876,7 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 		if isConst {
 			if !val {
 				sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
-				return sbranch{}, false
+				return false
 			}
 			continue
 		}
@@ -914,7 +919,7 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 				}
 				if hasKeyBytes(ks, big, s.negatedKey(x)) {
 					sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
-					return sbranch{}, false
+					return false
 				}
 			}
 		}
@@ -927,9 +932,9 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 		}
 		sc.conds, sc.keys = sc.conds[:at+len(cs)], sc.keys[:at+len(cs)]
 	}
-	b := sbranch{src: br.Conds, at: at, n: len(sc.conds) - at}
+	*b = sbranch{src: br.Conds, at: at, n: len(sc.conds) - at}
 	b.same = sameConds(sc.conds[at:], br.Conds)
-	return b, true
+	return true
 }
 
 // hasKey reports whether k is in ks (or in big, if not nil: the same set).

@@ -101,6 +101,15 @@ func (sc *simpScratch) subset(a, b *sbranch) bool {
 		return sortedSubset(sc.sortedOf(a), sc.sortedOf(b))
 	}
 	kb := sc.keysOf(b)
+	if a.n == 1 {
+		k := sc.keys[a.at]
+		for _, x := range kb {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
 outer:
 	for _, k := range sc.keysOf(a) {
 		for _, x := range kb {
