@@ -340,3 +340,85 @@ func TestSimp2LargeBranchesAgreeWithReference(t *testing.T) {
 		t.Fatalf("only %d filters with merged branches", merged)
 	}
 }
+
+// simp2Clone returns a copy of c (a distinct condition with the same text).
+func simp2Clone(c Cond) Cond {
+	switch x := c.(type) {
+	case *Compare:
+		y := *x
+		return &y
+	case *In:
+		return &In{L: x.L, Values: append([]Value(nil), x.Values...)}
+	case *InSet:
+		y := *x
+		return &y
+	case *Not:
+		return &Not{C: simp2Clone(x.C)}
+	}
+	return c
+}
+
+// simp2Pool returns conditions over odd paths (names with dots and spaces,
+// so that different paths may print alike), copies of some, and
+// equalities that differ only in their value.
+func simp2Pool(r *rand.Rand) []Cond {
+	var pool []Cond
+	for range 8 {
+		c := simp2Cond(r)
+		pool = append(pool, c, simp2Clone(c))
+	}
+	// Paths printing alike with different steps.
+	for _, pa := range []Path{{Var: "resource.Org", Fields: []string{"ID"}}, {Var: "resource", Fields: []string{"Org", "ID"}}, {Var: "resource", Fields: []string{"Org.ID"}}} {
+		for range 2 {
+			pool = append(pool, eq(pa, simp2Value(r, r.IntN(2))), &Compare{Op: Neq, L: pa, R: simp2Value(r, r.IntN(2))})
+		}
+	}
+	return pool
+}
+
+// TestSimp2OddPathsAgreeWithReference compares the simplifier with the
+// reference on filters over odd paths (see simp2Pool): conditions with
+// equal texts and different structures, or equal structures as different
+// objects, deduplicated, contradicted, subsumed and merged.
+func TestSimp2OddPathsAgreeWithReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	changed := 0
+	for i := range 3000 {
+		pool := simp2Pool(r)
+		pick := func() Cond { return pool[r.IntN(len(pool))] }
+		f := &Filter{Type: "Repo"}
+		for range 1 + r.IntN(6) {
+			cs := make([]Cond, r.IntN(4))
+			if r.IntN(10) == 0 {
+				cs = make([]Cond, smallBranch+r.IntN(4))
+			}
+			for j := range cs {
+				cs[j] = pick()
+			}
+			f.Branches = append(f.Branches, Branch{Conds: cs})
+			if r.IntN(2) == 0 && len(cs) > 0 {
+				// A sibling differing in one condition.
+				sib := append([]Cond(nil), cs...)
+				sib[r.IntN(len(sib))] = pick()
+				f.Branches = append(f.Branches, Branch{Conds: sib})
+			}
+		}
+		if i%11 == 0 {
+			km.reset()
+		}
+		want := refSimplify(f).String()
+		if got := f.simplify(km).String(); got != want {
+			t.Fatalf("filter %s\n got  %s\n want %s", f, got, want)
+		}
+		if got := (&simplifier{keys: km}).filter(f).String(); got != (&refSimplifier{}).filter(f).String() {
+			t.Fatalf("filter %s\n filter %s", f, got)
+		}
+		if want != f.String() {
+			changed++
+		}
+	}
+	if changed < 1500 {
+		t.Fatalf("only %d filters changed by simplification", changed)
+	}
+}

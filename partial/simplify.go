@@ -173,7 +173,9 @@ func (km *keyMemo) reset() {
 		km.recent[i] = keyEntry{}
 	}
 	km.nrec = 0
-	clear(km.m)
+	if len(km.m) > 0 {
+		clear(km.m)
+	}
 	km.sc.reset()
 	km.out.reset()
 	km.preds.done()

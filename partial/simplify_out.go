@@ -42,14 +42,32 @@ func (km *keyMemo) reuseOutputs() { km.out.reusable = true }
 // drop them.
 func (o *simpOut) reset() {
 	if o.reusable {
-		o.filters.reuse(zeroFilters)
-		o.branches.reuse(zeroBranches)
-		o.conds.reuse(clearConds)
-		o.ins.reuse(zeroIns)
-		o.compares.reuse(zeroCompares)
-		o.exists.reuse(zeroExists)
-		o.inSets.reuse(zeroInSets)
-		o.preds.reuse(zeroPreds)
+		// (The kinds not carved, most often comparisons, exists, InSets
+		// and predicates, are skipped here without a call.)
+		if o.filters.carved() {
+			o.filters.reuse(zeroFilters)
+		}
+		if o.branches.carved() {
+			o.branches.reuse(zeroBranches)
+		}
+		if o.conds.carved() {
+			o.conds.reuse(clearConds)
+		}
+		if o.ins.carved() {
+			o.ins.reuse(zeroIns)
+		}
+		if o.compares.carved() {
+			o.compares.reuse(zeroCompares)
+		}
+		if o.exists.carved() {
+			o.exists.reuse(zeroExists)
+		}
+		if o.inSets.carved() {
+			o.inSets.reuse(zeroInSets)
+		}
+		if o.preds.carved() {
+			o.preds.reuse(zeroPreds)
+		}
 	} else {
 		o.filters.drop()
 		o.branches.drop()
@@ -89,12 +107,12 @@ func (c *outChunks[T]) take(k int) []T {
 	return ch[:k:k]
 }
 
+// carved reports whether elements were taken since the last reuse.
+func (c *outChunks[T]) carved() bool { return c.cur != 0 || c.n != 0 }
+
 // reuse makes every element available again (cleared with zero: no
 // references kept).
 func (c *outChunks[T]) reuse(zero func([]T)) {
-	if c.cur == 0 && c.n == 0 {
-		return // nothing carved
-	}
 	for i, ch := range c.chunks {
 		if i > c.cur {
 			break

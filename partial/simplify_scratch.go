@@ -185,10 +185,19 @@ func (km *keyMemo) predScratch() *predMaps {
 
 // done empties ps (no references kept).
 func (ps *predMaps) done() {
-	clear(ps.empty)
-	clear(ps.bodies)
-	clear(ps.productive)
-	clear(ps.used)
+	// (Emptied only if not empty: clear calls mapclear even then.)
+	if len(ps.empty) > 0 {
+		clear(ps.empty)
+	}
+	if len(ps.bodies) > 0 {
+		clear(ps.bodies)
+	}
+	if len(ps.productive) > 0 {
+		clear(ps.productive)
+	}
+	if len(ps.used) > 0 {
+		clear(ps.used)
+	}
 }
 
 // visit adds to ps.used the predicates g refers to (InSet), and those their
