@@ -422,3 +422,25 @@ func TestSimp2OddPathsAgreeWithReference(t *testing.T) {
 		t.Fatalf("only %d filters changed by simplification", changed)
 	}
 }
+
+// TestSimp2SameCondIsEquality checks sameCond (interface words) against ==
+// on conditions of every kind, the same and distinct but equal ones.
+func TestSimp2SameCondIsEquality(t *testing.T) {
+	pa := p("resource", "ID")
+	conds := []Cond{
+		eq(pa, val(int64(1))), eq(pa, val(int64(1))),
+		&In{L: pa, Values: []Value{val(int64(1))}},
+		&Exists{Var: "m", Over: pa, Cond: *flt(br())},
+		&Not{C: tru}, &Not{C: tru},
+		&NotFilter{F: *flt()},
+		&InSet{Path: pa, Pred: "P"}, &InSet{Path: pa, Pred: "P"},
+		tru, fls, &Const{Value: true},
+	}
+	for _, a := range conds {
+		for _, b := range conds {
+			if got, want := sameCond(a, b), a == b; got != want {
+				t.Fatalf("sameCond(%s %p, %s %p) = %v, want %v", CondString(a), a, CondString(b), b, got, want)
+			}
+		}
+	}
+}

@@ -143,7 +143,7 @@ type keyEntry struct {
 // get returns the memoised key of c.
 func (km *keyMemo) get(c Cond) (string, bool) {
 	for i := range km.recent[:km.nrec] {
-		if e := &km.recent[i]; e.c == c {
+		if e := &km.recent[i]; sameCond(e.c, c) {
 			return e.k, true
 		}
 	}
@@ -323,9 +323,12 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		}
 	}
 	n := 0
-	for _, b := range bs {
-		if !b.drop {
-			bs[n] = b
+	for n < len(bs) && !bs[n].drop {
+		n++ // (none moved before the first dropped)
+	}
+	for i := n; i < len(bs); i++ {
+		if !bs[i].drop {
+			bs[n] = bs[i]
 			n++
 		}
 	}
@@ -642,7 +645,7 @@ func (s *simplifier) sameKey(b1 *sbranch, x int, b2 *sbranch, y int) bool {
 	if k1 != "" && k2 != "" {
 		return k1 == k2
 	}
-	if i == j || sc.conds[i] == sc.conds[j] {
+	if i == j || sameCond(sc.conds[i], sc.conds[j]) {
 		return true
 	}
 	if (k1 == "" && k2 != "" && !keyMayBe(sc.conds[i], k2)) || (k2 == "" && k1 != "" && !keyMayBe(sc.conds[j], k1)) {
@@ -1052,11 +1055,19 @@ func sameConds(a, b []Cond) bool {
 		return false
 	}
 	for j := range a {
-		if a[j] != b[j] {
+		if !sameCond(a[j], b[j]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameCond reports whether a and b are the same condition (a == b), by
+// comparing their interface words: no call of ifaceeq. The conditions are
+// pointers (*Compare, *In, ...), for which this is ==; for another dynamic
+// type it would only miss equal values.
+func sameCond(a, b Cond) bool {
+	return *(*iface)(unsafe.Pointer(&a)) == *(*iface)(unsafe.Pointer(&b))
 }
 
 // negate returns the simplified negation of a non-constant condition.
