@@ -458,7 +458,9 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 		}
 		cs := slab[:b.n:b.n]
 		slab = slab[b.n:]
-		copy(cs, sc.conds[b.at:b.at+b.n])
+		for j := range cs { // (a few: cheaper than copy's typedslicecopy)
+			cs[j] = sc.conds[b.at+j]
+		}
 		if nin > 0 {
 			for j, c := range cs {
 				if in, ok := c.(*In); ok && sc.private(in, m) {
@@ -495,7 +497,9 @@ func (s *simplifier) copyIn(in *In, inl **inWithValues) *In {
 	default:
 		x, vals = &b.in, make([]Value, n)
 	}
-	copy(vals, in.Values)
+	for i := range vals { // (a few: cheaper than copy's typedslicecopy)
+		vals[i] = in.Values[i]
+	}
 	x.L, x.Values = in.L, vals
 	return x
 }
@@ -564,7 +568,10 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 					sc.keys[bi.at+di] = s.key(c)
 				}
 				bi.sat = satNone
-				sc.brs = append(sc.brs[:j], sc.brs[j+1:]...)
+				for k := j + 1; k < len(sc.brs); k++ { // (copy's typedslicecopy costs more for a few)
+					sc.brs[k-1] = sc.brs[k]
+				}
+				sc.brs = sc.brs[:len(sc.brs)-1]
 				merged = true
 				break outer
 			}
@@ -597,6 +604,9 @@ const smallBranch = 8
 // merge left to print are printed only when a comparison needs them
 // (sameKey).
 func (s *simplifier) oneDiffSmall(bi, bj *sbranch) (int, int, bool) {
+	if bi.n == 1 && bj.n == 1 {
+		return 0, 0, !s.sameKey(bi, 0, bj, 0)
+	}
 	var used uint64 // bj's conditions matched
 	ua := -1        // bi's condition not matched
 	for x := 0; x < bi.n; x++ {
