@@ -444,3 +444,53 @@ func TestSimp2SameCondIsEquality(t *testing.T) {
 		}
 	}
 }
+
+// TestSimp2MergeIntsIsAppendAndSort checks mergeInts against what combine
+// does without it: append the values not seen, then sortValues.
+func TestSimp2MergeIntsIsAppendAndSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	merged := 0
+	for range 20000 {
+		// vals: as combine leaves them (its own merge of a list).
+		var vals []Value
+		for range r.IntN(6) {
+			v := simp2Value(r, r.IntN(2))
+			if r.IntN(10) == 0 {
+				v = simp2Value(r, -1)
+			}
+			if !seenValue(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		sortValues(vals)
+		vs := make([]Value, r.IntN(4))
+		for i := range vs {
+			vs[i] = simp2Value(r, r.IntN(2))
+			if r.IntN(10) == 0 {
+				vs[i] = simp2Value(r, -1)
+			}
+		}
+		want := slices.Clone(vals)
+		for _, v := range vs {
+			if !seenValue(want, v) {
+				want = append(want, v)
+			}
+		}
+		sortValues(want)
+		before := valuesText(vals)
+		got, ok := mergeInts(slices.Clone(vals), vs)
+		if !ok {
+			if valuesText(got) != before {
+				t.Fatalf("mergeInts(%s, %s) declined but changed the list: %s", before, valuesText(vs), valuesText(got))
+			}
+			continue
+		}
+		merged++
+		if valuesText(got) != valuesText(want) {
+			t.Fatalf("mergeInts(%s, %s) = %s, want %s", before, valuesText(vs), valuesText(got), valuesText(want))
+		}
+	}
+	if merged < 3000 {
+		t.Fatalf("only %d lists merged", merged)
+	}
+}

@@ -757,6 +757,10 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 			// into a fresh list would keep them all, in order. (Appending
 			// grows the list as needed: merging many branches one by one
 			// is not quadratic.)
+			if vals, ok := mergeInts(in.Values, vb); ok {
+				in.Values = vals
+				return in, true
+			}
 			vals := in.Values
 			for _, v := range vb {
 				if !seenValue(vals, v) {
@@ -772,6 +776,12 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 		in, vals := &b.in, b.vals[:0]
 		if n > inlineInValues {
 			vals = make([]Value, 0, n)
+		}
+		if vs, ok := mergeInts(vals, va); ok {
+			if vs, ok = mergeInts(vs, vb); ok {
+				in.L, in.Values = pa, vs
+				return in, true
+			}
 		}
 		for _, v := range va {
 			if !seenValue(vals, v) {
@@ -811,6 +821,45 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 		return s.newExists(x.Var, x.Type, x.Over, *s.filter(&f)), true
 	}
 	return nil, false
+}
+
+// mergeInts adds to vals (distinct integers, sorted) the integers of vs
+// not in it, in order: what appending those not seen (seenValue) and
+// sorting (sortValues) makes of them. It reports false, vals unchanged, if
+// a value of either is not an integer.
+func mergeInts(vals, vs []Value) ([]Value, bool) {
+	for _, v := range vs {
+		if _, ok := v.V.(int64); !ok {
+			return vals, false
+		}
+	}
+	for _, w := range vals {
+		if _, ok := w.V.(int64); !ok {
+			return vals, false
+		}
+	}
+next:
+	for _, v := range vs {
+		x := v.V.(int64)
+		at := len(vals)
+		for i, w := range vals {
+			switch y := w.V.(int64); {
+			case y == x:
+				continue next
+			case y > x:
+				at = i
+			default:
+				continue
+			}
+			break
+		}
+		vals = append(vals, v)
+		for i := len(vals) - 1; i > at; i-- {
+			vals[i] = vals[i-1]
+		}
+		vals[at] = v
+	}
+	return vals, true
 }
 
 // inWithValues is an In combined from a few values, with room for them.
