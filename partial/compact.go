@@ -13,15 +13,16 @@ import (
 // While it runs, an evaluation carves unknowns, conditions, operands and path
 // steps from slabs, and prints condition keys into an arena (see eval.go and
 // simplify.go); the filter it builds points into them. compactFilter copies
-// the final filter into memory of its own, sized exactly (one allocation per
-// kind of node it holds), so that nothing the caller gets points into the
-// evaluator, and the evaluator can reuse its slabs and arena for the next
+// the final filter into memory of its own, sized to it (one block holding an
+// array per kind of node, see blockLayout; else one allocation per kind), so
+// that nothing the caller gets points into the evaluator, and the evaluator can reuse its slabs and arena for the next
 // evaluation instead of handing them to the garbage collector. (Allocation
 // volume, not count, is what a filter costs in a process with a large heap:
 // every byte allocated is paid again in marking.)
 //
 // The copy is the filter node for node: same types, same order, the same
-// nil and empty slices, the same values (Value.V is shared: the values held
+// nil slices (an empty one is copied as nil when the filter has no node of
+// its kind at all), the same values (Value.V is shared: the values held
 // are immutable scalars, times, or the application's values, never evaluator
 // memory). A condition or operand of a type the copier does not know makes
 // it give up (ok=false); the evaluator then returns the filter as it is and
