@@ -934,6 +934,22 @@ func eqValues(c Cond) (Path, []Value, bool) {
 func (s *simplifier) branch(br Branch, b *sbranch) bool {
 	sc := &s.keys.sc
 	at := len(sc.conds)
+	if len(br.Conds) == 1 {
+		// One condition (most branches): nothing to deduplicate.
+		c := br.Conds[0]
+		nc, val, isConst := s.cond(c)
+		switch {
+		case isConst && !val:
+			return false
+		case isConst:
+			*b = sbranch{src: br.Conds, at: at}
+			return true
+		}
+		sc.conds = append(sc.conds, nc)
+		sc.keys = append(sc.keys, "")
+		*b = sbranch{src: br.Conds, at: at, n: 1, same: sameCond(nc, c)}
+		return true
+	}
 	for _, c := range br.Conds {
 		// cond may simplify nested filters: above at, undone on return.
 		nc, val, isConst := s.cond(c)
