@@ -1,19 +1,28 @@
 package partial
 
+import (
+	"math/bits"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
 // The filter an evaluation returns is copied out of the evaluator's memory.
 //
 // While it runs, an evaluation carves unknowns, conditions, operands and path
 // steps from slabs, and prints condition keys into an arena (see eval.go and
 // simplify.go); the filter it builds points into them. compactFilter copies
-// the final filter into memory of its own, sized exactly (one allocation per
-// kind of node it holds), so that nothing the caller gets points into the
-// evaluator, and the evaluator can reuse its slabs and arena for the next
+// the final filter into memory of its own, sized to it (one block holding an
+// array per kind of node, see blockLayout; else one allocation per kind), so
+// that nothing the caller gets points into the evaluator, and the evaluator can reuse its slabs and arena for the next
 // evaluation instead of handing them to the garbage collector. (Allocation
 // volume, not count, is what a filter costs in a process with a large heap:
 // every byte allocated is paid again in marking.)
 //
 // The copy is the filter node for node: same types, same order, the same
-// nil and empty slices, the same values (Value.V is shared: the values held
+// nil slices (an empty one is copied as nil when the filter has no node of
+// its kind at all), the same values (Value.V is shared: the values held
 // are immutable scalars, times, or the application's values, never evaluator
 // memory). A condition or operand of a type the copier does not know makes
 // it give up (ok=false); the evaluator then returns the filter as it is and
@@ -43,12 +52,26 @@ type filterCopier struct {
 	preds      []Pred
 }
 
-// compactFilter returns a deep copy of f in memory of its own (see above).
+// compactFilter returns a deep copy of f in memory of its own (see above):
+// one block holding the filter and an array per kind of node (blockLayout),
+// else one allocation per kind.
 func compactFilter(f *Filter) (*Filter, bool) {
 	var n nodeCounts
 	if !n.filter(f) {
 		return f, false
 	}
+	if l := layoutFor(&n); l != nil {
+		var c filterCopier
+		out := l.carve(&c)
+		c.filter(out, f)
+		return out, true
+	}
+	return compactSeparately(f, &n), true
+}
+
+// compactSeparately is compactFilter with one allocation per kind of node
+// (n counts f's nodes).
+func compactSeparately(f *Filter, n *nodeCounts) *Filter {
 	c := filterCopier{
 		branches:   alloc[Branch](n.branches),
 		conds:      alloc[Cond](n.conds),
@@ -66,7 +89,158 @@ func compactFilter(f *Filter) (*Filter, bool) {
 	}
 	out := new(Filter)
 	c.filter(out, f)
-	return out, true
+	return out
+}
+
+// Blocks. A struct type made with reflect.StructOf per distinct nodeCounts,
+// {Filter; [branches]Branch; [conds]Cond; ...} (arrays of the kinds
+// present), is allocated with one call instead of one per kind: about the
+// same bytes (rounded to a size class once instead of per array), the
+// garbage collector seeing every reference through the type's pointer map.
+// Counts above 8 are rounded up to 4 significant bits (at most 1/8 more
+// elements, as size classes round), so that filters differing in the length
+// of a long list share a layout. The layouts are cached; past maxLayouts
+// distinct ones (filters of very varied shapes), compactFilter allocates per
+// kind.
+
+// blockLayout is the block type for one nodeCounts, with the offset of
+// each kind's array (in kinds order; unused for a count of 0).
+type blockLayout struct {
+	n   nodeCounts
+	ptr reflect.Type // pointer to the block type (for reflect.New)
+	typ reflect.Type
+	off [numKinds]uintptr
+}
+
+const maxLayouts = 512
+
+var (
+	lastLayout atomic.Pointer[layoutHit] // the last layout used
+	layoutMu   sync.RWMutex
+	layouts    = map[nodeCounts]*blockLayout{} // by rounded counts
+)
+
+// layoutHit is a layout and counts it was used for (before rounding).
+type layoutHit struct {
+	n nodeCounts
+	l *blockLayout
+}
+
+// numKinds is the number of kinds of nodes (fields of nodeCounts).
+const numKinds = 13
+
+// kinds returns n's counts, in the order of kindTypes.
+func (n *nodeCounts) kinds() [numKinds]int {
+	return [numKinds]int{n.branches, n.conds, n.compares, n.ins, n.values, n.paths, n.strs,
+		n.exists, n.nots, n.notFilters, n.inSets, n.consts, n.preds}
+}
+
+var kindTypes = [numKinds]reflect.Type{
+	reflect.TypeFor[Branch](), reflect.TypeFor[Cond](), reflect.TypeFor[Compare](), reflect.TypeFor[In](),
+	reflect.TypeFor[Value](), reflect.TypeFor[Path](), reflect.TypeFor[string](), reflect.TypeFor[Exists](),
+	reflect.TypeFor[Not](), reflect.TypeFor[NotFilter](), reflect.TypeFor[InSet](), reflect.TypeFor[Const](),
+	reflect.TypeFor[Pred](),
+}
+
+// layoutFor returns the block layout for n (made and cached if new), or nil
+// if maxLayouts are cached already.
+func layoutFor(counts *nodeCounts) *blockLayout {
+	if h := lastLayout.Load(); h != nil && h.n == *counts {
+		return h.l
+	}
+	n := counts.rounded()
+	layoutMu.RLock()
+	l := layouts[n]
+	layoutMu.RUnlock()
+	if l == nil {
+		layoutMu.Lock()
+		defer layoutMu.Unlock()
+		if l = layouts[n]; l == nil {
+			if len(layouts) >= maxLayouts {
+				return nil
+			}
+			l = newLayout(&n)
+			layouts[n] = l
+		}
+	}
+	lastLayout.Store(&layoutHit{*counts, l})
+	return l
+}
+
+// rounded returns n with the counts above 8 rounded up to 4 significant
+// bits (15 -> 15, 17 -> 18, 33 -> 36, 100 -> 104).
+func (n nodeCounts) rounded() nodeCounts {
+	if n.values <= 8 && n.strs <= 8 && n.conds <= 8 && n.compares <= 8 && n.paths <= 8 && n.branches <= 8 &&
+		n.ins <= 8 && n.exists <= 8 && n.nots <= 8 && n.notFilters <= 8 && n.inSets <= 8 && n.consts <= 8 && n.preds <= 8 {
+		return n
+	}
+	for _, p := range []*int{&n.branches, &n.conds, &n.compares, &n.ins, &n.values, &n.paths, &n.strs,
+		&n.exists, &n.nots, &n.notFilters, &n.inSets, &n.consts, &n.preds} {
+		*p = roundCount(*p)
+	}
+	return n
+}
+
+// roundCount rounds c up to 4 significant bits if above 8.
+func roundCount(c int) int {
+	if c <= 8 {
+		return c
+	}
+	step := 1 << (bits.Len(uint(c)) - 4)
+	return (c + step - 1) &^ (step - 1)
+}
+
+// newLayout makes the block layout for (rounded) counts n.
+func newLayout(n *nodeCounts) *blockLayout {
+	l := &blockLayout{n: *n}
+	fields := []reflect.StructField{{Name: "Filter", Type: reflect.TypeFor[Filter]()}}
+	var at [numKinds]int // field index per kind
+	for k, count := range n.kinds() {
+		if count > 0 {
+			at[k] = len(fields)
+			fields = append(fields, reflect.StructField{Name: "K" + kindTypes[k].Name(), Type: reflect.ArrayOf(count, kindTypes[k])})
+		}
+	}
+	l.typ = reflect.StructOf(fields)
+	l.ptr = reflect.PointerTo(l.typ)
+	for k, count := range n.kinds() {
+		if count > 0 {
+			l.off[k] = l.typ.Field(at[k]).Offset
+		}
+	}
+	return l
+}
+
+// carve allocates a block, sets c to carve its arrays, and returns its
+// filter. (Rounded counts leave elements at the arrays' ends unused.)
+func (l *blockLayout) carve(c *filterCopier) *Filter {
+	base := reflect.New(l.typ).UnsafePointer()
+	n := &l.n
+	*c = filterCopier{
+		branches:   blockArray[Branch](base, l.off[0], n.branches),
+		conds:      blockArray[Cond](base, l.off[1], n.conds),
+		compares:   blockArray[Compare](base, l.off[2], n.compares),
+		ins:        blockArray[In](base, l.off[3], n.ins),
+		values:     blockArray[Value](base, l.off[4], n.values),
+		paths:      blockArray[Path](base, l.off[5], n.paths),
+		strs:       blockArray[string](base, l.off[6], n.strs),
+		exists:     blockArray[Exists](base, l.off[7], n.exists),
+		nots:       blockArray[Not](base, l.off[8], n.nots),
+		notFilters: blockArray[NotFilter](base, l.off[9], n.notFilters),
+		inSets:     blockArray[InSet](base, l.off[10], n.inSets),
+		consts:     blockArray[Const](base, l.off[11], n.consts),
+		preds:      blockArray[Pred](base, l.off[12], n.preds),
+	}
+	return (*Filter)(base)
+}
+
+// blockArray returns the array of n T at offset off of a block (nil for
+// none, as alloc).
+func blockArray[T any](base unsafe.Pointer, off uintptr, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Add(base, off)), n)
 }
 
 // alloc returns n zero elements (nil for none, without a call to the
@@ -87,6 +261,9 @@ func (n *nodeCounts) filter(f *Filter) bool {
 				return false
 			}
 		}
+	}
+	if len(f.Preds) == 0 {
+		return true
 	}
 	for _, p := range f.Preds {
 		if p == nil {
@@ -182,7 +359,9 @@ func (c *filterCopier) path(p Path) Path {
 	}
 	fs := c.strs[:len(p.Fields):len(p.Fields)]
 	c.strs = c.strs[len(p.Fields):]
-	copy(fs, p.Fields)
+	for i := range fs { // (a few: cheaper than copy's typedslicecopy)
+		fs[i] = p.Fields[i]
+	}
 	return Path{Var: p.Var, Fields: fs}
 }
 
@@ -214,9 +393,12 @@ func (c *filterCopier) cond(cd Cond) Cond {
 		c.ins = c.ins[1:]
 		p.L = c.path(x.L)
 		if x.Values != nil {
-			p.Values = c.values[:len(x.Values):len(x.Values)]
+			vs := c.values[:len(x.Values):len(x.Values)]
 			c.values = c.values[len(x.Values):]
-			copy(p.Values, x.Values)
+			for i := range vs {
+				vs[i] = x.Values[i]
+			}
+			p.Values = vs
 		}
 		return p
 	case *Exists:

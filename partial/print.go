@@ -67,6 +67,9 @@ func appendValue(b []byte, v Value) []byte {
 	case bool:
 		return strconv.AppendBool(b, x)
 	case int64:
+		if x >= 0 && x < 10 {
+			return append(b, byte('0'+x))
+		}
 		return strconv.AppendInt(b, x, 10)
 	case float64:
 		switch {
@@ -209,12 +212,28 @@ func CondString(c Cond) string {
 }
 
 func appendCompare(b []byte, op CmpOp, l, r Operand) []byte {
-	b = appendOperand(b, l)
-	b = append(b, ' ')
-	b = append(b, op.String()...)
-	b = append(b, ' ')
+	// The usual operands (a path, then a value) without appendOperand's
+	// type switch; the operator with its spaces in one append.
+	if p, ok := l.(Path); ok {
+		b = appendPath(b, p)
+	} else {
+		b = appendOperand(b, l)
+	}
+	if op >= Eq && op <= Geq {
+		b = append(b, spacedOps[op]...)
+	} else {
+		b = append(b, ' ')
+		b = append(b, op.String()...)
+		b = append(b, ' ')
+	}
+	if v, ok := r.(Value); ok {
+		return appendValue(b, v)
+	}
 	return appendOperand(b, r)
 }
+
+// spacedOps are the operators' texts between spaces, by CmpOp.
+var spacedOps = [...]string{Eq: " = ", Neq: " != ", Lt: " < ", Leq: " <= ", Gt: " > ", Geq: " >= "}
 
 func appendCond(b []byte, c Cond) []byte {
 	return appendCondVia(b, c, appendCond)

@@ -2,6 +2,7 @@ package partial
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -142,7 +143,7 @@ type keyEntry struct {
 // get returns the memoised key of c.
 func (km *keyMemo) get(c Cond) (string, bool) {
 	for i := range km.recent[:km.nrec] {
-		if e := &km.recent[i]; e.c == c {
+		if e := &km.recent[i]; sameCond(e.c, c) {
 			return e.k, true
 		}
 	}
@@ -168,9 +169,13 @@ func (km *keyMemo) put(c Cond, k string) {
 // reset forgets every key, empties the scratch memory, and drops the memory
 // of results (reuses it after reuseOutputs).
 func (km *keyMemo) reset() {
-	clear(km.recent[:km.nrec])
+	for i := 0; i < km.nrec; i++ {
+		km.recent[i] = keyEntry{}
+	}
 	km.nrec = 0
-	clear(km.m)
+	if len(km.m) > 0 {
+		clear(km.m)
+	}
 	km.sc.reset()
 	km.out.reset()
 	km.preds.done()
@@ -190,10 +195,22 @@ func (s *simplifier) key(c Cond) string {
 }
 
 // print returns CondString(c), not memoised (nested conditions' memoised
-// keys are reused).
+// keys are reused). With an arena, the key is printed into it in place.
 func (km *keyMemo) print(c Cond) string {
 	if km.app == nil {
 		km.app = km.appendKey
+	}
+	if km.arena != nil {
+		n := len(km.arena)
+		b := appendCondVia(km.arena, c, km.app)
+		if len(b) == n {
+			return ""
+		}
+		// (If the arena grew, append copied it into a new array, the arena
+		// from now on; the keys made are in the old one, never written.)
+		km.arena = b
+		km.used += len(b) - n
+		return unsafe.String(&b[n], len(b)-n)
 	}
 	km.buf = appendCondVia(km.buf[:0], c, km.app)
 	return km.str(km.buf)
@@ -249,7 +266,8 @@ func (s *simplifier) filter(f *Filter) *Filter {
 	if len(f.Branches) == 1 {
 		// One branch (the inside of most Exists): no subsumption, no
 		// merging; an unchanged branch keeps the input's slice.
-		b, ok := s.branch(f.Branches[0])
+		var b sbranch
+		ok := s.branch(f.Branches[0], &b)
 		switch {
 		case !ok:
 			return s.newFilterHdr(f.Type, nil)
@@ -261,9 +279,9 @@ func (s *simplifier) filter(f *Filter) *Filter {
 		sc.brs = append(sc.brs, b)
 		return s.output(f.Type, m)
 	}
+	var b sbranch
 	for _, br := range f.Branches {
-		b, ok := s.branch(br)
-		if !ok {
+		if !s.branch(br, &b) {
 			continue
 		}
 		if b.n == 0 {
@@ -286,24 +304,31 @@ func (s *simplifier) filter(f *Filter) *Filter {
 				ks[j] = s.key(sc.conds[b.at+j])
 			}
 		}
-		sc.sortKeys(b)
+		b.sat = satNone // sorted when needed (large branches)
 	}
 	// Drop a branch whose condition set includes another's (equal sets: keep
-	// the first).
+	// the first). A branch's keys are distinct here (branch), so a branch
+	// with more conditions than another is never included in it.
 	for i := range bs {
+		bi := &bs[i]
 		for j := range bs {
-			if i == j || bs[j].drop || bs[i].drop {
+			bj := &bs[j]
+			if i == j || bj.drop || bj.n > bi.n {
 				continue
 			}
-			if sortedSubset(sc.sortedOf(&bs[j]), sc.sortedOf(&bs[i])) && (bs[j].n < bs[i].n || j < i) {
-				bs[i].drop = true
+			if (bj.n < bi.n || j < i) && sc.subset(bj, bi) {
+				bi.drop = true
+				break
 			}
 		}
 	}
 	n := 0
-	for _, b := range bs {
-		if !b.drop {
-			bs[n] = b
+	for n < len(bs) && !bs[n].drop {
+		n++ // (none moved before the first dropped)
+	}
+	for i := n; i < len(bs); i++ {
+		if !bs[i].drop {
+			bs[n] = bs[i]
 			n++
 		}
 	}
@@ -433,7 +458,9 @@ func (s *simplifier) output(typ string, m scratchMark) *Filter {
 		}
 		cs := slab[:b.n:b.n]
 		slab = slab[b.n:]
-		copy(cs, sc.conds[b.at:b.at+b.n])
+		for j := range cs { // (a few: cheaper than copy's typedslicecopy)
+			cs[j] = sc.conds[b.at+j]
+		}
 		if nin > 0 {
 			for j, c := range cs {
 				if in, ok := c.(*In); ok && sc.private(in, m) {
@@ -470,12 +497,15 @@ func (s *simplifier) copyIn(in *In, inl **inWithValues) *In {
 	default:
 		x, vals = &b.in, make([]Value, n)
 	}
-	copy(vals, in.Values)
+	for i := range vals { // (a few: cheaper than copy's typedslicecopy)
+		vals[i] = in.Values[i]
+	}
 	x.L, x.Values = in.L, vals
 	return x
 }
 
 // sortedSubset reports whether every element of sorted a is in sorted b.
+// (Subsumption uses subset, which calls it for large branches.)
 func sortedSubset(a, b []string) bool {
 	j := 0
 	for _, k := range a {
@@ -509,9 +539,15 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 				if bi.n != bj.n {
 					continue
 				}
-				s.clean(bi)
-				s.clean(bj)
-				di, dj, ok := oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
+				var di, dj int
+				var ok bool
+				if bi.n <= smallBranch {
+					di, dj, ok = s.oneDiffSmall(bi, bj)
+				} else {
+					s.clean(bi)
+					s.clean(bj)
+					di, dj, ok = oneDiff(sc.keysOf(bi), sc.keysOf(bj), sc.sortedOf(bi), sc.sortedOf(bj))
+				}
 				if !ok {
 					continue
 				}
@@ -530,9 +566,12 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 					bi.dirty = true
 				} else {
 					sc.keys[bi.at+di] = s.key(c)
-					sc.sortKeys(bi)
 				}
-				sc.brs = append(sc.brs[:j], sc.brs[j+1:]...)
+				bi.sat = satNone
+				for k := j + 1; k < len(sc.brs); k++ { // (copy's typedslicecopy costs more for a few)
+					sc.brs[k-1] = sc.brs[k]
+				}
+				sc.brs = sc.brs[:len(sc.brs)-1]
 				merged = true
 				break outer
 			}
@@ -540,8 +579,8 @@ func (s *simplifier) mergeBranches(m scratchMark) {
 	}
 }
 
-// clean computes the keys of b left to print by a merge, and its sorted
-// keys.
+// clean computes the keys of b left to print by a merge (its sorted keys
+// are then computed when needed).
 func (s *simplifier) clean(b *sbranch) {
 	if !b.dirty {
 		return
@@ -552,8 +591,107 @@ func (s *simplifier) clean(b *sbranch) {
 			sc.keys[j] = s.keys.print(sc.conds[j])
 		}
 	}
-	sc.sortKeys(b)
+	b.sat = satNone
 	b.dirty = false
+}
+
+// smallBranch is the most conditions of a branch that subset and
+// oneDiffSmall compare pairwise, without sorting keys.
+const smallBranch = 8
+
+// oneDiffSmall is oneDiff for two branches of at most smallBranch
+// conditions, by pairwise comparison of keys (a multiset matching). Keys a
+// merge left to print are printed only when a comparison needs them
+// (sameKey).
+func (s *simplifier) oneDiffSmall(bi, bj *sbranch) (int, int, bool) {
+	if bi.n == 1 && bj.n == 1 {
+		return 0, 0, !s.sameKey(bi, 0, bj, 0)
+	}
+	var used uint64 // bj's conditions matched
+	ua := -1        // bi's condition not matched
+	for x := 0; x < bi.n; x++ {
+		found := false
+		for y := 0; y < bj.n; y++ {
+			if used&(1<<y) == 0 && s.sameKey(bi, x, bj, y) {
+				used |= 1 << y
+				found = true
+				break
+			}
+		}
+		if !found {
+			if ua >= 0 {
+				return 0, 0, false
+			}
+			ua = x
+		}
+	}
+	if ua < 0 || bits.OnesCount64(used) != bj.n-1 {
+		return 0, 0, false
+	}
+	ub := bits.TrailingZeros64(^used)
+	// The first conditions with those keys, as oneDiff.
+	for x := 0; x < ua; x++ {
+		if s.sameKey(bi, x, bi, ua) {
+			ua = x
+			break
+		}
+	}
+	for y := 0; y < ub; y++ {
+		if s.sameKey(bj, y, bj, ub) {
+			ub = y
+			break
+		}
+	}
+	return ua, ub, true
+}
+
+// sameKey reports whether the x-th condition of b1 and the y-th of b2 have
+// the same key, printing a key left to print by a merge only if the other
+// key does not tell them apart (keyMayBe).
+func (s *simplifier) sameKey(b1 *sbranch, x int, b2 *sbranch, y int) bool {
+	sc := &s.keys.sc
+	i, j := b1.at+x, b2.at+y
+	k1, k2 := sc.keys[i], sc.keys[j]
+	if k1 != "" && k2 != "" {
+		return k1 == k2
+	}
+	if i == j || sameCond(sc.conds[i], sc.conds[j]) {
+		return true
+	}
+	if (k1 == "" && k2 != "" && !keyMayBe(sc.conds[i], k2)) || (k2 == "" && k1 != "" && !keyMayBe(sc.conds[j], k1)) {
+		return false
+	}
+	if k1 == "" {
+		k1 = s.keys.print(sc.conds[i])
+		sc.keys[i] = k1
+	}
+	if k2 == "" {
+		k2 = s.keys.print(sc.conds[j])
+		sc.keys[j] = k2
+	}
+	return k1 == k2
+}
+
+// keyMayBe reports whether CondString(c) may be k: false if c is an In
+// whose text (its path, " in [", its values, "]") k does not begin and end
+// like, else true.
+func keyMayBe(c Cond, k string) bool {
+	in, ok := c.(*In)
+	if !ok {
+		return true
+	}
+	p := in.L
+	if len(k) < len(p.Var)+len(" in []") || k[len(k)-1] != ']' || k[:len(p.Var)] != p.Var {
+		return false
+	}
+	k = k[len(p.Var):]
+	for _, f := range p.Fields {
+		if len(k) < 1+len(f) || k[0] != '.' || k[1:1+len(f)] != f {
+			return false
+		}
+		k = k[1+len(f):]
+	}
+	return strings.HasPrefix(k, " in [")
 }
 
 // oneDiff returns the positions of the only condition of a not in b and the
@@ -619,6 +757,10 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 			// into a fresh list would keep them all, in order. (Appending
 			// grows the list as needed: merging many branches one by one
 			// is not quadratic.)
+			if vals, ok := mergeInts(in.Values, vb); ok {
+				in.Values = vals
+				return in, true
+			}
 			vals := in.Values
 			for _, v := range vb {
 				if !seenValue(vals, v) {
@@ -634,6 +776,12 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 		in, vals := &b.in, b.vals[:0]
 		if n > inlineInValues {
 			vals = make([]Value, 0, n)
+		}
+		if vs, ok := mergeInts(vals, va); ok {
+			if vs, ok = mergeInts(vs, vb); ok {
+				in.L, in.Values = pa, vs
+				return in, true
+			}
 		}
 		for _, v := range va {
 			if !seenValue(vals, v) {
@@ -675,6 +823,45 @@ func (s *simplifier) combine(a, b Cond, m scratchMark) (Cond, bool) {
 	return nil, false
 }
 
+// mergeInts adds to vals (distinct integers, sorted) the integers of vs
+// not in it, in order: what appending those not seen (seenValue) and
+// sorting (sortValues) makes of them. It reports false, vals unchanged, if
+// a value of either is not an integer.
+func mergeInts(vals, vs []Value) ([]Value, bool) {
+	for _, v := range vs {
+		if _, ok := v.V.(int64); !ok {
+			return vals, false
+		}
+	}
+	for _, w := range vals {
+		if _, ok := w.V.(int64); !ok {
+			return vals, false
+		}
+	}
+next:
+	for _, v := range vs {
+		x := v.V.(int64)
+		at := len(vals)
+		for i, w := range vals {
+			switch y := w.V.(int64); {
+			case y == x:
+				continue next
+			case y > x:
+				at = i
+			default:
+				continue
+			}
+			break
+		}
+		vals = append(vals, v)
+		for i := len(vals) - 1; i > at; i-- {
+			vals[i] = vals[i-1]
+		}
+		vals[at] = v
+	}
+	return vals, true
+}
+
 // inWithValues is an In combined from a few values, with room for them.
 type inWithValues struct {
 	in   In
@@ -700,6 +887,11 @@ func seenValue(vals []Value, v Value) bool {
 // sameText reports whether v.String() == w.String(), without printing the
 // common scalars (whose texts are equal exactly when type and value are).
 func sameText(v, w Value) bool {
+	if x, ok := v.V.(int64); ok {
+		if y, ok := w.V.(int64); ok {
+			return x == y
+		}
+	}
 	if fastText(v.V) && fastText(w.V) {
 		return v.V == w.V
 	}
@@ -737,17 +929,34 @@ func eqValues(c Cond) (Path, []Value, bool) {
 }
 
 // branch simplifies a conjunction into the scratch memory (sc.conds and
-// sc.keys, appended); ok is false if it is always false (nothing appended).
-func (s *simplifier) branch(br Branch) (sbranch, bool) {
+// sc.keys, appended), and sets *b to it; it returns false if it is always
+// false (nothing appended).
+func (s *simplifier) branch(br Branch, b *sbranch) bool {
 	sc := &s.keys.sc
 	at := len(sc.conds)
+	if len(br.Conds) == 1 {
+		// One condition (most branches): nothing to deduplicate.
+		c := br.Conds[0]
+		nc, val, isConst := s.cond(c)
+		switch {
+		case isConst && !val:
+			return false
+		case isConst:
+			*b = sbranch{src: br.Conds, at: at}
+			return true
+		}
+		sc.conds = append(sc.conds, nc)
+		sc.keys = append(sc.keys, "")
+		*b = sbranch{src: br.Conds, at: at, n: 1, same: sameCond(nc, c)}
+		return true
+	}
 	for _, c := range br.Conds {
 		// cond may simplify nested filters: above at, undone on return.
 		nc, val, isConst := s.cond(c)
 		if isConst {
 			if !val {
 				sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
-				return sbranch{}, false
+				return false
 			}
 			continue
 		}
@@ -790,7 +999,7 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 				}
 				if hasKeyBytes(ks, big, s.negatedKey(x)) {
 					sc.conds, sc.keys = sc.conds[:at], sc.keys[:at]
-					return sbranch{}, false
+					return false
 				}
 			}
 		}
@@ -803,9 +1012,9 @@ func (s *simplifier) branch(br Branch) (sbranch, bool) {
 		}
 		sc.conds, sc.keys = sc.conds[:at+len(cs)], sc.keys[:at+len(cs)]
 	}
-	b := sbranch{src: br.Conds, at: at, n: len(sc.conds) - at}
+	*b = sbranch{src: br.Conds, at: at, n: len(sc.conds) - at}
 	b.same = sameConds(sc.conds[at:], br.Conds)
-	return b, true
+	return true
 }
 
 // hasKey reports whether k is in ks (or in big, if not nil: the same set).
@@ -921,11 +1130,19 @@ func sameConds(a, b []Cond) bool {
 		return false
 	}
 	for j := range a {
-		if a[j] != b[j] {
+		if !sameCond(a[j], b[j]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameCond reports whether a and b are the same condition (a == b), by
+// comparing their interface words: no call of ifaceeq. The conditions are
+// pointers (*Compare, *In, ...), for which this is ==; for another dynamic
+// type it would only miss equal values.
+func sameCond(a, b Cond) bool {
+	return *(*iface)(unsafe.Pointer(&a)) == *(*iface)(unsafe.Pointer(&b))
 }
 
 // negate returns the simplified negation of a non-constant condition.
@@ -1105,6 +1322,9 @@ func renameOperand(o Operand, from, to string) Operand {
 // sortValues orders values of one kind (all integers or all strings), for
 // readable and canonical merged lists; mixed lists keep their order.
 func sortValues(vs []Value) {
+	if len(vs) <= 8 && sortSmallValues(vs) {
+		return
+	}
 	allInt, allStr := true, true
 	for _, v := range vs {
 		_, i := v.V.(int64)
@@ -1117,6 +1337,55 @@ func sortValues(vs []Value) {
 	case allStr:
 		slices.SortStableFunc(vs, func(a, b Value) int { return strings.Compare(a.V.(string), b.V.(string)) })
 	}
+}
+
+// sortSmallValues is sortValues for a few values of one kind, by insertion
+// (stable, as SortStableFunc: the same order), without a comparison
+// function; it reports false, leaving vs as it was, if they are not all
+// integers or all strings.
+func sortSmallValues(vs []Value) bool {
+	if len(vs) == 0 {
+		return true
+	}
+	switch vs[0].V.(type) {
+	case int64:
+		var keys [8]int64
+		for i, v := range vs {
+			x, ok := v.V.(int64)
+			if !ok {
+				return false
+			}
+			keys[i] = x
+		}
+		for i := 1; i < len(vs); i++ {
+			k, v := keys[i], vs[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j], vs[j] = keys[j-1], vs[j-1]
+			}
+			keys[j], vs[j] = k, v
+		}
+		return true
+	case string:
+		var keys [8]string
+		for i, v := range vs {
+			x, ok := v.V.(string)
+			if !ok {
+				return false
+			}
+			keys[i] = x
+		}
+		for i := 1; i < len(vs); i++ {
+			k, v := keys[i], vs[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j], vs[j] = keys[j-1], vs[j-1]
+			}
+			keys[j], vs[j] = k, v
+		}
+		return true
+	}
+	return false
 }
 
 // dropWeakerNegations drops `not A` when the same conjunction also has

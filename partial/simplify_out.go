@@ -42,14 +42,32 @@ func (km *keyMemo) reuseOutputs() { km.out.reusable = true }
 // drop them.
 func (o *simpOut) reset() {
 	if o.reusable {
-		o.filters.reuse()
-		o.branches.reuse()
-		o.conds.reuse()
-		o.ins.reuse()
-		o.compares.reuse()
-		o.exists.reuse()
-		o.inSets.reuse()
-		o.preds.reuse()
+		// (The kinds not carved, most often comparisons, exists, InSets
+		// and predicates, are skipped here without a call.)
+		if o.filters.carved() {
+			o.filters.reuse(zeroFilters)
+		}
+		if o.branches.carved() {
+			o.branches.reuse(zeroBranches)
+		}
+		if o.conds.carved() {
+			o.conds.reuse(clearConds)
+		}
+		if o.ins.carved() {
+			o.ins.reuse(zeroIns)
+		}
+		if o.compares.carved() {
+			o.compares.reuse(zeroCompares)
+		}
+		if o.exists.carved() {
+			o.exists.reuse(zeroExists)
+		}
+		if o.inSets.carved() {
+			o.inSets.reuse(zeroInSets)
+		}
+		if o.preds.carved() {
+			o.preds.reuse(zeroPreds)
+		}
 	} else {
 		o.filters.drop()
 		o.branches.drop()
@@ -89,8 +107,12 @@ func (c *outChunks[T]) take(k int) []T {
 	return ch[:k:k]
 }
 
-// reuse makes every element available again (cleared: no references kept).
-func (c *outChunks[T]) reuse() {
+// carved reports whether elements were taken since the last reuse.
+func (c *outChunks[T]) carved() bool { return c.cur != 0 || c.n != 0 }
+
+// reuse makes every element available again (cleared with zero: no
+// references kept).
+func (c *outChunks[T]) reuse(zero func([]T)) {
 	for i, ch := range c.chunks {
 		if i > c.cur {
 			break
@@ -104,10 +126,60 @@ func (c *outChunks[T]) reuse() {
 				poison(&used[j])
 			}
 		} else {
-			clear(used)
+			zero(used)
 		}
 	}
 	c.cur, c.n = 0, 0
+}
+
+// The zero functions for reuse: clear, as counted loops for the kinds whose
+// elements are a few words with one or two references (cheaper than the
+// call of memclrHasPointers clear makes, with bulkBarrierPreWrite, for the
+// few elements used per evaluation); conditions (two words each) are
+// cleared by clear.
+
+func clearConds(s []Cond) { clear(s) }
+
+func zeroFilters(s []Filter) {
+	for i := 0; i < len(s); i++ {
+		s[i] = Filter{}
+	}
+}
+
+func zeroBranches(s []Branch) {
+	for i := 0; i < len(s); i++ {
+		s[i].Conds = nil
+	}
+}
+
+func zeroIns(s []inWithValues) {
+	for i := 0; i < len(s); i++ {
+		s[i] = inWithValues{}
+	}
+}
+
+func zeroCompares(s []Compare) {
+	for i := 0; i < len(s); i++ {
+		s[i] = Compare{}
+	}
+}
+
+func zeroExists(s []Exists) {
+	for i := 0; i < len(s); i++ {
+		s[i] = Exists{}
+	}
+}
+
+func zeroInSets(s []InSet) {
+	for i := 0; i < len(s); i++ {
+		s[i] = InSet{}
+	}
+}
+
+func zeroPreds(s []Pred) {
+	for i := 0; i < len(s); i++ {
+		s[i] = Pred{}
+	}
 }
 
 // drop forgets the chunks (their elements may still be referred to).
@@ -165,7 +237,9 @@ func (s *simplifier) newResult(typ string, n, nc int, withIn bool) (*Filter, []C
 	}
 	o := &s.keys.out
 	bs := o.branches.take(n)
-	clear(bs)
+	for i := 0; i < len(bs); i++ {
+		bs[i].Conds = nil
+	}
 	var cs []Cond
 	if nc > 0 {
 		cs = o.conds.take(nc)

@@ -29,12 +29,15 @@ type sbranch struct {
 	src   []Cond // the input branch's conditions
 	at, n int    // the simplified conditions: conds[at:at+n], keys[at:at+n]
 	// sat: the sorted keys are sorted[sat:sat+n], or keys[at:at+n] if sat
-	// is -1 (already sorted).
+	// is -1 (already sorted); satNone: not sorted yet (sortedOf sorts).
 	sat   int
 	same  bool // the conditions are src's, in order (output keeps src)
 	drop  bool // subsumed by another branch
-	dirty bool // a key ("") and the sorted keys are left to compute (clean)
+	dirty bool // a key ("") is left to compute (clean, sameKey)
 }
+
+// satNone is sbranch.sat for sorted keys not computed yet.
+const satNone = -2
 
 // scratchMark is the extent of the scratch memory held by a filter's
 // callers.
@@ -62,8 +65,15 @@ func (sc *simpScratch) release(m scratchMark) {
 func (sc *simpScratch) reset() {
 	clear(sc.conds[:cap(sc.conds)])
 	clear(sc.keys[:cap(sc.keys)])
-	clear(sc.sorted[:cap(sc.sorted)])
-	clear(sc.brs[:cap(sc.brs)])
+	if cap(sc.sorted) > 0 {
+		clear(sc.sorted[:cap(sc.sorted)])
+	}
+	// (A loop storing the one reference of a branch is cheaper than clear
+	// for a few; for the conditions and keys, clear is.)
+	bs := sc.brs[:cap(sc.brs)]
+	for i := 0; i < len(bs); i++ {
+		bs[i].src = nil
+	}
 	for _, x := range sc.ins[:cap(sc.ins)] {
 		if x != nil {
 			*x = inWithValues{}
@@ -74,11 +84,42 @@ func (sc *simpScratch) reset() {
 
 func (sc *simpScratch) keysOf(b *sbranch) []string { return sc.keys[b.at : b.at+b.n] }
 
+// sortedOf returns b's sorted keys (sorting them if sat is satNone).
 func (sc *simpScratch) sortedOf(b *sbranch) []string {
+	if b.sat == satNone {
+		sc.sortKeys(b)
+	}
 	if b.sat < 0 {
 		return sc.keysOf(b)
 	}
 	return sc.sorted[b.sat : b.sat+b.n]
+}
+
+// subset reports whether every key of a is a key of b.
+func (sc *simpScratch) subset(a, b *sbranch) bool {
+	if a.n > smallBranch || b.n > smallBranch {
+		return sortedSubset(sc.sortedOf(a), sc.sortedOf(b))
+	}
+	kb := sc.keysOf(b)
+	if a.n == 1 {
+		k := sc.keys[a.at]
+		for _, x := range kb {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+outer:
+	for _, k := range sc.keysOf(a) {
+		for _, x := range kb {
+			if x == k {
+				continue outer
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // sortKeys sets b's sorted keys from its keys.
@@ -144,10 +185,19 @@ func (km *keyMemo) predScratch() *predMaps {
 
 // done empties ps (no references kept).
 func (ps *predMaps) done() {
-	clear(ps.empty)
-	clear(ps.bodies)
-	clear(ps.productive)
-	clear(ps.used)
+	// (Emptied only if not empty: clear calls mapclear even then.)
+	if len(ps.empty) > 0 {
+		clear(ps.empty)
+	}
+	if len(ps.bodies) > 0 {
+		clear(ps.bodies)
+	}
+	if len(ps.productive) > 0 {
+		clear(ps.productive)
+	}
+	if len(ps.used) > 0 {
+		clear(ps.used)
+	}
 }
 
 // visit adds to ps.used the predicates g refers to (InSet), and those their
