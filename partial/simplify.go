@@ -1325,6 +1325,12 @@ func sortValues(vs []Value) {
 	if len(vs) <= 8 && sortSmallValues(vs) {
 		return
 	}
+	sortValuesStable(vs)
+}
+
+// sortValuesStable is sortValues by stable sorts with a comparison
+// function (any length).
+func sortValuesStable(vs []Value) {
 	allInt, allStr := true, true
 	for _, v := range vs {
 		_, i := v.V.(int64)
@@ -1349,43 +1355,33 @@ func sortSmallValues(vs []Value) bool {
 	}
 	switch vs[0].V.(type) {
 	case int64:
-		var keys [8]int64
-		for i, v := range vs {
-			x, ok := v.V.(int64)
-			if !ok {
-				return false
-			}
-			keys[i] = x
-		}
-		for i := 1; i < len(vs); i++ {
-			k, v := keys[i], vs[i]
-			j := i
-			for ; j > 0 && keys[j-1] > k; j-- {
-				keys[j], vs[j] = keys[j-1], vs[j-1]
-			}
-			keys[j], vs[j] = k, v
-		}
-		return true
+		return insertionSortValues[int64](vs)
 	case string:
-		var keys [8]string
-		for i, v := range vs {
-			x, ok := v.V.(string)
-			if !ok {
-				return false
-			}
-			keys[i] = x
-		}
-		for i := 1; i < len(vs); i++ {
-			k, v := keys[i], vs[i]
-			j := i
-			for ; j > 0 && keys[j-1] > k; j-- {
-				keys[j], vs[j] = keys[j-1], vs[j-1]
-			}
-			keys[j], vs[j] = k, v
-		}
-		return true
+		return insertionSortValues[string](vs)
 	}
 	return false
+}
+
+// insertionSortValues sorts up to 8 values that all hold a T by insertion;
+// false (vs unchanged) if one does not.
+func insertionSortValues[T cmp.Ordered](vs []Value) bool {
+	var keys [8]T
+	for i, v := range vs {
+		x, ok := v.V.(T)
+		if !ok {
+			return false
+		}
+		keys[i] = x
+	}
+	for i := 1; i < len(vs); i++ {
+		k, v := keys[i], vs[i]
+		j := i
+		for ; j > 0 && keys[j-1] > k; j-- {
+			keys[j], vs[j] = keys[j-1], vs[j-1]
+		}
+		keys[j], vs[j] = k, v
+	}
+	return true
 }
 
 // dropWeakerNegations drops `not A` when the same conjunction also has

@@ -45,28 +45,28 @@ func (o *simpOut) reset() {
 		// (The kinds not carved, most often comparisons, exists, InSets
 		// and predicates, are skipped here without a call.)
 		if o.filters.carved() {
-			o.filters.reuse(zeroFilters)
+			o.filters.reuse(zeroLoop[Filter])
 		}
 		if o.branches.carved() {
-			o.branches.reuse(zeroBranches)
+			o.branches.reuse(zeroLoop[Branch])
 		}
 		if o.conds.carved() {
 			o.conds.reuse(clearConds)
 		}
 		if o.ins.carved() {
-			o.ins.reuse(zeroIns)
+			o.ins.reuse(zeroLoop[inWithValues])
 		}
 		if o.compares.carved() {
-			o.compares.reuse(zeroCompares)
+			o.compares.reuse(zeroLoop[Compare])
 		}
 		if o.exists.carved() {
-			o.exists.reuse(zeroExists)
+			o.exists.reuse(zeroLoop[Exists])
 		}
 		if o.inSets.carved() {
-			o.inSets.reuse(zeroInSets)
+			o.inSets.reuse(zeroLoop[InSet])
 		}
 		if o.preds.carved() {
-			o.preds.reuse(zeroPreds)
+			o.preds.reuse(zeroLoop[Pred])
 		}
 	} else {
 		o.filters.drop()
@@ -140,45 +140,11 @@ func (c *outChunks[T]) reuse(zero func([]T)) {
 
 func clearConds(s []Cond) { clear(s) }
 
-func zeroFilters(s []Filter) {
+// zeroLoop zeroes s element by element.
+func zeroLoop[T any](s []T) {
+	var z T
 	for i := 0; i < len(s); i++ {
-		s[i] = Filter{}
-	}
-}
-
-func zeroBranches(s []Branch) {
-	for i := 0; i < len(s); i++ {
-		s[i].Conds = nil
-	}
-}
-
-func zeroIns(s []inWithValues) {
-	for i := 0; i < len(s); i++ {
-		s[i] = inWithValues{}
-	}
-}
-
-func zeroCompares(s []Compare) {
-	for i := 0; i < len(s); i++ {
-		s[i] = Compare{}
-	}
-}
-
-func zeroExists(s []Exists) {
-	for i := 0; i < len(s); i++ {
-		s[i] = Exists{}
-	}
-}
-
-func zeroInSets(s []InSet) {
-	for i := 0; i < len(s); i++ {
-		s[i] = InSet{}
-	}
-}
-
-func zeroPreds(s []Pred) {
-	for i := 0; i < len(s); i++ {
-		s[i] = Pred{}
+		s[i] = z
 	}
 }
 
