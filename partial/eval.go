@@ -1228,8 +1228,9 @@ type calleeEntry struct {
 	pi   *predInfo
 }
 
-// memoSlots is the size of the direct-mapped memo tables (dotMemo,
-// fieldIx): an entry replaces the one in its slot, so they never grow.
+// memoSlots is the size of snapMemo's direct-mapped tables (fieldIx,
+// dotMemo, isaTab, calleeTab): an entry replaces the one in its slot, so
+// they never grow.
 const memoSlots = 64
 
 // slotOf mixes two words into a slot of a memo table.
