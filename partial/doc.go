@@ -156,7 +156,10 @@
 // parameter, specializer signatures, a pre-allocation rule filter on literal
 // and class parameters) and, per policy snapshot (*engine.Policy, never
 // shared across versions), subclass answers, resolved fields and static
-// types (snap.go; immutable maps read without a lock). Within one
+// types (snap.go; immutable maps read without a lock). Each pooled
+// evaluator also keeps, for the snapshot it last evaluated (snapMemo), the
+// rules a call tries by predicate and argument shape (dispatch.go) and
+// direct-mapped tables of fields, class answers and call sites. Within one
 // evaluation, unknowns' fields and comparisons are interned; conditions,
 // operands, raw residuals and condition keys are carved from slabs and an
 // arena; reads of known objects and class questions on them are memoised
