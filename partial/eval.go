@@ -215,10 +215,16 @@ func (e *evaluator) extend(p Path, f string) Path {
 // nilGuard returns `path != nil` for an unknown object that may be a nil
 // relation, or nil.
 func (e *evaluator) nilGuard(u *unk) Cond {
-	if u.t.kind == ukObject && u.t.nillable && len(u.path.Fields) > 0 {
+	if needsNilGuard(u) {
 		return e.cmpValue(Neq, u, nil)
 	}
 	return nil
+}
+
+// needsNilGuard reports whether unknown u may be nil: a relation (the
+// resource itself never is).
+func needsNilGuard(u *unk) bool {
+	return u.t.kind == ukObject && u.t.nillable && len(u.path.Fields) > 0
 }
 
 // pushNilGuard adds u's nil guard, if any, to the branch.
@@ -1635,63 +1641,118 @@ func mustResolve(t term) any {
 // args (see dispatch), which settles string literals on strings and class
 // specializers on unknowns.
 func (e *evaluator) matchParams(ri *ruleInfo, args []term, sc *scope, checked bool) (bool, error) {
-	r := ri.rule
-	for i, p := range r.Params {
-		pi := &ri.params[i]
-		switch {
-		case pi.kind == pkString:
-			// A string literal (no specializer) and a known string:
-			// what term and unify decide, string equality (which
-			// quickReject has checked if checked).
-			if s, ok := deref(args[i]).(string); ok {
-				if !checked && s != pi.str {
-					return false, nil
-				}
-				continue
+	if checked && ri.simple {
+		return e.matchChecked(ri, args, sc)
+	}
+	for i := range ri.params {
+		if ok, err := e.matchParam(ri, i, args, sc, checked); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// matchParam applies parameter i of rule ri to args[i] (see matchParams).
+func (e *evaluator) matchParam(ri *ruleInfo, i int, args []term, sc *scope, checked bool) (bool, error) {
+	p, pi := ri.rule.Params[i], &ri.params[i]
+	switch {
+	case pi.kind == pkString:
+		// A string literal (no specializer) and a known string:
+		// what term and unify decide, string equality (which
+		// quickReject has checked if checked).
+		if s, ok := deref(args[i]).(string); ok {
+			if !checked && s != pi.str {
+				return false, nil
 			}
-		case pi.kind == pkVar:
-			// No specializer, or a class one: what checkSpec does on an
-			// *ast.ClassRef or *ast.Var, without reading the AST.
-			if u, ok := deref(args[i]).(*unk); ok && checked && pi.class != "" {
-				// isa on an unknown, whose class quickReject has
-				// matched: the nil guard.
-				e.pushNilGuard(u)
-			} else if pi.class != "" {
-				ok, err := e.isa(args[i], pi.class, pi.classAt)
-				if err != nil || !ok {
-					return false, err
-				}
-			}
-		case p.Spec != nil:
-			ok, err := e.checkSpec(p.Spec, args[i], sc, p.At)
+			return true, nil
+		}
+	case pi.kind == pkVar:
+		// No specializer, or a class one: what checkSpec does on an
+		// *ast.ClassRef or *ast.Var, without reading the AST.
+		if u, ok := deref(args[i]).(*unk); ok && checked && pi.class != "" {
+			// isa on an unknown, whose class quickReject has
+			// matched: the nil guard.
+			e.pushNilGuard(u)
+		} else if pi.class != "" {
+			ok, err := e.isa(args[i], pi.class, pi.classAt)
 			if err != nil || !ok {
 				return false, err
 			}
 		}
-		if pi.kind == pkVar && pi.name != "_" {
-			// A parameter variable met for the first time (not bound by
-			// an earlier parameter's pattern, not a constant) and a
-			// known value or an unknown: what term and unify do, binding
-			// a fresh cell to the argument. (Not on the trail: the cell
-			// is bound for as long as its scope lives, which callFrame
-			// frees after undoing the rule's bindings; until then no
-			// backtracking inside the rule goes back before it.)
-			if a := deref(args[i]); !isCell(a) {
-				if ri.simple || !sc.bound(pi.name) {
-					if _, isConst := e.constant(pi.name); !isConst {
-						c := sc.add(pi.name)
-						c.bound, c.val = true, a
-						continue
-					}
+	case p.Spec != nil:
+		ok, err := e.checkSpec(p.Spec, args[i], sc, p.At)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	if pi.kind == pkVar && pi.name != "_" {
+		// A parameter variable met for the first time (not bound by
+		// an earlier parameter's pattern, not a constant) and a
+		// known value or an unknown: what term and unify do, binding
+		// a fresh cell to the argument. (Not on the trail: the cell
+		// is bound for as long as its scope lives, which callFrame
+		// frees after undoing the rule's bindings; until then no
+		// backtracking inside the rule goes back before it.)
+		if a := deref(args[i]); !isCell(a) {
+			if ri.simple || !sc.bound(pi.name) {
+				if _, isConst := e.constant(pi.name); !isConst {
+					c := sc.add(pi.name)
+					c.bound, c.val = true, a
+					return true, nil
 				}
 			}
 		}
-		t, err := e.term(p.Term, sc)
-		if err != nil {
-			return false, err
+	}
+	t, err := e.term(p.Term, sc)
+	if err != nil {
+		return false, err
+	}
+	return e.unify(t, args[i], p.At)
+}
+
+// matchChecked is matchParams for a rule whose parameters are all plain
+// variables (with or without a class specializer) or string literals,
+// reached through the dispatch memo (checked: quickReject has passed it, so
+// no variable names a constant, string literals equal string arguments and
+// classes match unknowns). The commonest cases are decided here; any other
+// parameter goes through matchParam.
+func (e *evaluator) matchChecked(ri *ruleInfo, args []term, sc *scope) (bool, error) {
+	for i := range ri.params {
+		pi := &ri.params[i]
+		a := deref(args[i])
+		switch pi.kind {
+		case pkString:
+			if _, ok := a.(string); ok {
+				continue
+			}
+		case pkVar:
+			switch x := a.(type) {
+			case *cell:
+				// an unbound argument: unify below
+			case *unk:
+				if pi.class != "" && needsNilGuard(x) {
+					e.pushNilGuard(x)
+				}
+				if pi.name != "_" {
+					c := sc.add(pi.name)
+					c.bound, c.val = true, a
+				}
+				continue
+			default:
+				if pi.class != "" {
+					ok, err := e.isa(a, pi.class, pi.classAt)
+					if err != nil || !ok {
+						return false, err
+					}
+				}
+				if pi.name != "_" {
+					c := sc.add(pi.name)
+					c.bound, c.val = true, a
+				}
+				continue
+			}
 		}
-		ok, err := e.unify(t, args[i], p.At)
-		if err != nil || !ok {
+		if ok, err := e.matchParam(ri, i, args, sc, true); err != nil || !ok {
 			return false, err
 		}
 	}
