@@ -816,6 +816,18 @@ func (e *evaluator) solveGoal(g ast.Expr, sc *scope, k func() error) error {
 			args = make([]term, len(x.Args))
 		}
 		for i, a := range x.Args {
+			// (A variable of the scope or a string, the common
+			// arguments, without the call of term.)
+			switch v := a.(type) {
+			case *ast.Var:
+				if c, ok := sc.lookup(v.Name); ok {
+					args[i] = c
+					continue
+				}
+			case *ast.StringLit:
+				args[i] = boxedString(&v.Value)
+				continue
+			}
 			t, err := e.term(a, sc)
 			if err != nil {
 				return err
@@ -1185,9 +1197,17 @@ func plainDot(x ast.Expr) (*ast.Dot, bool) {
 // and, when it is a known object read while the evaluation is pure, resolves
 // the field (nil otherwise, or if the type has no such field).
 func (e *evaluator) knownField(d *ast.Dot, sc *scope) (term, *engine.FieldInfo, error) {
-	recv, err := e.term(d.X, sc)
-	if err != nil {
-		return nil, nil, err
+	var recv term
+	if v, ok := d.X.(*ast.Var); ok {
+		if c, ok := sc.lookup(v.Name); ok {
+			recv = c // what term gives for a variable of the scope
+		}
+	}
+	if recv == nil {
+		var err error
+		if recv, err = e.term(d.X, sc); err != nil {
+			return nil, nil, err
+		}
 	}
 	recv = deref(recv)
 	if e.impure || !isKnownPointer(recv) {
