@@ -31,7 +31,7 @@ func newEvaluator(ctx context.Context, h host) *evaluator {
 	e, _ := evalPool.Get().(*evaluator)
 	if e == nil {
 		e = &evaluator{
-			keys:  &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)},
+			keys:  newKeyMemo(),
 			conds: make([]Cond, 0, 32),
 			exs:   make([]exFrame, 0, 8),
 			trail: make([]trailEntry, 0, 32),

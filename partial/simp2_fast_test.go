@@ -276,7 +276,7 @@ func TestSimp2PairwiseKeysAgreeWithSorted(t *testing.T) {
 // branches.
 func TestSimp2LargeBranchesAgreeWithReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	merged := 0
 	for i := range 1500 {
 		g := &simpGen{r: r}
@@ -364,7 +364,7 @@ func simp2Pool(r *rand.Rand) []Cond {
 // objects, deduplicated, contradicted, subsumed and merged.
 func TestSimp2OddPathsAgreeWithReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	changed := 0
 	for i := range 3000 {
 		pool := simp2Pool(r)

@@ -115,6 +115,12 @@ type simplifier struct {
 	keys  *keyMemo        // CondString memo: conditions are shared between branches
 }
 
+// newKeyMemo returns a memo sized for an evaluation: an evaluator's, or a
+// benchmark's that simplifies as one does.
+func newKeyMemo() *keyMemo {
+	return &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+}
+
 // keyMemo memoises CondString by condition pointer, with a scratch buffer to
 // print into.
 type keyMemo struct {

@@ -110,7 +110,7 @@ func TestSimplifyGitClubRaw(t *testing.T) {
 // way an evaluator uses it (emptied, fresh arena, per run).
 func BenchmarkSimplifyGitClub(b *testing.B) {
 	f := gitclubRaw()
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	b.ReportAllocs()
 	for b.Loop() {
 		km.reset()
@@ -230,7 +230,7 @@ func (g *simpGen) filter(depth int, v string) *Filter {
 // later simplifications (they share nothing with the scratch memory).
 func TestSimplifyAgreesWithReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	// kmc carves results (carveOutputs), reused every few filters with
 	// poison: results made after a reuse must not show it.
 	kmc := &keyMemo{}
@@ -365,19 +365,25 @@ func TestSimplifyCarvedOutputs(t *testing.T) {
 	}
 }
 
+// recycleKeys readies km for the next simplification as release does for
+// an evaluator whose filter was copied out: results, keys and arena reused.
+func recycleKeys(km *keyMemo) {
+	km.reuseOutputs()
+	km.reset()
+	km.arena = km.arena[:0]
+	km.used = 0
+}
+
 // BenchmarkSimplifyGitClubCarved is BenchmarkSimplifyGitClub with results
 // carved and their memory reused (carveOutputs, reuseOutputs), as an
 // evaluator that copies its filter out may.
 func BenchmarkSimplifyGitClubCarved(b *testing.B) {
 	f := gitclubRaw()
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	km.carveOutputs()
 	b.ReportAllocs()
 	for b.Loop() {
-		km.reuseOutputs()
-		km.reset()
-		km.arena = km.arena[:0]
-		km.used = 0
+		recycleKeys(km)
 		if out := f.simplify(km); len(out.Branches) != 2 {
 			b.Fatal(out)
 		}
@@ -394,14 +400,11 @@ func BenchmarkSimplifyNegation(b *testing.B) {
 		br(eq(p("resource", "Visibility"), val("friends")), blocked, eq(p("resource", "Author", "Friend"), val(true))),
 		br(eq(p("resource", "AuthorID"), val(int64(7)))),
 	}}
-	km := &keyMemo{m: make(map[Cond]string, 8), buf: make([]byte, 0, 256), arena: make([]byte, 0, 64)}
+	km := newKeyMemo()
 	km.carveOutputs()
 	b.ReportAllocs()
 	for b.Loop() {
-		km.reuseOutputs()
-		km.reset()
-		km.arena = km.arena[:0]
-		km.used = 0
+		recycleKeys(km)
 		if out := f.simplify(km); len(out.Branches) != 3 {
 			b.Fatal(out)
 		}
