@@ -1750,8 +1750,8 @@ func (e *evaluator) matchChecked(ri *ruleInfo, args []term, sc *scope) (bool, er
 			case *cell:
 				// an unbound argument: unify below
 			case *unk:
-				if pi.class != "" && needsNilGuard(x) {
-					e.pushNilGuard(x)
+				if pi.class != "" {
+					e.pushNilGuard(x) // isa on an unknown of a matched class
 				}
 				if pi.name != "_" {
 					c := sc.add(pi.name)
